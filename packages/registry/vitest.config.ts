@@ -1,0 +1,8 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  test: {
+    name: '@rpcnet/registry',
+    include: ['test/**/*.test.ts'],
+  },
+});

@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const packages = [
+  '@rpcnet/phi',
+  '@rpcnet/core',
+  '@rpcnet/gossip',
+  '@rpcnet/registry',
+  '@rpcnet/cluster-client',
+  'rpcnet',
+];
+
+// The layer order: a package may depend only on packages before it in this list.
+const layers = packages;
+
+describe('workspace packages', () => {
+  for (const name of packages) {
+    it(`${name} resolves by name to its built ESM entry and declarations`, async () => {
+      const entry = fileURLToPath(import.meta.resolve(name));
+      expect(entry).toMatch(/dist[/\\]index\.js$/);
+      expect(existsSync(entry.replace(/\.js$/, '.d.ts'))).toBe(true);
+      const mod = await import(name);
+      expect(typeof mod).toBe('object');
+    });
+
+    it(`${name} depends only on layers below it`, () => {
+      const manifest = fileURLToPath(import.meta.resolve(`${name}/package.json`));
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
+      const own = layers.indexOf(name);
+      for (const dep of Object.keys(pkg.dependencies ?? {})) {
+        const index = layers.indexOf(dep);
+        if (index === -1) continue;
+        expect(index, `${name} -> ${dep}`).toBeLessThan(own);
+        expect(pkg.dependencies?.[dep]).toBe('workspace:^');
+      }
+    });
+  }
+
+  it('the meta-package re-exports every public name of every package', async () => {
+    const meta = await import('rpcnet');
+    for (const name of packages.slice(0, -1)) {
+      const mod = await import(name);
+      for (const key of Object.keys(mod)) {
+        expect(meta, `${name}.${key}`).toHaveProperty(key);
+      }
+    }
+  });
+});
