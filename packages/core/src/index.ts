@@ -1,5 +1,10 @@
+// biome-ignore-all assist/source/organizeImports: exports are grouped by concept, one block each.
+
+// --- Logging ---
 export type { LogFields, Logger } from './logger.js';
 export { silentLogger } from './logger.js';
+
+// --- Transport contract and addresses ---
 export type {
   ChannelReceiver,
   HostPort,
@@ -7,3 +12,98 @@ export type {
   TransportConnection,
   TransportListener,
 } from './transport.js';
+export { formatHostPort, parseHostPort } from './address.js';
+
+// --- Time ---
+export type { CancelTimer, Clock } from './clock.js';
+export { systemClock } from './clock.js';
+
+// --- Errors ---
+export type { RpcErrorOptions } from './errors.js';
+export { ErrorCode, isErrorCode, ProtocolError, RpcError } from './errors.js';
+
+// --- Metadata, call context and handlers ---
+export type { CallContext } from './call-context.js';
+export type {
+  BidiStreamHandler,
+  CallKind,
+  ClientStreamHandler,
+  ServerStreamHandler,
+  UnaryHandler,
+} from './handlers.js';
+export type { Metadata } from './metadata.js';
+
+// --- Limits ---
+export type { RpcLimits, RpcLimitsInput } from './limits.js';
+export { defaultRpcLimits } from './limits.js';
+
+// --- Server ---
+export type { RpcServerMetrics, RpcServerOptions } from './server/server.js';
+export { RpcServer } from './server/server.js';
+
+// --- Client ---
+export type {
+  BidiStreamCall,
+  CallOptions,
+  ClientStreamCall,
+  ResponseStream,
+  RpcClientMetrics,
+  RpcClientOptions,
+} from './client/client.js';
+export { RpcClient } from './client/client.js';
+export type { QuicTuning } from './default-transport.js';
+
+// --- Typed services ---
+export type { MessageCodec } from './service/message-codec.js';
+export { jsonCodec, rawCodec } from './service/message-codec.js';
+export type { ProtobufTypes } from './service/protobuf-codec.js';
+export { protobufTypes } from './service/protobuf-codec.js';
+export { serviceClient } from './service/service-client.js';
+export type {
+  MethodDefinition,
+  MethodMap,
+  ServiceDefinition,
+} from './service/service-definition.js';
+export {
+  bidiStreamMethod,
+  clientStreamMethod,
+  defineService,
+  serverStreamMethod,
+  unaryMethod,
+} from './service/service-definition.js';
+export type {
+  ClientMethod,
+  ServerMethod,
+  ServiceClient,
+  ServiceImplementation,
+  TypedBidiStreamCall,
+  TypedClientStreamCall,
+  TypedResponseStream,
+} from './service/typed-interfaces.js';
+
+// --- In-memory transport (tests) ---
+export type { InMemoryTransportOptions } from './in-memory-transport.js';
+export { InMemoryTransport } from './in-memory-transport.js';
+
+// --- Wire protocol (for tools and tests) ---
+export type { Frame } from './wire/frame.js';
+export {
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+  FrameFlag,
+  FrameType,
+  PROTOCOL_VERSION,
+} from './wire/frame.js';
+export type { FrameSink } from './wire/frame-decoder.js';
+export { FrameDecoder } from './wire/frame-decoder.js';
+
+// --- QUIC transport (owned by core-B: src/quic/) ---
+export type { QuicTransportOptions } from './quic/config.js';
+export type { DevCertificate, DevCertificateOptions } from './quic/dev-certificate.js';
+export { createDevCertificate } from './quic/dev-certificate.js';
+export type { QuicTransportErrorKind } from './quic/errors.js';
+export { QuicTransportError } from './quic/errors.js';
+export type { QuicLogLevel } from './quic/quic-logger.js';
+export { createQuicLogger } from './quic/quic-logger.js';
+export { QuicTransport } from './quic/quic-transport.js';
+export type { PemSource, TlsOptions } from './quic/tls.js';

@@ -1,0 +1,19 @@
+import type { Metadata } from './metadata.js';
+
+/** What a server handler knows about the call it serves. */
+export interface CallContext {
+  /** The method name the client called. */
+  readonly method: string;
+  /** Request metadata (headers) sent by the client. */
+  readonly metadata: Metadata;
+  /** Aborted when the client cancels, the deadline passes or the connection is lost. */
+  readonly signal: AbortSignal;
+  /** Epoch ms by which the call must finish, when the client set a deadline. */
+  readonly deadline?: number;
+  /** Adds response headers; they leave with the first response message. */
+  setHeader(metadata: Metadata): void;
+  /** Adds response trailers; they leave with the final status. */
+  setTrailer(metadata: Metadata): void;
+  /** `host:port` of the client. */
+  readonly peer: string;
+}

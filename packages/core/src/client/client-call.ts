@@ -1,0 +1,190 @@
+import { deferred } from '../call/deferred.js';
+import { MessageQueue } from '../call/message-queue.js';
+import { SendCredit } from '../call/send-credit.js';
+import { ErrorCode, isErrorCode, RpcError } from '../errors.js';
+import { emptyMetadata, type Metadata } from '../metadata.js';
+import { Envelopes, type TrailersBody } from '../wire/envelopes.js';
+import { FRAME_HEADER_BYTES, FrameFlag, FrameType } from '../wire/frame.js';
+import type { FrameChannel } from '../wire/frame-channel.js';
+
+/** What a call needs from the client that owns it. */
+export interface ClientCallHost {
+  readonly channel: FrameChannel;
+  readonly peerMaxFrameBytes: number;
+  readonly peerWindowBytes: number;
+  readonly windowBytes: number;
+  onCallFinished(call: ClientCall): void;
+}
+
+/** The client side of one call: request stream out, response stream in, and the final status. */
+export class ClientCall {
+  readonly id: number;
+  readonly inbound: MessageQueue;
+  readonly headers = deferred<Metadata>();
+  readonly trailers = deferred<Metadata>();
+  /** Resolves on an OK status, rejects with the call's error. */
+  readonly completion = deferred<void>();
+  readonly #host: ClientCallHost;
+  readonly #credit: SendCredit;
+  /** Writer batch that carries the REQUEST frame (to tell whether it ever left). */
+  #requestBatch = 0;
+  #finished = false;
+  #halfClosed = false;
+  #unacknowledged = 0;
+  #sendTail: Promise<void> = Promise.resolve();
+  readonly #cleanups: Array<() => void> = [];
+
+  constructor(host: ClientCallHost, id: number) {
+    this.id = id;
+    this.#host = host;
+    this.#credit = new SendCredit(host.peerWindowBytes);
+    this.inbound = new MessageQueue({
+      onConsumed: (bytes) => this.#returnCredit(bytes + FRAME_HEADER_BYTES),
+      onAbandoned: () =>
+        this.cancel(new RpcError(ErrorCode.CANCELLED, 'response stream abandoned by the caller')),
+    });
+  }
+
+  /** True once the call ended. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Runs `cleanup` when the call ends (timers, abort listeners). */
+  onFinish(cleanup: () => void): void {
+    if (this.#finished) cleanup();
+    else this.#cleanups.push(cleanup);
+  }
+
+  /** Sends REQUEST, plus the single request message for unary and server-streaming calls. */
+  open(method: string, metadata: Metadata, timeoutMs: number, message?: Uint8Array): void {
+    this.#requestBatch = this.#host.channel.nextBatch;
+    this.#host.channel.sendEnvelope(FrameType.REQUEST, this.id, Envelopes.request, {
+      method,
+      metadata: { ...metadata },
+      timeoutMs,
+    });
+    if (message !== undefined) {
+      this.#halfClosed = true;
+      this.#credit.consume(message.length + FRAME_HEADER_BYTES);
+      this.#host.channel.send(FrameType.MESSAGE, FrameFlag.END_STREAM, this.id, message);
+    }
+  }
+
+  /** True when the REQUEST frame certainly never reached the transport. */
+  get requestUnsent(): boolean {
+    return this.#requestBatch > this.#host.channel.batchesWritten;
+  }
+
+  /** Sends one request message, in order, once flow control and the writer allow. */
+  send(message: Uint8Array): Promise<void> {
+    const sent = this.#sendTail.then(() => this.#sendNow(message));
+    this.#sendTail = sent.catch(() => undefined);
+    return sent;
+  }
+
+  /** Half-closes the request stream after every pending send. */
+  end(): void {
+    if (this.#halfClosed) return;
+    this.#halfClosed = true;
+    void this.#sendTail.then(() => {
+      if (!this.#finished) this.#host.channel.send(FrameType.HALF_CLOSE, 0, this.id, EMPTY);
+    });
+  }
+
+  /** Response headers arrived. */
+  onHeaders(metadata: Metadata): void {
+    this.headers.resolve(metadata);
+  }
+
+  /** A response message arrived. */
+  onMessage(payload: Uint8Array): void {
+    this.headers.resolve(emptyMetadata);
+    this.inbound.push(payload);
+  }
+
+  /** The peer granted more send credit. */
+  grant(bytes: number): void {
+    this.#credit.grant(bytes);
+  }
+
+  /** The final status arrived. */
+  onTrailers(body: TrailersBody, metadata: Metadata): void {
+    if (body.code === '') {
+      this.headers.resolve(emptyMetadata);
+      this.inbound.end();
+      this.trailers.resolve(metadata);
+      this.completion.resolve();
+      this.#finish();
+      return;
+    }
+    const error = new RpcError(
+      isErrorCode(body.code) ? body.code : ErrorCode.UNKNOWN,
+      body.message,
+      { details: body.details, notProcessed: body.notProcessed },
+    );
+    this.inbound.fail(error, true);
+    this.fail(error);
+  }
+
+  /** Ends the call locally with `error` and tells the server (CANCEL). */
+  cancel(error: RpcError): void {
+    if (this.#finished) return;
+    this.#host.channel.sendEnvelope(FrameType.CANCEL, this.id, Envelopes.cancel, {
+      code: error.code,
+      message: error.message,
+    });
+    this.fail(error);
+  }
+
+  /** Ends the call locally with `error`, without telling the server. */
+  fail(error: RpcError): void {
+    if (this.#finished) return;
+    this.headers.reject(error);
+    this.trailers.reject(error);
+    this.completion.reject(error);
+    this.inbound.fail(error);
+    this.#credit.fail(error);
+    this.#finish();
+  }
+
+  async #sendNow(message: Uint8Array): Promise<void> {
+    if (this.#halfClosed) throw new Error('send() after end()');
+    if (this.#finished) throw await this.completion.promise.then(callEnded, (error) => error);
+    if (message.length > this.#host.peerMaxFrameBytes) {
+      throw new RpcError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `request message of ${message.length} bytes exceeds the server's limit of ${this.#host.peerMaxFrameBytes}`,
+      );
+    }
+    if (this.#credit.available <= 0) await this.#credit.ready();
+    await this.#host.channel.writable();
+    if (this.#finished) throw await this.completion.promise.then(callEnded, (error) => error);
+    this.#credit.consume(message.length + FRAME_HEADER_BYTES);
+    this.#host.channel.send(FrameType.MESSAGE, 0, this.id, message);
+  }
+
+  #returnCredit(bytes: number): void {
+    if (this.#finished) return;
+    this.#unacknowledged += bytes;
+    if (this.#unacknowledged >= this.#host.windowBytes / 2) {
+      this.#host.channel.sendEnvelope(FrameType.WINDOW_UPDATE, this.id, Envelopes.windowUpdate, {
+        credit: this.#unacknowledged,
+      });
+      this.#unacknowledged = 0;
+    }
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    this.#host.onCallFinished(this);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function callEnded(): RpcError {
+  return new RpcError(ErrorCode.FAILED_PRECONDITION, 'the call has already ended');
+}

@@ -1,0 +1,525 @@
+import { z } from 'zod';
+import { formatHostPort, parseHostPort } from '../address.js';
+import { deferred } from '../call/deferred.js';
+import { type Clock, systemClock } from '../clock.js';
+import { createDefaultTransport, type QuicTuning } from '../default-transport.js';
+import { ErrorCode, ProtocolError, RpcError } from '../errors.js';
+import { parseOptions, type RpcLimits, rpcLimitsSchema } from '../limits.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { emptyMetadata, type Metadata, toMetadata } from '../metadata.js';
+import { clockSchema, loggerSchema, transportSchema } from '../options-schemas.js';
+import type { TlsOptions } from '../quic/tls.js';
+import type { HostPort, Transport, TransportConnection } from '../transport.js';
+import { Envelopes, type HelloBody } from '../wire/envelopes.js';
+import {
+  type Frame,
+  FrameType,
+  MAX_CALL_ID,
+  PROTOCOL_NAME,
+  PROTOCOL_VERSION,
+} from '../wire/frame.js';
+import { FrameChannel } from '../wire/frame-channel.js';
+import { ClientCall, type ClientCallHost } from './client-call.js';
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Fail with DEADLINE_EXCEEDED after this many ms (sent to the server as the call's deadline). */
+  timeoutMs?: number;
+  /** Absolute deadline in epoch ms; the earlier of this and `timeoutMs` applies. */
+  deadline?: number;
+  /** Aborting cancels the call on both sides (CANCELLED). */
+  signal?: AbortSignal;
+  /** Request metadata (headers). */
+  metadata?: Metadata;
+}
+
+/** Settings of {@link RpcClient.connect}. */
+export interface RpcClientOptions {
+  /** Carries the connection. Default: QUIC, configured with `tls`. */
+  transport?: Transport;
+  /** CA / verification settings for the default QUIC transport. */
+  tls?: TlsOptions;
+  /** Tuning of the default QUIC transport (e.g. `maxUdpPayloadSize`). */
+  quic?: QuicTuning;
+  /** Where the client logs. Default: silent. */
+  logger?: Logger;
+  /** Time source for deadlines and keep-alive. Default: the system clock. */
+  clock?: Clock;
+  /** Connection limits; see {@link RpcLimits} for the defaults. */
+  limits?: Partial<RpcLimits>;
+  /** Bound on connecting, including the HELLO exchange. Default 10000 ms. */
+  connectTimeoutMs?: number;
+  /** Timeout applied to calls that set neither `timeoutMs` nor `deadline`. Default: none. */
+  defaultTimeoutMs?: number;
+}
+
+const clientOptionsSchema = z.object({
+  transport: transportSchema.optional(),
+  tls: z.unknown().optional(),
+  quic: z.unknown().optional(),
+  logger: loggerSchema.default(silentLogger),
+  clock: clockSchema.default(systemClock),
+  limits: rpcLimitsSchema.default(rpcLimitsSchema.parse({})),
+  connectTimeoutMs: z.number().int().positive().default(10_000),
+  defaultTimeoutMs: z.number().int().positive().optional(),
+});
+
+type ResolvedClientOptions = z.output<typeof clientOptionsSchema>;
+
+/** A stream of response messages with the call's response headers and trailers. */
+export type ResponseStream = AsyncIterable<Uint8Array> & {
+  /** Response headers; resolve with the first message or the status. */
+  readonly headers: Promise<Metadata>;
+  /** Response trailers; resolve on success, reject with the call's RpcError. */
+  readonly trailers: Promise<Metadata>;
+};
+
+/** A client-streaming call in progress. */
+export interface ClientStreamCall {
+  /** Sends a request message; resolves once flow control let it go. */
+  send(message: Uint8Array): Promise<void>;
+  /** Ends the request stream. */
+  end(): void;
+  /** The single response. */
+  readonly response: Promise<Uint8Array>;
+  readonly headers: Promise<Metadata>;
+  readonly trailers: Promise<Metadata>;
+}
+
+/** A bidirectional-streaming call in progress. */
+export interface BidiStreamCall {
+  /** Sends a request message; resolves once flow control let it go. */
+  send(message: Uint8Array): Promise<void>;
+  /** Ends the request stream. */
+  end(): void;
+  /** The response messages. */
+  readonly responses: ResponseStream;
+}
+
+/** Counters of an {@link RpcClient}. */
+export interface RpcClientMetrics {
+  readonly inFlight: number;
+  readonly callsStarted: number;
+  /** Malformed, oversized or unexpected frames received. */
+  readonly protocolErrors: number;
+}
+
+/** Calls RPC methods over one multiplexed connection. Create with {@link RpcClient.connect}. */
+export class RpcClient {
+  /** The server this client is connected to. */
+  readonly address: HostPort;
+  readonly #options: ResolvedClientOptions;
+  readonly #channel: FrameChannel;
+  readonly #calls = new Map<number, ClientCall>();
+  readonly #hello = deferred<HelloBody>();
+  readonly #closeListeners = new Set<(error?: Error) => void>();
+  readonly #callHost: ClientCallHost;
+  #peerMaxFrameBytes: number;
+  #peerWindowBytes: number;
+  #peerMaxConcurrentCalls: number;
+  #nextCallId = 0;
+  #closed = false;
+  #draining = false;
+  #callsStarted = 0;
+  #protocolErrors = 0;
+
+  private constructor(
+    connection: TransportConnection,
+    address: HostPort,
+    options: ResolvedClientOptions,
+  ) {
+    this.address = address;
+    this.#options = options;
+    this.#peerMaxFrameBytes = options.limits.maxFrameBytes;
+    this.#peerWindowBytes = options.limits.initialWindowBytes;
+    this.#peerMaxConcurrentCalls = options.limits.maxConcurrentCalls;
+    this.#channel = new FrameChannel(
+      connection,
+      {
+        onFrame: (frame) => this.#onFrame(frame),
+        onProtocolError: (error) => this.#onProtocolError(error),
+        onClose: (error) => this.#onClose(error),
+      },
+      { limits: options.limits, clock: options.clock, logger: options.logger },
+    );
+    const client = this;
+    this.#callHost = {
+      channel: this.#channel,
+      get peerMaxFrameBytes() {
+        return client.#peerMaxFrameBytes;
+      },
+      get peerWindowBytes() {
+        return client.#peerWindowBytes;
+      },
+      windowBytes: options.limits.initialWindowBytes,
+      onCallFinished: (call) => this.#onCallFinished(call),
+    };
+  }
+
+  /**
+   * Connects to an RPC server and completes the protocol HELLO. Fails with UNAVAILABLE
+   * (notProcessed) when the server cannot be reached in `connectTimeoutMs`.
+   */
+  static async connect(
+    address: string | HostPort,
+    options: RpcClientOptions = {},
+  ): Promise<RpcClient> {
+    const resolved = parseOptions(clientOptionsSchema, options, 'RpcClient options');
+    const target = typeof address === 'string' ? parseHostPort(address) : address;
+    const where = formatHostPort(target);
+    const transport =
+      resolved.transport ??
+      (await createDefaultTransport(options.tls, resolved.logger, options.quic));
+    const abort = new AbortController();
+    const cancelTimer = resolved.clock.setTimer(resolved.connectTimeoutMs, () =>
+      abort.abort(
+        new RpcError(ErrorCode.UNAVAILABLE, `connecting to ${where} timed out`, {
+          notProcessed: true,
+        }),
+      ),
+    );
+    try {
+      const connection = await transport.connect(target, { signal: abort.signal });
+      const client = new RpcClient(connection, target, resolved);
+      await client.#handshake(abort.signal);
+      return client;
+    } catch (error) {
+      if (error instanceof RpcError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new RpcError(ErrorCode.UNAVAILABLE, `cannot connect to ${where}: ${reason}`, {
+        notProcessed: true,
+        cause: error,
+      });
+    } finally {
+      cancelTimer();
+    }
+  }
+
+  /** True once the connection is closed; every later call fails with UNAVAILABLE. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Calls in progress. */
+  get inFlight(): number {
+    return this.#calls.size;
+  }
+
+  /** A snapshot of the client's counters. */
+  get metrics(): RpcClientMetrics {
+    return {
+      inFlight: this.#calls.size,
+      callsStarted: this.#callsStarted,
+      protocolErrors: this.#protocolErrors,
+    };
+  }
+
+  /** Runs `listener` once when the connection closes (`error` unless closed gracefully). */
+  onClose(listener: (error?: Error) => void): () => void {
+    if (this.#closed) {
+      queueMicrotask(() => listener());
+      return () => undefined;
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** Calls a unary method. */
+  async unary(method: string, request: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    const call = this.#startCall(method, options, request);
+    return singleResponse(call);
+  }
+
+  /** Calls a server-streaming method; iterate the result for the responses. */
+  serverStream(method: string, request: Uint8Array, options: CallOptions = {}): ResponseStream {
+    return responseStream(this.#startCallOrFailed(method, options, request));
+  }
+
+  /** Calls a client-streaming method: `send` requests, `end`, then await `response`. */
+  clientStream(method: string, options: CallOptions = {}): ClientStreamCall {
+    const call = this.#startCallOrFailed(method, options);
+    const response = singleResponse(call);
+    response.catch(() => undefined);
+    return {
+      send: (message) => call.send(message),
+      end: () => call.end(),
+      response,
+      headers: call.headers.promise,
+      trailers: call.trailers.promise,
+    };
+  }
+
+  /** Calls a bidirectional-streaming method. */
+  bidiStream(method: string, options: CallOptions = {}): BidiStreamCall {
+    const call = this.#startCallOrFailed(method, options);
+    return {
+      send: (message) => call.send(message),
+      end: () => call.end(),
+      responses: responseStream(call),
+    };
+  }
+
+  /** Closes the connection; calls in flight fail with UNAVAILABLE. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#failAll('client closed');
+    await this.#channel.close();
+  }
+
+  async #handshake(signal: AbortSignal): Promise<void> {
+    this.#channel.start();
+    const limits = this.#options.limits;
+    this.#channel.sendEnvelope(FrameType.HELLO, 0, Envelopes.hello, {
+      protocol: PROTOCOL_NAME,
+      version: PROTOCOL_VERSION,
+      maxFrameBytes: limits.maxFrameBytes,
+      initialWindowBytes: limits.initialWindowBytes,
+      maxConcurrentCalls: limits.maxConcurrentCalls,
+    });
+    const onAbort = () => this.#hello.reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const hello = await this.#hello.promise;
+      if (hello.maxFrameBytes > 0) this.#peerMaxFrameBytes = hello.maxFrameBytes;
+      if (hello.initialWindowBytes > 0) this.#peerWindowBytes = hello.initialWindowBytes;
+      if (hello.maxConcurrentCalls > 0) {
+        this.#peerMaxConcurrentCalls = Math.min(
+          hello.maxConcurrentCalls,
+          limits.maxConcurrentCalls,
+        );
+      }
+    } catch (error) {
+      await this.#channel.close(error instanceof Error ? error : undefined);
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Starts a call, or returns an already failed one so streams report errors when read. */
+  #startCallOrFailed(method: string, options: CallOptions, message?: Uint8Array): ClientCall {
+    try {
+      return this.#startCall(method, options, message);
+    } catch (error) {
+      const failed = new ClientCall(this.#callHost, 0);
+      failed.fail(RpcError.from(error, ErrorCode.INTERNAL));
+      return failed;
+    }
+  }
+
+  #startCall(method: string, options: CallOptions, message?: Uint8Array): ClientCall {
+    if (this.#closed || this.#draining) {
+      throw new RpcError(
+        ErrorCode.UNAVAILABLE,
+        this.#closed ? 'the connection is closed' : 'the server is going away',
+        { notProcessed: true },
+      );
+    }
+    if (this.#calls.size >= this.#peerMaxConcurrentCalls) {
+      throw new RpcError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `more than ${this.#peerMaxConcurrentCalls} calls in flight on one connection`,
+        { notProcessed: true },
+      );
+    }
+    if (options.signal?.aborted) {
+      throw new RpcError(ErrorCode.CANCELLED, 'cancelled before it started', {
+        notProcessed: true,
+      });
+    }
+    const now = this.#options.clock.now();
+    const timeoutMs = options.timeoutMs ?? this.#options.defaultTimeoutMs;
+    const deadline = Math.min(
+      options.deadline ?? Number.POSITIVE_INFINITY,
+      timeoutMs === undefined ? Number.POSITIVE_INFINITY : now + timeoutMs,
+    );
+    if (deadline <= now) {
+      throw new RpcError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before the call started', {
+        notProcessed: true,
+      });
+    }
+    if (message !== undefined && message.length > this.#peerMaxFrameBytes) {
+      throw new RpcError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `request message of ${message.length} bytes exceeds the server's limit of ${this.#peerMaxFrameBytes}`,
+        { notProcessed: true },
+      );
+    }
+    if (this.#nextCallId >= MAX_CALL_ID) {
+      this.#draining = true;
+      throw new RpcError(ErrorCode.UNAVAILABLE, 'call ids exhausted; reconnect', {
+        notProcessed: true,
+      });
+    }
+    this.#nextCallId += 1;
+    const call = new ClientCall(this.#callHost, this.#nextCallId);
+    this.#calls.set(call.id, call);
+    this.#callsStarted += 1;
+    const remainingMs = deadline - now;
+    const wireTimeoutMs = Number.isFinite(remainingMs)
+      ? Math.min(Math.max(1, Math.ceil(remainingMs)), MAX_CALL_ID)
+      : 0;
+    call.open(method, options.metadata ?? emptyMetadata, wireTimeoutMs, message);
+    if (wireTimeoutMs > 0) {
+      const cancelTimer = this.#options.clock.setTimer(remainingMs, () =>
+        call.cancel(
+          new RpcError(ErrorCode.DEADLINE_EXCEEDED, `deadline of ${wireTimeoutMs} ms exceeded`),
+        ),
+      );
+      call.onFinish(cancelTimer);
+    }
+    const signal = options.signal;
+    if (signal !== undefined) {
+      const onAbort = () =>
+        call.cancel(
+          new RpcError(ErrorCode.CANCELLED, 'cancelled by the caller', { cause: signal.reason }),
+        );
+      signal.addEventListener('abort', onAbort, { once: true });
+      call.onFinish(() => signal.removeEventListener('abort', onAbort));
+    }
+    return call;
+  }
+
+  #onFrame(frame: Frame): void {
+    if (frame.type === FrameType.HELLO) {
+      const hello = this.#decode(frame, Envelopes.hello);
+      if (hello?.protocol !== PROTOCOL_NAME) {
+        this.#hello.reject(
+          new RpcError(ErrorCode.PROTOCOL_ERROR, 'the server did not answer with an rpcnet HELLO', {
+            notProcessed: true,
+          }),
+        );
+        return;
+      }
+      this.#hello.resolve(hello);
+      return;
+    }
+    if (frame.type === FrameType.GOAWAY) {
+      this.#onGoAway(frame);
+      return;
+    }
+    const call = this.#calls.get(frame.callId);
+    if (call === undefined) {
+      if (frame.callId > this.#nextCallId || frame.callId === 0) {
+        this.#onProtocolError(
+          new ProtocolError(`unexpected frame ${frame.type} for call ${frame.callId}`, 0, false),
+        );
+      }
+      return;
+    }
+    switch (frame.type) {
+      case FrameType.HEADERS: {
+        const body = this.#decode(frame, Envelopes.headers);
+        if (body !== undefined) call.onHeaders(toMetadata(body.metadata));
+        return;
+      }
+      case FrameType.MESSAGE:
+        call.onMessage(frame.payload);
+        if (
+          call.inbound.bufferedBytes >
+          this.#options.limits.initialWindowBytes + this.#options.limits.maxFrameBytes
+        ) {
+          this.#onProtocolError(
+            new ProtocolError('server exceeded the flow-control window', call.id, false),
+          );
+        }
+        return;
+      case FrameType.TRAILERS: {
+        const body = this.#decode(frame, Envelopes.trailers);
+        if (body !== undefined) call.onTrailers(body, toMetadata(body.metadata));
+        return;
+      }
+      case FrameType.WINDOW_UPDATE: {
+        const body = this.#decode(frame, Envelopes.windowUpdate);
+        if (body !== undefined) call.grant(body.credit);
+        return;
+      }
+      default:
+        this.#onProtocolError(
+          new ProtocolError(`unexpected frame type ${frame.type} from a server`, call.id, false),
+        );
+    }
+  }
+
+  #onGoAway(frame: Frame): void {
+    const body = this.#decode(frame, Envelopes.goAway);
+    const lastCallId = body?.lastCallId ?? 0;
+    this.#draining = true;
+    const reason = body?.message || 'the server is going away';
+    this.#hello.reject(new RpcError(ErrorCode.UNAVAILABLE, reason, { notProcessed: true }));
+    for (const call of [...this.#calls.values()]) {
+      if (call.id > lastCallId) {
+        call.fail(new RpcError(ErrorCode.UNAVAILABLE, reason, { notProcessed: true }));
+      }
+    }
+    if (this.#calls.size === 0) void this.#channel.close();
+  }
+
+  #decode<T>(frame: Frame, codec: { decode(bytes: Uint8Array): T }): T | undefined {
+    try {
+      return codec.decode(frame.payload);
+    } catch {
+      this.#onProtocolError(
+        new ProtocolError(`malformed body in frame type ${frame.type}`, frame.callId, false),
+      );
+      return undefined;
+    }
+  }
+
+  #onProtocolError(error: ProtocolError): void {
+    this.#protocolErrors += 1;
+    this.#options.logger.warn('rpc protocol error', {
+      message: error.message,
+      callId: error.callId,
+    });
+    const call = this.#calls.get(error.callId);
+    if (call !== undefined) call.cancel(new RpcError(error.code, error.message));
+    if (error.fatal) void this.#channel.close(error);
+  }
+
+  #onCallFinished(call: ClientCall): void {
+    if (this.#calls.get(call.id) === call) this.#calls.delete(call.id);
+    if (this.#draining && this.#calls.size === 0 && !this.#closed) void this.#channel.close();
+  }
+
+  #failAll(reason: string): void {
+    for (const call of [...this.#calls.values()]) {
+      call.fail(new RpcError(ErrorCode.UNAVAILABLE, reason, { notProcessed: call.requestUnsent }));
+    }
+  }
+
+  #onClose(error?: Error): void {
+    this.#closed = true;
+    this.#hello.reject(
+      new RpcError(ErrorCode.UNAVAILABLE, 'connection closed during the HELLO exchange', {
+        notProcessed: true,
+        cause: error,
+      }),
+    );
+    this.#failAll(error ? `connection lost: ${error.message}` : 'connection closed');
+    for (const listener of [...this.#closeListeners]) {
+      try {
+        listener(error);
+      } catch (listenerError) {
+        this.#options.logger.error('rpc onClose listener failed', { error: String(listenerError) });
+      }
+    }
+    this.#closeListeners.clear();
+  }
+}
+
+/** Waits for a call's single response message and its OK status. */
+async function singleResponse(call: ClientCall): Promise<Uint8Array> {
+  const first = await call.inbound.next();
+  await call.completion.promise;
+  if (first.done) throw new RpcError(ErrorCode.INTERNAL, 'the server sent no response message');
+  return first.value;
+}
+
+function responseStream(call: ClientCall): ResponseStream {
+  return {
+    [Symbol.asyncIterator]: () => call.inbound[Symbol.asyncIterator](),
+    headers: call.headers.promise,
+    trailers: call.trailers.promise,
+  };
+}

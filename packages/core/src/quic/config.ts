@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import type { QuicLogLevel } from './quic-logger.js';
+import { type TlsOptions, tlsOptionsSchema } from './tls.js';
+
+/** Options of a {@link QuicTransport}; every field but `tls` has a documented default. */
+export interface QuicTransportOptions {
+  /** Certificates, keys and peer verification. */
+  tls: TlsOptions;
+  /**
+   * A connection with no packet from the peer for this long is closed with an error, so a peer
+   * that vanished is noticed. Default 5000 ms. The smaller of both peers' values applies.
+   */
+  maxIdleTimeoutMs?: number;
+  /** Interval of keep-alive pings on an idle connection; below maxIdleTimeoutMs. Default 1000. */
+  keepAliveIntervalMs?: number;
+  /**
+   * Largest UDP payload sent and accepted. Default 1350, safe on 1500-byte MTU links. Larger
+   * values (e.g. 16000) cut the per-packet cost sharply but only suit loopback or jumbo frames.
+   */
+  maxUdpPayloadSize?: number;
+  /** Bidirectional streams the peer may open; the transport uses one per connection. Default 1. */
+  initialMaxStreams?: number;
+  /** Connection-level flow-control window in bytes. Default 16 MiB. */
+  initialMaxData?: number;
+  /** Per-stream flow-control window in bytes. Default 8 MiB. */
+  initialMaxStreamData?: number;
+  /**
+   * Kernel send/receive buffer of the UDP socket. Default 4 MiB (the kernel caps it at
+   * net.core.rmem_max/wmem_max). Small buffers drop bursts and collapse throughput.
+   */
+  socketBufferBytes?: number;
+  /** Bytes read from the QUIC stream per chunk. Default 64 KiB. */
+  readChunkSize?: number;
+  /** Bound on establishing a connection (handshake and transport hello). Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** Bound on a graceful close waiting for the peer to finish its side. Default 2000 ms. */
+  closeTimeoutMs?: number;
+  /** ALPN protocol identifier both peers must share. Default `rpcnet/1`. */
+  applicationProtocol?: string;
+  /** Where transport and @matrixai/quic log lines go. Default: silent. */
+  logger?: Logger;
+  /** Level below which @matrixai/quic records are dropped: `warn` (default) or `error`. */
+  quicLogLevel?: QuicLogLevel;
+}
+
+const MAX_UDP_PAYLOAD = 65527;
+const MIN_UDP_PAYLOAD = 1200;
+
+const loggerSchema = z.custom<Logger>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    ['debug', 'info', 'warn', 'error'].every(
+      (method) => typeof (value as Record<string, unknown>)[method] === 'function',
+    ),
+  { message: 'expected a Logger with debug/info/warn/error' },
+);
+
+const optionsSchema = z
+  .object({
+    tls: tlsOptionsSchema,
+    maxIdleTimeoutMs: z.number().int().positive().default(5000),
+    keepAliveIntervalMs: z.number().int().positive().default(1000),
+    maxUdpPayloadSize: z.number().int().min(MIN_UDP_PAYLOAD).max(MAX_UDP_PAYLOAD).default(1350),
+    initialMaxStreams: z.number().int().min(1).max(1000).default(1),
+    initialMaxData: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
+    initialMaxStreamData: z
+      .number()
+      .int()
+      .positive()
+      .default(8 * 1024 * 1024),
+    socketBufferBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(256 * 1024 * 1024)
+      .default(4 * 1024 * 1024),
+    readChunkSize: z
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
+    connectTimeoutMs: z.number().int().positive().default(5000),
+    closeTimeoutMs: z.number().int().positive().default(2000),
+    applicationProtocol: z.string().min(1).max(255).default('rpcnet/1'),
+    logger: loggerSchema.default(silentLogger),
+    quicLogLevel: z.enum(['warn', 'error']).default('warn'),
+  })
+  .strict()
+  .refine((options) => options.keepAliveIntervalMs < options.maxIdleTimeoutMs, {
+    message: 'must be below maxIdleTimeoutMs',
+    path: ['keepAliveIntervalMs'],
+  });
+
+/** {@link QuicTransportOptions} after validation, with every default filled in. */
+export type ResolvedQuicTransportOptions = z.output<typeof optionsSchema>;
+
+/** Validates options; an invalid value throws an error whose message names the field. */
+export function parseQuicTransportOptions(
+  options: QuicTransportOptions,
+): ResolvedQuicTransportOptions {
+  const result = optionsSchema.safeParse(options);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.length ? issue.path.join('.') : 'options';
+    throw new Error(`QuicTransport: invalid ${field}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return result.data;
+}

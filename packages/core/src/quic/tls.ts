@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+/** PEM text, or `{ path }` naming a file that holds PEM text. */
+export type PemSource = string | { readonly path: string };
+
+/**
+ * TLS settings of a {@link QuicTransport}. QUIC always encrypts; these decide who is trusted.
+ * A listener needs `cert` and `key`; a connecting client verifies the server against `ca`.
+ */
+export interface TlsOptions {
+  /** This endpoint's certificate chain (PEM). Required to listen; for clients, only with mTLS. */
+  cert?: PemSource;
+  /** The private key of `cert` (PEM). */
+  key?: PemSource;
+  /** Trusted CA certificates (PEM, one or several concatenated); the system CAs when absent. */
+  ca?: PemSource;
+  /**
+   * Verify the peer's certificate against `ca`. Connecting: default true (turning it off needs
+   * `insecureSkipVerify`). Listening: default false; true = mutual TLS (clients must present one).
+   */
+  verifyPeer?: boolean;
+  /** DEVELOPMENT ONLY: a connecting client accepts any server certificate. */
+  insecureSkipVerify?: boolean;
+  /** Name the server certificate must match, when it differs from the host connected to. */
+  serverName?: string;
+}
+
+const PEM_MARKER = '-----BEGIN ';
+
+const pemSourceSchema = z.union([
+  z.string().refine((text) => text.includes(PEM_MARKER), {
+    message: 'expected PEM text (pass { path } to read a file)',
+  }),
+  z.object({ path: z.string().min(1) }).strict(),
+]);
+
+/** Validates {@link TlsOptions}; field names in errors are relative to `tls`. */
+export const tlsOptionsSchema = z
+  .object({
+    cert: pemSourceSchema.optional(),
+    key: pemSourceSchema.optional(),
+    ca: pemSourceSchema.optional(),
+    verifyPeer: z.boolean().optional(),
+    insecureSkipVerify: z.boolean().optional(),
+    serverName: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), {
+    message: 'cert and key must be given together',
+    path: ['key'],
+  })
+  .refine((tls) => !(tls.insecureSkipVerify === true && tls.verifyPeer === true), {
+    message: 'insecureSkipVerify cannot be combined with verifyPeer: true',
+    path: ['insecureSkipVerify'],
+  });
+
+/** The TLS part of the QUIC library's configuration for one role. */
+export interface ResolvedTls {
+  readonly cert?: string;
+  readonly key?: string;
+  readonly ca?: string;
+  readonly verifyPeer: boolean;
+  readonly serverName?: string;
+}
+
+async function readPem(source: PemSource, field: string): Promise<string> {
+  if (typeof source === 'string') return source;
+  let text: string;
+  try {
+    text = await readFile(source.path, 'utf8');
+  } catch (error) {
+    throw new Error(`tls.${field}: cannot read ${source.path}`, { cause: error });
+  }
+  if (!text.includes(PEM_MARKER)) throw new Error(`tls.${field}: ${source.path} holds no PEM text`);
+  return text;
+}
+
+/** Reads PEM files and decides verification for a listener (server role). */
+export async function resolveListenerTls(tls: TlsOptions): Promise<ResolvedTls> {
+  if (tls.cert === undefined || tls.key === undefined) {
+    throw new Error('tls.cert: a listener needs a certificate and key (tls.cert, tls.key)');
+  }
+  const verifyPeer = tls.verifyPeer === true;
+  if (verifyPeer && tls.ca === undefined) {
+    throw new Error('tls.ca: mutual TLS (verifyPeer on a listener) needs the client CA');
+  }
+  return {
+    cert: await readPem(tls.cert, 'cert'),
+    key: await readPem(tls.key, 'key'),
+    ...(tls.ca === undefined ? {} : { ca: await readPem(tls.ca, 'ca') }),
+    verifyPeer,
+  };
+}
+
+/** Reads PEM files and decides verification for a connecting client. */
+export async function resolveConnectTls(tls: TlsOptions): Promise<ResolvedTls> {
+  const skip = tls.insecureSkipVerify === true;
+  if (!skip && tls.verifyPeer === false) {
+    throw new Error('tls.verifyPeer: disabling server verification needs insecureSkipVerify: true');
+  }
+  return {
+    ...(tls.cert === undefined ? {} : { cert: await readPem(tls.cert, 'cert') }),
+    ...(tls.key === undefined ? {} : { key: await readPem(tls.key, 'key') }),
+    ...(tls.ca === undefined ? {} : { ca: await readPem(tls.ca, 'ca') }),
+    verifyPeer: !skip,
+    ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }),
+  };
+}

@@ -1,0 +1,220 @@
+import { MessageQueue } from '../call/message-queue.js';
+import { SendCredit } from '../call/send-credit.js';
+import type { CallContext } from '../call-context.js';
+import type { CancelTimer, Clock } from '../clock.js';
+import { ErrorCode, RpcError } from '../errors.js';
+import type { MethodHandler } from '../handlers.js';
+import type { Metadata } from '../metadata.js';
+import { Envelopes } from '../wire/envelopes.js';
+import { FRAME_HEADER_BYTES, FrameType } from '../wire/frame.js';
+import type { FrameChannel } from '../wire/frame-channel.js';
+
+/** What a call needs from the connection that carries it. */
+export interface ServerCallHost {
+  readonly channel: FrameChannel;
+  readonly clock: Clock;
+  /** The client's receive limits, from its HELLO. */
+  readonly peerMaxFrameBytes: number;
+  readonly peerWindowBytes: number;
+  /** Our receive window per call. */
+  readonly windowBytes: number;
+  /** The call ended (successfully or not): forget it. */
+  onCallFinished(call: ServerCall, error: RpcError | undefined): void;
+}
+
+/** Parameters of a new call, from its REQUEST frame. */
+export interface ServerCallInit {
+  id: number;
+  method: string;
+  metadata: Metadata;
+  timeoutMs: number;
+  registration: MethodHandler;
+}
+
+/** The server side of one call: runs the handler and streams its results back. */
+export class ServerCall {
+  readonly id: number;
+  readonly inbound: MessageQueue;
+  readonly #host: ServerCallHost;
+  readonly #init: ServerCallInit;
+  readonly #abort = new AbortController();
+  readonly #credit: SendCredit;
+  readonly #context: CallContext;
+  #headers: Record<string, string> | undefined;
+  #headersSent = false;
+  #trailers: Record<string, string> = {};
+  #finished = false;
+  #unacknowledged = 0;
+  #cancelDeadline: CancelTimer | undefined;
+
+  constructor(host: ServerCallHost, init: ServerCallInit) {
+    this.id = init.id;
+    this.#host = host;
+    this.#init = init;
+    this.#credit = new SendCredit(host.peerWindowBytes);
+    this.inbound = new MessageQueue({
+      onConsumed: (bytes) => this.#returnCredit(bytes + FRAME_HEADER_BYTES),
+      onAbandoned: () => undefined,
+    });
+    const deadline = init.timeoutMs > 0 ? host.clock.now() + init.timeoutMs : undefined;
+    this.#context = {
+      method: init.method,
+      metadata: init.metadata,
+      signal: this.#abort.signal,
+      ...(deadline === undefined ? {} : { deadline }),
+      peer: host.channel.remoteAddress,
+      setHeader: (metadata) => {
+        if (this.#headersSent) throw new Error('response headers were already sent');
+        this.#headers = { ...this.#headers, ...metadata };
+      },
+      setTrailer: (metadata) => {
+        this.#trailers = { ...this.#trailers, ...metadata };
+      },
+    };
+    if (init.timeoutMs > 0) {
+      this.#cancelDeadline = host.clock.setTimer(init.timeoutMs, () =>
+        this.abort(
+          new RpcError(ErrorCode.DEADLINE_EXCEEDED, `deadline of ${init.timeoutMs} ms exceeded`),
+          true,
+        ),
+      );
+    }
+  }
+
+  /** True once the call ended. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** The handler's abort signal (for tests and diagnostics). */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Runs the handler to completion; never rejects. */
+  async run(): Promise<void> {
+    try {
+      const registration = this.#init.registration;
+      switch (registration.kind) {
+        case 'unary': {
+          const request = await this.#singleRequest();
+          this.#sendMessage(await registration.handler(request, this.#context));
+          break;
+        }
+        case 'serverStream': {
+          const request = await this.#singleRequest();
+          await this.#sendAll(registration.handler(request, this.#context));
+          break;
+        }
+        case 'clientStream':
+          this.#sendMessage(await registration.handler(this.inbound, this.#context));
+          break;
+        case 'bidiStream':
+          await this.#sendAll(registration.handler(this.inbound, this.#context));
+          break;
+      }
+      this.#finish(undefined, true);
+    } catch (error) {
+      if (this.#finished) return;
+      this.#finish(toWireError(error), true);
+    }
+  }
+
+  /** Adds flow-control credit granted by the client. */
+  grant(bytes: number): void {
+    this.#credit.grant(bytes);
+  }
+
+  /**
+   * Ends the call with `error`: aborts the handler's signal and, when `reply` is set, sends the
+   * error as trailers (not after a client CANCEL or a lost connection: nobody is listening).
+   */
+  abort(error: RpcError, reply: boolean): void {
+    if (this.#finished) return;
+    this.#finish(error, reply);
+  }
+
+  async #singleRequest(): Promise<Uint8Array> {
+    const first = await this.inbound.next();
+    if (first.done) {
+      throw new RpcError(ErrorCode.INVALID_ARGUMENT, 'the request carried no message');
+    }
+    return first.value;
+  }
+
+  async #sendAll(messages: AsyncIterable<Uint8Array>): Promise<void> {
+    for await (const message of messages) {
+      if (this.#finished) return;
+      if (this.#credit.available <= 0) await this.#credit.ready();
+      await this.#host.channel.writable();
+      if (this.#finished) return;
+      this.#sendMessage(message);
+    }
+  }
+
+  #sendMessage(message: Uint8Array): void {
+    if (this.#finished) return;
+    if (!(message instanceof Uint8Array)) {
+      throw new RpcError(ErrorCode.INTERNAL, 'handler produced a value that is not a Uint8Array');
+    }
+    if (message.length > this.#host.peerMaxFrameBytes) {
+      throw new RpcError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `response message of ${message.length} bytes exceeds the limit of ${this.#host.peerMaxFrameBytes}`,
+      );
+    }
+    this.#flushHeaders();
+    this.#credit.consume(message.length + FRAME_HEADER_BYTES);
+    this.#host.channel.send(FrameType.MESSAGE, 0, this.id, message);
+  }
+
+  #flushHeaders(): void {
+    if (this.#headersSent) return;
+    this.#headersSent = true;
+    if (this.#headers !== undefined) {
+      this.#host.channel.sendEnvelope(FrameType.HEADERS, this.id, Envelopes.headers, {
+        metadata: this.#headers,
+      });
+    }
+  }
+
+  #returnCredit(bytes: number): void {
+    if (this.#finished || this.inbound.finished) return;
+    this.#unacknowledged += bytes;
+    if (this.#unacknowledged >= this.#host.windowBytes / 2) {
+      this.#host.channel.sendEnvelope(FrameType.WINDOW_UPDATE, this.id, Envelopes.windowUpdate, {
+        credit: this.#unacknowledged,
+      });
+      this.#unacknowledged = 0;
+    }
+  }
+
+  #finish(error: RpcError | undefined, reply: boolean): void {
+    this.#finished = true;
+    this.#cancelDeadline?.();
+    if (reply) {
+      this.#flushHeaders();
+      this.#host.channel.sendEnvelope(FrameType.TRAILERS, this.id, Envelopes.trailers, {
+        code: error?.code ?? '',
+        message: error?.message ?? '',
+        details: { ...error?.details },
+        metadata: this.#trailers,
+        notProcessed: error?.notProcessed ?? false,
+      });
+    }
+    const reason = error ?? new RpcError(ErrorCode.CANCELLED, 'call completed');
+    this.#credit.fail(reason);
+    this.inbound.fail(reason);
+    if (error !== undefined) this.#abort.abort(error);
+    this.#host.onCallFinished(this, error);
+  }
+}
+
+/** Maps anything a handler threw to the error the client sees: no stack, no cause. */
+function toWireError(error: unknown): RpcError {
+  if (error instanceof RpcError) {
+    return new RpcError(error.code, error.message, error.details ? { details: error.details } : {});
+  }
+  const message = error instanceof Error ? error.message : 'handler failed';
+  return new RpcError(ErrorCode.INTERNAL, message);
+}

@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import { type Clock, systemClock } from '../clock.js';
+import { createDefaultTransport, type QuicTuning } from '../default-transport.js';
+import { ErrorCode, type ProtocolError, RpcError } from '../errors.js';
+import type {
+  BidiStreamHandler,
+  ClientStreamHandler,
+  MethodHandler,
+  ServerStreamHandler,
+  UnaryHandler,
+} from '../handlers.js';
+import { parseOptions, type RpcLimits, rpcLimitsSchema } from '../limits.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { clockSchema, loggerSchema, transportSchema } from '../options-schemas.js';
+import type { TlsOptions } from '../quic/tls.js';
+import type { MethodMap, ServiceDefinition } from '../service/service-definition.js';
+import { serviceHandlers } from '../service/service-registration.js';
+import type { ServiceImplementation } from '../service/typed-interfaces.js';
+import type { HostPort, Transport, TransportListener } from '../transport.js';
+import { ServerConnection, type ServerConnectionHost } from './server-connection.js';
+
+/** Settings of an {@link RpcServer}. */
+export interface RpcServerOptions {
+  /** Carries connections. Default: QUIC, configured with `tls`. */
+  transport?: Transport;
+  /** Certificate and key for the default QUIC transport (ignored when `transport` is given). */
+  tls?: TlsOptions;
+  /** Where the server logs. Default: silent. */
+  logger?: Logger;
+  /** Time source for deadlines and keep-alive. Default: the system clock. */
+  clock?: Clock;
+  /** Tuning of the default QUIC transport (e.g. `maxUdpPayloadSize`). */
+  quic?: QuicTuning;
+  /** Per-connection limits; see {@link RpcLimits} for the defaults. */
+  limits?: Partial<RpcLimits>;
+  /** How long `stop()` lets in-flight calls finish by default. Default 5000 ms. */
+  stopGraceMs?: number;
+}
+
+const serverOptionsSchema = z.object({
+  transport: transportSchema.optional(),
+  tls: z.unknown().optional(),
+  quic: z.unknown().optional(),
+  logger: loggerSchema.default(silentLogger),
+  clock: clockSchema.default(systemClock),
+  limits: rpcLimitsSchema.default(rpcLimitsSchema.parse({})),
+  stopGraceMs: z.number().int().min(0).default(5000),
+});
+
+/** Counters of an {@link RpcServer}, as a snapshot. */
+export interface RpcServerMetrics {
+  /** Connections open now. */
+  readonly connections: number;
+  /** Calls being served now. */
+  readonly activeCalls: number;
+  /** Calls that reached a handler. */
+  readonly callsStarted: number;
+  /** Calls that ended successfully. */
+  readonly callsSucceeded: number;
+  /** Calls that reached a handler and ended with an error (including cancellations). */
+  readonly callsFailed: number;
+  /** Calls refused before a handler saw them (unknown method, limits, stopping). */
+  readonly callsRejected: number;
+  /** Malformed, oversized, truncated or out-of-order frames received. */
+  readonly protocolErrors: number;
+}
+
+/** Serves RPC methods over a {@link Transport}: register handlers, then `start()`. */
+export class RpcServer {
+  readonly #handlers = new Map<string, MethodHandler>();
+  readonly #options: z.output<typeof serverOptionsSchema>;
+  readonly #tls: TlsOptions | undefined;
+  readonly #quic: QuicTuning | undefined;
+  readonly #limits: RpcLimits;
+  readonly #connectionHost: ServerConnectionHost;
+  readonly #connections = new Set<ServerConnection>();
+  #listener: TransportListener | undefined;
+  #draining = false;
+  #activeCalls = 0;
+  #callsStarted = 0;
+  #callsSucceeded = 0;
+  #callsFailed = 0;
+  #callsRejected = 0;
+  #protocolErrors = 0;
+
+  constructor(options: RpcServerOptions = {}) {
+    this.#options = parseOptions(serverOptionsSchema, options, 'RpcServer options');
+    this.#tls = options.tls;
+    this.#quic = options.quic;
+    this.#limits = this.#options.limits;
+    this.#connectionHost = this.#createConnectionHost();
+  }
+
+  /** The bound address while started. */
+  get address(): HostPort | undefined {
+    return this.#listener?.address;
+  }
+
+  /** A snapshot of the server's counters. */
+  get metrics(): RpcServerMetrics {
+    return {
+      connections: this.#connections.size,
+      activeCalls: this.#activeCalls,
+      callsStarted: this.#callsStarted,
+      callsSucceeded: this.#callsSucceeded,
+      callsFailed: this.#callsFailed,
+      callsRejected: this.#callsRejected,
+      protocolErrors: this.#protocolErrors,
+    };
+  }
+
+  /** Registers a unary method. */
+  unary(method: string, handler: UnaryHandler): this {
+    return this.#register(method, { kind: 'unary', handler });
+  }
+
+  /** Registers a server-streaming method. */
+  serverStream(method: string, handler: ServerStreamHandler): this {
+    return this.#register(method, { kind: 'serverStream', handler });
+  }
+
+  /** Registers a client-streaming method. */
+  clientStream(method: string, handler: ClientStreamHandler): this {
+    return this.#register(method, { kind: 'clientStream', handler });
+  }
+
+  /** Registers a bidirectional-streaming method. */
+  bidiStream(method: string, handler: BidiStreamHandler): this {
+    return this.#register(method, { kind: 'bidiStream', handler });
+  }
+
+  /** Registers every method of a typed service (see {@link defineService}). */
+  service<M extends MethodMap>(
+    definition: ServiceDefinition<M>,
+    implementation: ServiceImplementation<M>,
+  ): this {
+    for (const { method, registration } of serviceHandlers(definition, implementation)) {
+      this.#register(method, registration);
+    }
+    return this;
+  }
+
+  /** Starts listening (default 127.0.0.1, port 0 = ephemeral) and returns the bound address. */
+  async start(address: Partial<HostPort> = {}): Promise<HostPort> {
+    if (this.#listener !== undefined) throw new Error('RpcServer is already started');
+    const transport =
+      this.#options.transport ??
+      (await createDefaultTransport(this.#tls, this.#options.logger, this.#quic));
+    this.#draining = false;
+    const host = address.host ?? '127.0.0.1';
+    const port = address.port ?? 0;
+    this.#listener = await transport.listen({ host, port }, (connection) => {
+      if (this.#draining) {
+        void connection.close();
+        return;
+      }
+      const serverConnection = new ServerConnection(connection, this.#connectionHost);
+      this.#connections.add(serverConnection);
+      serverConnection.start();
+    });
+    this.#options.logger.info('rpc server listening', { ...this.#listener.address });
+    return this.#listener.address;
+  }
+
+  /**
+   * Stops gracefully: refuses new calls (GOAWAY), lets in-flight calls finish for up to
+   * `graceMs`, fails the rest with UNAVAILABLE, then closes every connection.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
+    const listener = this.#listener;
+    if (listener === undefined) return;
+    const graceMs = options.graceMs ?? this.#options.stopGraceMs;
+    this.#draining = true;
+    for (const connection of this.#connections) {
+      connection.goAway(ErrorCode.UNAVAILABLE, 'server is stopping');
+    }
+    const drained = Promise.all([...this.#connections].map((c) => c.whenIdle()));
+    let cancelTimer: (() => void) | undefined;
+    const graceOver = new Promise<void>((resolve) => {
+      cancelTimer = this.#options.clock.setTimer(graceMs, resolve);
+    });
+    await Promise.race([drained, graceOver]);
+    cancelTimer?.();
+    const stopped = new RpcError(ErrorCode.UNAVAILABLE, 'server stopped');
+    for (const connection of this.#connections) connection.abortAll(stopped);
+    await Promise.all([...this.#connections].map((connection) => connection.close()));
+    await listener.close();
+    this.#listener = undefined;
+    this.#options.logger.info('rpc server stopped', { ...listener.address });
+  }
+
+  #register(method: string, registration: MethodHandler): this {
+    if (method.length === 0) throw new TypeError('method: expected a non-empty name');
+    if (this.#handlers.has(method)) throw new Error(`method "${method}" is already registered`);
+    this.#handlers.set(method, registration);
+    return this;
+  }
+
+  #createConnectionHost(): ServerConnectionHost {
+    const server = this;
+    const logger = this.#options.logger;
+    return {
+      limits: this.#limits,
+      clock: this.#options.clock,
+      logger,
+      get draining() {
+        return server.#draining;
+      },
+      lookup: (method) => this.#handlers.get(method),
+      onCallStarted: () => {
+        this.#activeCalls += 1;
+        this.#callsStarted += 1;
+      },
+      onCallFinished: (error) => {
+        this.#activeCalls -= 1;
+        if (error === undefined) this.#callsSucceeded += 1;
+        else this.#callsFailed += 1;
+      },
+      onCallRejected: () => {
+        this.#callsRejected += 1;
+      },
+      onProtocolError: (error: ProtocolError) => {
+        this.#protocolErrors += 1;
+        logger.warn('rpc protocol error', { message: error.message, callId: error.callId });
+      },
+      onConnectionClosed: (connection) => {
+        this.#connections.delete(connection);
+      },
+    };
+  }
+}

@@ -1,0 +1,11 @@
+import { QuicTransport } from '../../src/quic/quic-transport.js';
+import { runTransportConformance } from '../conformance/transport-conformance.js';
+import { certificates } from './helpers.js';
+
+// One transport serves and connects, so it carries the server identity and trusts it.
+runTransportConformance('QuicTransport', () => {
+  const { server } = certificates();
+  return new QuicTransport({
+    tls: { cert: server.certPem, key: server.keyPem, ca: server.certPem },
+  });
+});
