@@ -1,5 +1,90 @@
+// biome-ignore-all assist/source/organizeImports: exports stay grouped by owner (protocol, service)
 export type { CancelTimer, Clock, RandomSource } from './clock.js';
 export type { ClusterEvent, ClusterEventOf, ClusterEventType } from './events.js';
 export type { ClusterNode, NodeId, NodeTags } from './node.js';
 export { NodeState } from './node.js';
 export type { PacketTransport } from './transport.js';
+
+// protocol
+export { Awareness } from './awareness.js';
+export {
+  assembleDatagram,
+  DATAGRAM_HEADER_BYTES,
+  DECODE_LIMITS,
+  decodeDatagram,
+  encodeDatagram,
+  encodedMemberSize,
+  encodedMessageSize,
+  encodeMessage,
+  framedSize,
+} from './codec.js';
+export type { ClusterConfig, ClusterConfigInput } from './config.js';
+export {
+  clusterConfigSchema,
+  lan,
+  local,
+  parseClusterConfig,
+  wan,
+  withAdvertiseAddr,
+  withBindAddr,
+  withGossipPort,
+  withNodeId,
+  withRpcAddress,
+  withSecret,
+  withSeedNodes,
+  withTag,
+  withTags,
+} from './config.js';
+export { BroadcastQueue, retransmitLimit } from './dissemination.js';
+export { ClusterError, ClusterErrorCode, DecodeError } from './errors.js';
+export type {
+  AckMessage,
+  AliveMessage,
+  DeadMessage,
+  GossipMessage,
+  IndirectPingMessage,
+  LeftMessage,
+  MemberRecord,
+  NackMessage,
+  PingMessage,
+  PushPullMessage,
+  StateUpdateMessage,
+  SuspectMessage,
+} from './messages.js';
+export { GOSSIP_PROTO_SCHEMA, PROTOCOL_VERSION } from './messages.js';
+export type { GossipMetricsSnapshot, ProbeRttStats } from './metrics.js';
+export { createNodeId, NODE_ID_LENGTH } from './node-id.js';
+export type { PartitionRule, PartitionView } from './partition.js';
+export { PartitionDetector } from './partition.js';
+export type { RegistryChange } from './registry.js';
+export { isLive, NodeRegistry } from './registry.js';
+export { createSeededRandom } from './simulation/seeded-random.js';
+export type { SimulatedClusterOptions, SimulatedNode } from './simulation/simulated-cluster.js';
+export { SimulatedCluster } from './simulation/simulated-cluster.js';
+export type {
+  SimulatedNetworkOptions,
+  SimulatedNetworkStats,
+} from './simulation/simulated-network.js';
+export { SimulatedNetwork } from './simulation/simulated-network.js';
+export type { RunUntilOptions } from './simulation/virtual-clock.js';
+export { VirtualClock } from './simulation/virtual-clock.js';
+export type { SuspicionOptions } from './suspicion.js';
+export { Suspicion, suspicionTimeoutBounds, suspicionTimeoutMs } from './suspicion.js';
+export type { SwimProtocolOptions } from './swim.js';
+export { SwimProtocol } from './swim.js';
+
+// service
+export type { ClusterOptions } from './cluster.js';
+export { Cluster } from './cluster.js';
+export type { SubscribeOptions } from './event-hub.js';
+export { ClusterEventHub } from './event-hub.js';
+export type { KeyRef, OpenFailureReason, OpenResult } from './keyring.js';
+export { KEY_BYTES, Keyring, SEAL_OVERHEAD_BYTES } from './keyring.js';
+export type { ReplayGuardOptions, ReplayVerdict } from './replay-guard.js';
+export { ReplayGuard } from './replay-guard.js';
+export type { SecureTransportOptions } from './secure-transport.js';
+export { SECURE_OVERHEAD_BYTES, SecureTransport } from './secure-transport.js';
+export { systemClock } from './system-clock.js';
+export type { TransportDropReason } from './transport-drop.js';
+export type { UdpTransportOptions, UdpTransportStats } from './udp-transport.js';
+export { UdpTransport } from './udp-transport.js';

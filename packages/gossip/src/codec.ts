@@ -1,0 +1,314 @@
+import protobuf from 'protobufjs';
+import { DecodeError } from './errors.js';
+import {
+  GOSSIP_PROTO_SCHEMA,
+  type GossipMessage,
+  type MemberRecord,
+  PROTOCOL_VERSION,
+  WIRE_STATES,
+} from './messages.js';
+import type { NodeTags } from './node.js';
+
+const root = protobuf.Root.fromJSON(GOSSIP_PROTO_SCHEMA);
+const DatagramType = root.lookupType('Datagram');
+const EnvelopeType = root.lookupType('Envelope');
+const MemberType = root.lookupType('Member');
+
+/** Bounds enforced by {@link decodeDatagram} on untrusted input. */
+export const DECODE_LIMITS = Object.freeze({
+  maxIdLength: 64,
+  maxAddressLength: 300,
+  maxTags: 64,
+  maxTagKeyLength: 256,
+  maxTagValueLength: 256,
+  maxMessagesPerDatagram: 1024,
+  maxMembersPerPushPull: 10_000,
+});
+
+/** Bytes of a datagram that carries no message (the version field). */
+export const DATAGRAM_HEADER_BYTES = 2;
+
+type WireObject = Record<string, unknown>;
+
+function tagsToWire(tags: NodeTags): Record<string, string> {
+  return { ...tags };
+}
+
+function memberToWire(member: MemberRecord): WireObject {
+  return {
+    id: member.id,
+    incarnation: member.incarnation,
+    state: WIRE_STATES.indexOf(member.state),
+    gossipAddress: member.gossipAddress,
+    rpcAddress: member.rpcAddress ?? '',
+    tags: tagsToWire(member.tags),
+  };
+}
+
+function toWire(message: GossipMessage): WireObject {
+  switch (message.kind) {
+    case 'ping':
+      return { ping: { seq: message.seq, from: message.from, target: message.target } };
+    case 'ack':
+      return { ack: { seq: message.seq, from: message.from } };
+    case 'indirect-ping':
+      return {
+        indirectPing: {
+          seq: message.seq,
+          from: message.from,
+          target: message.target,
+          targetAddress: message.targetAddress,
+        },
+      };
+    case 'nack':
+      return { nack: { seq: message.seq, from: message.from } };
+    case 'alive':
+      return {
+        alive: {
+          id: message.id,
+          incarnation: message.incarnation,
+          gossipAddress: message.gossipAddress,
+          rpcAddress: message.rpcAddress ?? '',
+          tags: tagsToWire(message.tags),
+        },
+      };
+    case 'suspect':
+      return { suspect: { id: message.id, incarnation: message.incarnation, from: message.from } };
+    case 'dead':
+      return { dead: { id: message.id, incarnation: message.incarnation, from: message.from } };
+    case 'left':
+      return { left: { id: message.id, incarnation: message.incarnation } };
+    case 'push-pull':
+      return {
+        pushPull: {
+          from: message.from,
+          join: message.join,
+          reply: message.reply,
+          first: message.first,
+          last: message.last,
+          members: message.members.map(memberToWire),
+        },
+      };
+  }
+}
+
+function varintBytes(value: number): number {
+  let bytes = 1;
+  let rest = value >>> 7;
+  while (rest > 0) {
+    bytes++;
+    rest >>>= 7;
+  }
+  return bytes;
+}
+
+/** Encodes one message on its own, ready for {@link assembleDatagram} (lets senders cache it). */
+export function encodeMessage(message: GossipMessage): Uint8Array {
+  return EnvelopeType.encode(toWire(message)).finish();
+}
+
+/** Bytes an encoded message adds to a datagram (field tag + length prefix + body). */
+export function framedSize(encoded: Uint8Array): number {
+  return 1 + varintBytes(encoded.length) + encoded.length;
+}
+
+/** Bytes `message` adds to a datagram (field tag + length prefix + body). */
+export function encodedMessageSize(message: GossipMessage): number {
+  return framedSize(encodeMessage(message));
+}
+
+/**
+ * Builds a datagram from messages already encoded with {@link encodeMessage}; the result equals
+ * `encodeDatagram` of the same messages.
+ */
+export function assembleDatagram(encoded: readonly Uint8Array[]): Uint8Array {
+  let size = DATAGRAM_HEADER_BYTES;
+  for (const part of encoded) size += framedSize(part);
+  const out = Buffer.allocUnsafe(size);
+  // Field 1 (version), varint; then field 2 (messages), length-delimited, once per message.
+  out[0] = 0x08;
+  out[1] = PROTOCOL_VERSION;
+  let offset = DATAGRAM_HEADER_BYTES;
+  for (const part of encoded) {
+    out[offset++] = 0x12;
+    let length = part.length;
+    while (length > 0x7f) {
+      out[offset++] = (length & 0x7f) | 0x80;
+      length >>>= 7;
+    }
+    out[offset++] = length;
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Bytes one member record adds to a push-pull message. */
+export function encodedMemberSize(member: MemberRecord): number {
+  const body = MemberType.encode(memberToWire(member)).finish().length;
+  return 1 + varintBytes(body) + body;
+}
+
+/** Encodes several messages into one datagram. The caller keeps it under its size limit. */
+export function encodeDatagram(messages: readonly GossipMessage[]): Uint8Array {
+  return DatagramType.encode({
+    version: PROTOCOL_VERSION,
+    messages: messages.map(toWire),
+  }).finish();
+}
+
+function fail(message: string): never {
+  throw new DecodeError(message);
+}
+
+function asObject(value: unknown, field: string): WireObject {
+  if (typeof value !== 'object' || value === null) fail(`${field} is missing`);
+  return value as WireObject;
+}
+
+function readString(obj: WireObject, field: string, max: number, required: boolean): string {
+  const value = obj[field];
+  if (typeof value !== 'string') fail(`${field} is not a string`);
+  if (required && value.length === 0) fail(`${field} is empty`);
+  if (value.length > max) fail(`${field} is longer than ${max}`);
+  return value;
+}
+
+function readUint(obj: WireObject, field: string): number {
+  const value = obj[field];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    fail(`${field} is not an unsigned integer`);
+  }
+  return value;
+}
+
+function readBool(obj: WireObject, field: string): boolean {
+  const value = obj[field];
+  if (typeof value !== 'boolean') fail(`${field} is not a boolean`);
+  return value;
+}
+
+const readId = (obj: WireObject, field: string): string =>
+  readString(obj, field, DECODE_LIMITS.maxIdLength, true);
+const readAddress = (obj: WireObject, field: string): string =>
+  readString(obj, field, DECODE_LIMITS.maxAddressLength, true);
+
+function readOptionalAddress(obj: WireObject, field: string): string | undefined {
+  const value = readString(obj, field, DECODE_LIMITS.maxAddressLength, false);
+  return value === '' ? undefined : value;
+}
+
+function readTags(obj: WireObject): NodeTags {
+  const raw = asObject(obj.tags ?? {}, 'tags');
+  const entries = Object.entries(raw);
+  if (entries.length > DECODE_LIMITS.maxTags) fail('too many tags');
+  const tags: Record<string, string> = {};
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > DECODE_LIMITS.maxTagKeyLength) fail('bad tag key');
+    if (typeof value !== 'string' || value.length > DECODE_LIMITS.maxTagValueLength) {
+      fail(`bad value of tag ${key}`);
+    }
+    tags[key] = value;
+  }
+  return tags;
+}
+
+function readMember(value: unknown): MemberRecord {
+  const obj = asObject(value, 'member');
+  const stateIndex = readUint(obj, 'state');
+  const state = WIRE_STATES[stateIndex];
+  if (state === undefined) fail(`unknown member state ${stateIndex}`);
+  return {
+    id: readId(obj, 'id'),
+    incarnation: readUint(obj, 'incarnation'),
+    state,
+    gossipAddress: readAddress(obj, 'gossipAddress'),
+    rpcAddress: readOptionalAddress(obj, 'rpcAddress'),
+    tags: readTags(obj),
+  };
+}
+
+function fromWire(envelope: WireObject): GossipMessage {
+  const body = envelope.body;
+  if (typeof body !== 'string') fail('envelope has no body');
+  const obj = asObject(envelope[body], body);
+  switch (body) {
+    case 'ping':
+      return {
+        kind: 'ping',
+        seq: readUint(obj, 'seq'),
+        from: readId(obj, 'from'),
+        target: readId(obj, 'target'),
+      };
+    case 'ack':
+      return { kind: 'ack', seq: readUint(obj, 'seq'), from: readId(obj, 'from') };
+    case 'indirectPing':
+      return {
+        kind: 'indirect-ping',
+        seq: readUint(obj, 'seq'),
+        from: readId(obj, 'from'),
+        target: readId(obj, 'target'),
+        targetAddress: readAddress(obj, 'targetAddress'),
+      };
+    case 'nack':
+      return { kind: 'nack', seq: readUint(obj, 'seq'), from: readId(obj, 'from') };
+    case 'alive':
+      return {
+        kind: 'alive',
+        id: readId(obj, 'id'),
+        incarnation: readUint(obj, 'incarnation'),
+        gossipAddress: readAddress(obj, 'gossipAddress'),
+        rpcAddress: readOptionalAddress(obj, 'rpcAddress'),
+        tags: readTags(obj),
+      };
+    case 'suspect':
+    case 'dead':
+      return {
+        kind: body,
+        id: readId(obj, 'id'),
+        incarnation: readUint(obj, 'incarnation'),
+        from: readId(obj, 'from'),
+      };
+    case 'left':
+      return { kind: 'left', id: readId(obj, 'id'), incarnation: readUint(obj, 'incarnation') };
+    case 'pushPull': {
+      const members = obj.members;
+      if (!Array.isArray(members)) fail('members is not a list');
+      if (members.length > DECODE_LIMITS.maxMembersPerPushPull) fail('too many members');
+      return {
+        kind: 'push-pull',
+        from: readId(obj, 'from'),
+        join: readBool(obj, 'join'),
+        reply: readBool(obj, 'reply'),
+        first: readBool(obj, 'first'),
+        last: readBool(obj, 'last'),
+        members: members.map(readMember),
+      };
+    }
+    default:
+      return fail(`unknown message ${body}`);
+  }
+}
+
+/**
+ * Decodes and validates one datagram. Throws {@link DecodeError} for anything malformed: bad
+ * protobuf, another protocol version, no messages, missing or oversized fields.
+ */
+export function decodeDatagram(bytes: Uint8Array): GossipMessage[] {
+  let decoded: WireObject;
+  try {
+    // A Buffer view (no copy) lets protobufjs use Node's native string decoding.
+    const view = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    decoded = DatagramType.decode(view) as unknown as WireObject;
+  } catch (error) {
+    throw new DecodeError(`not a gossip datagram: ${(error as Error).message}`, { cause: error });
+  }
+  if (decoded.version !== PROTOCOL_VERSION)
+    fail(`unsupported protocol version ${String(decoded.version)}`);
+  const messages = decoded.messages;
+  if (!Array.isArray(messages) || messages.length === 0) fail('datagram carries no message');
+  if (messages.length > DECODE_LIMITS.maxMessagesPerDatagram) fail('too many messages');
+  return messages.map((envelope) => fromWire(asObject(envelope, 'message')));
+}

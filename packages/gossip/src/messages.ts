@@ -1,0 +1,221 @@
+import type { NodeId, NodeState, NodeTags } from './node.js';
+
+/** Version byte carried by every datagram; a node drops datagrams of another version. */
+export const PROTOCOL_VERSION = 1;
+
+/** Direct probe: "are you `target`?". Answered with an {@link AckMessage} of the same `seq`. */
+export interface PingMessage {
+  readonly kind: 'ping';
+  readonly seq: number;
+  readonly from: NodeId;
+  /** The id the sender believes lives at the receiving address; a different node ignores it. */
+  readonly target: NodeId;
+}
+
+/** Answer to a ping; relayed by the helper of an indirect probe with the target's id in `from`. */
+export interface AckMessage {
+  readonly kind: 'ack';
+  readonly seq: number;
+  readonly from: NodeId;
+}
+
+/** Asks the receiver to ping `target` at `targetAddress` and relay the ack (or a nack). */
+export interface IndirectPingMessage {
+  readonly kind: 'indirect-ping';
+  readonly seq: number;
+  readonly from: NodeId;
+  readonly target: NodeId;
+  readonly targetAddress: string;
+}
+
+/** "I asked and the target did not answer": proves the helper itself is reachable (Lifeguard). */
+export interface NackMessage {
+  readonly kind: 'nack';
+  readonly seq: number;
+  readonly from: NodeId;
+}
+
+/** A node is alive at `incarnation` with these addresses and tags. */
+export interface AliveMessage {
+  readonly kind: 'alive';
+  readonly id: NodeId;
+  readonly incarnation: number;
+  readonly gossipAddress: string;
+  readonly rpcAddress?: string | undefined;
+  readonly tags: NodeTags;
+}
+
+/** `from` suspects node `id` at `incarnation`. */
+export interface SuspectMessage {
+  readonly kind: 'suspect';
+  readonly id: NodeId;
+  readonly incarnation: number;
+  readonly from: NodeId;
+}
+
+/** `from` declared node `id` dead at `incarnation`. */
+export interface DeadMessage {
+  readonly kind: 'dead';
+  readonly id: NodeId;
+  readonly incarnation: number;
+  readonly from: NodeId;
+}
+
+/** Node `id` left the cluster gracefully at `incarnation`. */
+export interface LeftMessage {
+  readonly kind: 'left';
+  readonly id: NodeId;
+  readonly incarnation: number;
+}
+
+/** One member record in a full-state exchange. */
+export interface MemberRecord {
+  readonly id: NodeId;
+  readonly incarnation: number;
+  readonly state: NodeState;
+  readonly gossipAddress: string;
+  readonly rpcAddress?: string | undefined;
+  readonly tags: NodeTags;
+}
+
+/**
+ * One chunk of a full-state exchange (anti-entropy or join). A request (`reply: false`) with
+ * `first: true` is answered by the receiver's own full state; `join` marks a joining node.
+ */
+export interface PushPullMessage {
+  readonly kind: 'push-pull';
+  readonly from: NodeId;
+  readonly join: boolean;
+  readonly reply: boolean;
+  readonly first: boolean;
+  readonly last: boolean;
+  readonly members: readonly MemberRecord[];
+}
+
+/** Everything that can travel in a gossip datagram. */
+export type GossipMessage =
+  | PingMessage
+  | AckMessage
+  | IndirectPingMessage
+  | NackMessage
+  | AliveMessage
+  | SuspectMessage
+  | DeadMessage
+  | LeftMessage
+  | PushPullMessage;
+
+/** The membership updates that are disseminated by piggybacking. */
+export type StateUpdateMessage = AliveMessage | SuspectMessage | DeadMessage | LeftMessage;
+
+/** Wire states of {@link MemberRecord.state}, in protobuf enum order. */
+export const WIRE_STATES: readonly NodeState[] = ['alive', 'suspect', 'dead', 'left'];
+
+/**
+ * The protobuf schema of a datagram (proto3). A `Datagram` holds several `Envelope`s so probes,
+ * acks and state updates share one UDP packet.
+ */
+export const GOSSIP_PROTO_SCHEMA = {
+  nested: {
+    Datagram: {
+      fields: {
+        version: { type: 'uint32', id: 1 },
+        messages: { rule: 'repeated', type: 'Envelope', id: 2 },
+      },
+    },
+    Envelope: {
+      oneofs: {
+        body: {
+          oneof: [
+            'ping',
+            'ack',
+            'indirectPing',
+            'nack',
+            'alive',
+            'suspect',
+            'dead',
+            'left',
+            'pushPull',
+          ],
+        },
+      },
+      fields: {
+        ping: { type: 'Ping', id: 1 },
+        ack: { type: 'Ack', id: 2 },
+        indirectPing: { type: 'IndirectPing', id: 3 },
+        nack: { type: 'Nack', id: 4 },
+        alive: { type: 'Alive', id: 5 },
+        suspect: { type: 'Suspect', id: 6 },
+        dead: { type: 'Dead', id: 7 },
+        left: { type: 'Left', id: 8 },
+        pushPull: { type: 'PushPull', id: 9 },
+      },
+    },
+    Ping: {
+      fields: {
+        seq: { type: 'uint32', id: 1 },
+        from: { type: 'string', id: 2 },
+        target: { type: 'string', id: 3 },
+      },
+    },
+    Ack: {
+      fields: { seq: { type: 'uint32', id: 1 }, from: { type: 'string', id: 2 } },
+    },
+    IndirectPing: {
+      fields: {
+        seq: { type: 'uint32', id: 1 },
+        from: { type: 'string', id: 2 },
+        target: { type: 'string', id: 3 },
+        targetAddress: { type: 'string', id: 4 },
+      },
+    },
+    Nack: {
+      fields: { seq: { type: 'uint32', id: 1 }, from: { type: 'string', id: 2 } },
+    },
+    Alive: {
+      fields: {
+        id: { type: 'string', id: 1 },
+        incarnation: { type: 'uint32', id: 2 },
+        gossipAddress: { type: 'string', id: 3 },
+        rpcAddress: { type: 'string', id: 4 },
+        tags: { keyType: 'string', type: 'string', id: 5 },
+      },
+    },
+    Suspect: {
+      fields: {
+        id: { type: 'string', id: 1 },
+        incarnation: { type: 'uint32', id: 2 },
+        from: { type: 'string', id: 3 },
+      },
+    },
+    Dead: {
+      fields: {
+        id: { type: 'string', id: 1 },
+        incarnation: { type: 'uint32', id: 2 },
+        from: { type: 'string', id: 3 },
+      },
+    },
+    Left: {
+      fields: { id: { type: 'string', id: 1 }, incarnation: { type: 'uint32', id: 2 } },
+    },
+    Member: {
+      fields: {
+        id: { type: 'string', id: 1 },
+        incarnation: { type: 'uint32', id: 2 },
+        state: { type: 'uint32', id: 3 },
+        gossipAddress: { type: 'string', id: 4 },
+        rpcAddress: { type: 'string', id: 5 },
+        tags: { keyType: 'string', type: 'string', id: 6 },
+      },
+    },
+    PushPull: {
+      fields: {
+        from: { type: 'string', id: 1 },
+        join: { type: 'bool', id: 2 },
+        reply: { type: 'bool', id: 3 },
+        first: { type: 'bool', id: 4 },
+        last: { type: 'bool', id: 5 },
+        members: { rule: 'repeated', type: 'Member', id: 6 },
+      },
+    },
+  },
+};

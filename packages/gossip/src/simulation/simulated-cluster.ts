@@ -1,0 +1,153 @@
+import type { Logger } from '@rpcnet/core';
+import type { RandomSource } from '../clock.js';
+import { type ClusterConfig, type ClusterConfigInput, lan } from '../config.js';
+import type { ClusterEvent } from '../events.js';
+import type { NodeId, NodeTags } from '../node.js';
+import { createNodeId } from '../node-id.js';
+import { SwimProtocol } from '../swim.js';
+import type { PacketTransport } from '../transport.js';
+import { createSeededRandom } from './seeded-random.js';
+import { SimulatedNetwork } from './simulated-network.js';
+import { VirtualClock } from './virtual-clock.js';
+
+/** Options of a {@link SimulatedCluster}. */
+export interface SimulatedClusterOptions {
+  /** Seed of every random choice (network and protocol). Default 1. */
+  readonly seed?: number;
+  /** Configuration of every node, over the LAN preset. */
+  readonly config?: ClusterConfigInput;
+  readonly lossRate?: number;
+  readonly delayMs?: number;
+  readonly jitterMs?: number;
+  readonly logger?: Logger;
+}
+
+/** One node of a {@link SimulatedCluster}. */
+export interface SimulatedNode {
+  readonly id: NodeId;
+  readonly address: string;
+  readonly protocol: SwimProtocol;
+  readonly transport: PacketTransport;
+  /** Every event this node emitted, with the virtual time it happened at. */
+  readonly events: Array<{ readonly at: number; readonly event: ClusterEvent }>;
+  /** False once crashed or stopped. */
+  running: boolean;
+}
+
+/**
+ * Many {@link SwimProtocol} nodes on one {@link SimulatedNetwork} under one {@link VirtualClock}:
+ * the harness of the protocol tests and of the gossip benchmark.
+ */
+export class SimulatedCluster {
+  readonly clock: VirtualClock;
+  readonly network: SimulatedNetwork;
+  readonly random: RandomSource;
+  readonly config: ClusterConfig;
+  private readonly nodeList: SimulatedNode[] = [];
+  private readonly logger: Logger | undefined;
+
+  constructor(options: SimulatedClusterOptions = {}) {
+    this.clock = new VirtualClock();
+    this.random = createSeededRandom(options.seed ?? 1);
+    this.network = new SimulatedNetwork({
+      clock: this.clock,
+      random: this.random,
+      lossRate: options.lossRate ?? 0,
+      delayMs: options.delayMs ?? 1,
+      jitterMs: options.jitterMs ?? 0,
+    });
+    this.config = lan(options.config ?? {});
+    this.logger = options.logger;
+  }
+
+  /** Every node ever added, crashed ones included. */
+  get nodes(): readonly SimulatedNode[] {
+    return this.nodeList;
+  }
+
+  /** Nodes still running. */
+  running(): SimulatedNode[] {
+    return this.nodeList.filter((node) => node.running);
+  }
+
+  /** The node with `id`. */
+  node(id: NodeId): SimulatedNode {
+    const node = this.nodeList.find((candidate) => candidate.id === id);
+    if (node === undefined) throw new Error(`no simulated node ${id}`);
+    return node;
+  }
+
+  /** Creates and starts a node (not yet joined). */
+  addNode(
+    options: { tags?: NodeTags; address?: string; config?: ClusterConfigInput } = {},
+  ): SimulatedNode {
+    const transport = this.network.createTransport(options.address);
+    const id = createNodeId(this.random);
+    const config =
+      options.config === undefined ? this.config : lan({ ...this.config, ...options.config });
+    const protocol = new SwimProtocol({
+      config,
+      transport,
+      clock: this.clock,
+      random: this.random,
+      ...(this.logger === undefined ? {} : { logger: this.logger }),
+      local: { id, gossipAddress: transport.localAddress, tags: options.tags ?? {} },
+    });
+    const node: SimulatedNode = {
+      id,
+      address: transport.localAddress,
+      protocol,
+      transport,
+      events: [],
+      running: true,
+    };
+    protocol.onEvent((event) => node.events.push({ at: this.clock.now(), event }));
+    protocol.start();
+    this.nodeList.push(node);
+    return node;
+  }
+
+  /**
+   * Adds `count` nodes that join through the first running node (or each other, if none); the
+   * joins are started but not awaited.
+   */
+  addNodes(count: number, options: { tags?: NodeTags } = {}): SimulatedNode[] {
+    const added: SimulatedNode[] = [];
+    for (let i = 0; i < count; i++) {
+      const seed = this.running()[0];
+      const node = this.addNode(options);
+      if (seed !== undefined) node.protocol.join([seed.address]).catch(() => {});
+      added.push(node);
+    }
+    return added;
+  }
+
+  /** Kills a node without a goodbye: its timers stop and its address goes silent. */
+  crash(id: NodeId): void {
+    const node = this.node(id);
+    node.running = false;
+    node.protocol.stop();
+    void node.transport.close();
+  }
+
+  /** True when every running node sees exactly the running nodes as alive. */
+  converged(): boolean {
+    const running = this.running();
+    const expected = new Set(running.map((node) => node.id));
+    return running.every((node) => {
+      const alive = node.protocol.members().filter((member) => member.state === 'alive');
+      return alive.length === expected.size && alive.every((member) => expected.has(member.id));
+    });
+  }
+
+  /** Events of `type` emitted by any node. */
+  eventsOf(
+    type: ClusterEvent['type'],
+  ): Array<{ readonly node: NodeId; readonly at: number; readonly event: ClusterEvent }> {
+    return this.nodeList.flatMap((node) =>
+      node.events
+        .filter((entry) => entry.event.type === type)
+        .map((entry) => ({ node: node.id, ...entry })),
+    );
+  }
+}

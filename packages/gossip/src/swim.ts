@@ -1,0 +1,1033 @@
+import { type Logger, silentLogger } from '@rpcnet/core';
+import { PhiDetectorSet } from '@rpcnet/phi';
+import { Awareness } from './awareness.js';
+import type { CancelTimer, Clock, RandomSource } from './clock.js';
+import {
+  assembleDatagram,
+  DATAGRAM_HEADER_BYTES,
+  decodeDatagram,
+  encodedMemberSize,
+  encodedMessageSize,
+  encodeMessage,
+  framedSize,
+} from './codec.js';
+import type { ClusterConfig } from './config.js';
+import { BroadcastQueue, retransmitLimit } from './dissemination.js';
+import { ClusterError, ClusterErrorCode } from './errors.js';
+import type { ClusterEvent } from './events.js';
+import type {
+  AliveMessage,
+  DeadMessage,
+  GossipMessage,
+  IndirectPingMessage,
+  LeftMessage,
+  MemberRecord,
+  PushPullMessage,
+  StateUpdateMessage,
+  SuspectMessage,
+} from './messages.js';
+import { GossipMetrics, type GossipMetricsSnapshot } from './metrics.js';
+import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
+import { PartitionDetector } from './partition.js';
+import { shuffleInPlace } from './random.js';
+import { isLive, NodeRegistry, type RegistryChange } from './registry.js';
+import { Suspicion, suspicionTimeoutBounds } from './suspicion.js';
+import type { PacketTransport } from './transport.js';
+
+/** Everything a {@link SwimProtocol} needs; time, randomness and the network are injected. */
+export interface SwimProtocolOptions {
+  /** Parsed, validated configuration. */
+  config: ClusterConfig;
+  /** Already bound; encryption, if any, is a wrapper transport. */
+  transport: PacketTransport;
+  clock: Clock;
+  random: RandomSource;
+  logger?: Logger;
+  /** The local node as advertised to others. */
+  local: { id: NodeId; gossipAddress: string; rpcAddress?: string; tags: NodeTags };
+}
+
+type Lifecycle = 'created' | 'running' | 'leaving' | 'left' | 'stopped';
+
+interface PendingAck {
+  onAck(from: NodeId, viaAddress: string): void;
+  onNack(): void;
+}
+
+interface PendingJoin {
+  onReply(last: boolean): void;
+  abort(error: ClusterError): void;
+}
+
+/** Push-pull chunks above this many live nodes are sent less often (memberlist's scaling). */
+const PUSH_PULL_SCALE_THRESHOLD = 32;
+/** Slack for length prefixes that grow while a push-pull chunk fills. */
+const PUSH_PULL_SLACK_BYTES = 8;
+
+/**
+ * The SWIM membership protocol with the Lifeguard extensions, phi-gated suspicion, piggybacked
+ * dissemination, push-pull anti-entropy and the partition rule. Fully deterministic given its
+ * clock, random source and transport; `docs/protocol.md` describes every rule.
+ */
+export class SwimProtocol {
+  private readonly config: ClusterConfig;
+  private readonly transport: PacketTransport;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly logger: Logger;
+  private readonly localId: NodeId;
+  private readonly registry: NodeRegistry;
+  /** Pending updates, kept encoded so each is serialized once however often it is sent. */
+  private readonly broadcasts = new BroadcastQueue<Uint8Array>();
+  private readonly suspicions = new Map<NodeId, Suspicion>();
+  private readonly awareness: Awareness;
+  private readonly detectors: PhiDetectorSet<NodeId>;
+  private readonly counters = new GossipMetrics();
+  private readonly partition: PartitionDetector;
+  private readonly listeners = new Set<(event: ClusterEvent) => void>();
+  private readonly pending = new Map<number, PendingAck>();
+  private readonly timers = new Set<CancelTimer>();
+  private readonly seeds = new Set<string>();
+  private readonly joins = new Set<PendingJoin>();
+  /** Members whose last failed probe was forgiven because their phi was still low. */
+  private readonly forgiven = new Set<NodeId>();
+  private probeOrder: NodeId[] = [];
+  private probeIndex = 0;
+  private reprobe: NodeId | undefined;
+  private seq = 0;
+  private lifecycle: Lifecycle = 'created';
+  private leaving: Promise<void> | undefined;
+  private finishLeave: (() => void) | undefined;
+
+  constructor(options: SwimProtocolOptions) {
+    this.config = options.config;
+    this.transport = options.transport;
+    this.clock = options.clock;
+    this.random = options.random;
+    this.logger = options.logger ?? silentLogger;
+    this.localId = options.local.id;
+    this.registry = new NodeRegistry(
+      {
+        id: options.local.id,
+        gossipAddress: options.local.gossipAddress,
+        rpcAddress: options.local.rpcAddress,
+        tags: { ...options.local.tags },
+        state: NodeState.Alive,
+        incarnation: 0,
+      },
+      this.clock.now(),
+    );
+    this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
+    // Acks from one member arrive about once per round-robin cycle; the window learns that rhythm.
+    this.detectors = new PhiDetectorSet<NodeId>({
+      threshold: this.config.phiThreshold,
+      maxSampleSize: 200,
+      minStdDeviationMs: this.config.probeIntervalMs / 2,
+      acceptableHeartbeatPauseMs: this.config.probeIntervalMs,
+      firstHeartbeatEstimateMs: this.config.probeIntervalMs,
+      clock: this.clock,
+    });
+    this.partition = new PartitionDetector({
+      fraction: this.config.partitionFraction,
+      windowMs: this.config.partitionWindowMs,
+      minUnreachable: this.config.partitionMinUnreachable,
+    });
+    for (const seed of this.config.seedNodes) this.seeds.add(seed);
+  }
+
+  /** Registers on the transport and starts the probe, gossip, push-pull and reconnect timers. */
+  start(): void {
+    if (this.lifecycle !== 'created') {
+      throw new ClusterError(
+        this.lifecycle === 'running' ? ClusterErrorCode.AlreadyStarted : ClusterErrorCode.Stopped,
+        `cannot start a gossip node that is ${this.lifecycle}`,
+      );
+    }
+    this.lifecycle = 'running';
+    this.transport.onPacket((data, from) => this.handlePacket(data, from));
+    this.broadcastLocalAlive();
+    const { probeIntervalMs, gossipIntervalMs, pushPullIntervalMs, reconnectIntervalMs } =
+      this.config;
+    // Random first offsets keep simultaneously started nodes out of lockstep.
+    this.loop(
+      this.random() * probeIntervalMs,
+      () => this.awareness.scale(probeIntervalMs),
+      () => this.probeTick(),
+    );
+    this.loop(
+      this.random() * gossipIntervalMs,
+      () => gossipIntervalMs,
+      () => this.gossipTick(),
+    );
+    this.loop(
+      this.random() * pushPullIntervalMs,
+      () => this.pushPullInterval(),
+      () => this.pushPullTick(),
+    );
+    this.loop(
+      this.random() * reconnectIntervalMs,
+      () => reconnectIntervalMs,
+      () => this.reconnectTick(),
+    );
+  }
+
+  /**
+   * Contacts `seeds` (full-state push-pull) until one answers, retrying with exponential backoff.
+   * Resolves with the number of other members then known; rejects with JOIN_FAILED after
+   * `joinTimeoutMs`. Seeds are remembered and re-contacted to heal partitions.
+   */
+  join(seeds: readonly string[]): Promise<number> {
+    if (this.lifecycle !== 'running') {
+      return Promise.reject(
+        new ClusterError(
+          ClusterErrorCode.NotStarted,
+          `join() needs a running node, not ${this.lifecycle}`,
+        ),
+      );
+    }
+    const targets = [...new Set(seeds)].filter((seed) => seed !== this.transport.localAddress);
+    for (const seed of targets) this.seeds.add(seed);
+    if (targets.length === 0) return Promise.resolve(this.otherLiveCount());
+    return new Promise<number>((resolve, reject) => {
+      let attempt = 0;
+      let answered = false;
+      let cancelRetry: CancelTimer | undefined;
+      const finish = (error?: ClusterError): void => {
+        if (!this.joins.delete(join)) return;
+        cancelRetry?.();
+        cancelDeadline();
+        if (error === undefined) resolve(this.otherLiveCount());
+        else reject(error);
+      };
+      const join: PendingJoin = {
+        onReply: (last) => {
+          answered = true;
+          if (last) finish();
+        },
+        abort: finish,
+      };
+      const tryOnce = (): void => {
+        for (const seed of targets) this.sendFullState(seed, true, false);
+        const delay = Math.min(
+          this.config.joinRetryInitialMs * 2 ** attempt,
+          this.config.joinRetryMaxMs,
+        );
+        attempt++;
+        cancelRetry = this.after(delay, () => (answered ? finish() : tryOnce()));
+      };
+      const cancelDeadline = this.after(this.config.joinTimeoutMs, () =>
+        finish(
+          new ClusterError(
+            ClusterErrorCode.JoinFailed,
+            `no seed of ${targets.join(', ')} answered within ${this.config.joinTimeoutMs} ms`,
+          ),
+        ),
+      );
+      this.joins.add(join);
+      tryOnce();
+    });
+  }
+
+  /**
+   * Announces a graceful leave (gossiped as Left) and resolves once the update went out to
+   * `gossipFanout` members, or after `leaveTimeoutMs`. The node stops probing; call `stop()` next.
+   */
+  leave(): Promise<void> {
+    if (this.leaving !== undefined) return this.leaving;
+    if (this.lifecycle !== 'running') return Promise.resolve();
+    this.lifecycle = 'leaving';
+    const self = this.registry.local();
+    this.registry.setLocal({ ...self, state: NodeState.Left }, this.clock.now());
+    const wanted = Math.min(this.config.gossipFanout, this.otherLiveCount());
+    this.leaving = new Promise<void>((resolve) => {
+      const done = (): void => {
+        if (this.finishLeave !== done) return;
+        this.finishLeave = undefined;
+        cancelTimeout();
+        if (this.lifecycle === 'leaving') this.lifecycle = 'left';
+        resolve();
+      };
+      const cancelTimeout = this.after(this.config.leaveTimeoutMs, done);
+      this.finishLeave = done;
+      const left: LeftMessage = { kind: 'left', id: self.id, incarnation: self.incarnation };
+      this.broadcast(self.id, left, (transmits) => {
+        if (transmits >= wanted) done();
+      });
+      if (wanted === 0) done();
+      else this.gossipTick();
+    });
+    return this.leaving;
+  }
+
+  /** Cancels every timer and pending operation; nothing is sent afterwards. Idempotent. */
+  stop(): void {
+    if (this.lifecycle === 'stopped') return;
+    this.lifecycle = 'stopped';
+    for (const cancel of this.timers) cancel();
+    this.timers.clear();
+    for (const suspicion of this.suspicions.values()) suspicion.cancel();
+    this.suspicions.clear();
+    this.pending.clear();
+    for (const join of [...this.joins]) {
+      join.abort(new ClusterError(ClusterErrorCode.Stopped, 'the gossip node was stopped'));
+    }
+    this.finishLeave?.();
+  }
+
+  /** Replaces the local tags: raises the incarnation and gossips the new alive record. */
+  setTags(tags: NodeTags): void {
+    const self = this.registry.local();
+    const change = this.registry.setLocal(
+      { ...self, tags: { ...tags }, incarnation: self.incarnation + 1 },
+      this.clock.now(),
+    );
+    this.broadcastLocalAlive();
+    this.emitChange(change);
+  }
+
+  /** The local node's current record. */
+  localNode(): ClusterNode {
+    return this.registry.local();
+  }
+
+  /** Known members, the local one included: alive and suspect ones, or all with `includeDead`. */
+  members(options?: { includeDead?: boolean }): ClusterNode[] {
+    return this.registry.members(options?.includeDead === true);
+  }
+
+  /** Live members carrying every `key=value` of `filter`, answered from the tag index. */
+  nodesByTag(filter: NodeTags): ClusterNode[] {
+    return this.registry.nodesByTag(filter);
+  }
+
+  /** Phi of `id` from the acks it sent us, or undefined if it never acked a probe. */
+  phi(id: NodeId): number | undefined {
+    return this.detectors.has(id) ? this.detectors.phi(id, this.clock.now()) : undefined;
+  }
+
+  /** Subscribes to membership events; returns the unsubscribe function. */
+  onEvent(listener: (event: ClusterEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** A snapshot of the counters. */
+  metrics(): GossipMetricsSnapshot {
+    const c = this.counters;
+    return {
+      members: this.registry.countByState(),
+      datagramsIn: c.datagramsIn,
+      datagramsOut: c.datagramsOut,
+      messagesIn: c.messagesIn,
+      messagesOut: c.messagesOut,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      drops: c.dropCounts(),
+      probesSent: c.probesSent,
+      probesAcked: c.probesAcked,
+      probesFailed: c.probesFailed,
+      probeRtt: c.rttStats(),
+      suspicionsRaised: c.suspicionsRaised,
+      suspicionsRefuted: c.suspicionsRefuted,
+      selfRefutations: c.selfRefutations,
+      awareness: this.awareness.score,
+      incarnation: this.registry.local().incarnation,
+    };
+  }
+
+  /** Counts a datagram dropped before reaching the protocol (e.g. `auth` by a secure transport). */
+  recordDrop(reason: string): void {
+    this.counters.recordDrop(reason);
+  }
+
+  /**
+   * Receives one datagram: the handler registered on the transport. Oversized or undecodable
+   * input is counted under `drops` and ignored; nothing thrown escapes.
+   */
+  handlePacket(data: Uint8Array, from: string): void {
+    if (this.lifecycle === 'stopped' || this.lifecycle === 'created') {
+      this.counters.recordDrop('not-running');
+      return;
+    }
+    this.counters.datagramsIn++;
+    this.counters.bytesIn += data.length;
+    if (data.length > this.config.maxDatagramBytes) {
+      this.counters.recordDrop('oversize');
+      return;
+    }
+    let messages: GossipMessage[];
+    try {
+      messages = decodeDatagram(data);
+    } catch (error) {
+      this.counters.recordDrop('decode');
+      this.logger.debug('dropped undecodable gossip datagram', { from, error: String(error) });
+      return;
+    }
+    this.counters.messagesIn += messages.length;
+    for (const message of messages) {
+      try {
+        this.handleMessage(message, from);
+      } catch (error) {
+        this.counters.recordDrop('handler-error');
+        this.logger.error('gossip message handler failed', {
+          from,
+          kind: message.kind,
+          error: String(error),
+        });
+      }
+    }
+  }
+
+  private handleMessage(message: GossipMessage, from: string): void {
+    switch (message.kind) {
+      case 'ping':
+        if (message.target !== this.localId) {
+          this.counters.recordDrop('misaddressed');
+          return;
+        }
+        this.send(from, [{ kind: 'ack', seq: message.seq, from: this.localId }], true);
+        return;
+      case 'ack':
+        this.pending.get(message.seq)?.onAck(message.from, from);
+        return;
+      case 'nack':
+        this.pending.get(message.seq)?.onNack();
+        return;
+      case 'indirect-ping':
+        this.helpProbe(message, from);
+        return;
+      case 'alive':
+        this.handleAlive(message);
+        return;
+      case 'suspect':
+        this.handleSuspect(message);
+        return;
+      case 'dead':
+        this.handleDead(message);
+        return;
+      case 'left':
+        this.handleLeft(message);
+        return;
+      case 'push-pull':
+        this.handlePushPull(message, from);
+        return;
+    }
+  }
+
+  // ---- probing -------------------------------------------------------------------------------
+
+  private probeTick(): void {
+    if (this.lifecycle !== 'running') return;
+    const target = this.nextProbeTarget();
+    if (target !== undefined) this.probe(target);
+  }
+
+  private nextProbeTarget(): ClusterNode | undefined {
+    const again = this.reprobe;
+    this.reprobe = undefined;
+    if (again !== undefined) {
+      const node = this.registry.get(again);
+      if (node !== undefined && isLive(node.state)) return node;
+    }
+    for (let tries = 0; tries <= this.probeOrder.length; tries++) {
+      if (this.probeIndex >= this.probeOrder.length) {
+        this.probeOrder = shuffleInPlace(
+          this.registry
+            .members()
+            .filter((node) => node.id !== this.localId)
+            .map((node) => node.id),
+          this.random,
+        );
+        this.probeIndex = 0;
+        if (this.probeOrder.length === 0) return undefined;
+      }
+      const node = this.registry.get(this.probeOrder[this.probeIndex++]!);
+      if (node !== undefined && node.id !== this.localId && isLive(node.state)) return node;
+    }
+    return undefined;
+  }
+
+  /**
+   * One SWIM probe: ping, then indirect pings after the probe timeout, verdict at the end of the
+   * period. Without `onDone` a failure leads to {@link onProbeFailed}.
+   */
+  private probe(target: ClusterNode, onDone?: (acked: boolean) => void): void {
+    const seq = this.nextSeq();
+    const startedAt = this.clock.now();
+    const probeTimeout = this.awareness.scale(this.config.probeTimeoutMs);
+    const period = this.awareness.scale(this.config.probeIntervalMs);
+    let acked = false;
+    let nacks = 0;
+    let expectedNacks = 0;
+    this.pending.set(seq, {
+      onAck: (from, viaAddress) => {
+        if (acked || from !== target.id) return;
+        acked = true;
+        const now = this.clock.now();
+        if (viaAddress === target.gossipAddress) this.counters.recordRtt(now - startedAt);
+        this.counters.probesAcked++;
+        this.detectors.heartbeat(target.id, now);
+        this.forgiven.delete(target.id);
+        this.awareness.apply(-1);
+      },
+      onNack: () => {
+        nacks++;
+      },
+    });
+    this.counters.probesSent++;
+    const ping: GossipMessage = { kind: 'ping', seq, from: this.localId, target: target.id };
+    // Lifeguard's buddy system: tell a suspect it is suspected, ahead of the ping, so the ack it
+    // sends back can already carry its refutation.
+    const current = this.registry.get(target.id);
+    const messages: GossipMessage[] =
+      current?.state === NodeState.Suspect
+        ? [
+            {
+              kind: 'suspect',
+              id: target.id,
+              incarnation: current.incarnation,
+              from: this.localId,
+            },
+            ping,
+          ]
+        : [ping];
+    this.send(target.gossipAddress, messages, true);
+    this.after(probeTimeout, () => {
+      if (acked || this.lifecycle !== 'running') return;
+      const helpers = this.sample(
+        this.config.indirectProbeCount,
+        (node) => node.id !== target.id && node.state === NodeState.Alive,
+      );
+      expectedNacks = helpers.length;
+      const request: IndirectPingMessage = {
+        kind: 'indirect-ping',
+        seq,
+        from: this.localId,
+        target: target.id,
+        targetAddress: target.gossipAddress,
+      };
+      for (const helper of helpers) this.send(helper.gossipAddress, [request], true);
+    });
+    this.after(period, () => {
+      this.pending.delete(seq);
+      if (this.lifecycle !== 'running') return;
+      if (!acked) {
+        this.counters.probesFailed++;
+        // Lifeguard: missing nacks mean our own links may be the problem; with no helpers, we cannot tell.
+        this.awareness.apply(expectedNacks > 0 ? expectedNacks - nacks : 1);
+      }
+      if (onDone !== undefined) onDone(acked);
+      else if (!acked) this.onProbeFailed(target.id);
+    });
+  }
+
+  /** A probe got no ack, direct or indirect: suspect the target, unless phi still vouches for it once. */
+  private onProbeFailed(id: NodeId): void {
+    const node = this.registry.get(id);
+    if (node === undefined || !isLive(node.state)) return;
+    if (node.state === NodeState.Alive) {
+      const phi = this.phi(id);
+      if (phi !== undefined && phi < this.config.phiThreshold && !this.forgiven.has(id)) {
+        this.forgiven.add(id);
+        this.reprobe = id;
+        return;
+      }
+      this.counters.suspicionsRaised++;
+    }
+    this.forgiven.delete(id);
+    this.handleSuspect({ kind: 'suspect', id, incarnation: node.incarnation, from: this.localId });
+  }
+
+  private helpProbe(request: IndirectPingMessage, requester: string): void {
+    if (request.target === this.localId) {
+      this.send(requester, [{ kind: 'ack', seq: request.seq, from: this.localId }], true);
+      return;
+    }
+    const seq = this.nextSeq();
+    let answered = false;
+    this.pending.set(seq, {
+      onAck: (from) => {
+        if (answered || from !== request.target) return;
+        answered = true;
+        this.send(requester, [{ kind: 'ack', seq: request.seq, from: request.target }], true);
+      },
+      onNack: () => {},
+    });
+    this.send(
+      request.targetAddress,
+      [{ kind: 'ping', seq, from: this.localId, target: request.target }],
+      true,
+    );
+    this.after(this.config.probeTimeoutMs, () => {
+      this.pending.delete(seq);
+      if (!answered)
+        this.send(requester, [{ kind: 'nack', seq: request.seq, from: this.localId }], true);
+    });
+  }
+
+  // ---- state updates ---------------------------------------------------------------------------
+
+  private handleAlive(message: AliveMessage): void {
+    if (message.id === this.localId) {
+      const self = this.registry.local();
+      if (this.lifecycle === 'running' && message.incarnation > self.incarnation) {
+        this.refute(message.incarnation);
+      }
+      return;
+    }
+    const change = this.registry.applyAlive(message, this.clock.now());
+    if (!change.changed) return;
+    const previous = change.previous;
+    this.cancelSuspicion(message.id);
+    this.forgiven.delete(message.id);
+    if (previous?.state === NodeState.Suspect) this.counters.suspicionsRefuted++;
+    if (previous === undefined || !isLive(previous.state)) this.addToProbeOrder(message.id);
+    this.partition.recordRecovery(message.id);
+    this.broadcast(message.id, message);
+    this.emitChange(change);
+  }
+
+  private handleSuspect(message: SuspectMessage): void {
+    if (message.id === this.localId) {
+      this.refuteIfRunning(message.incarnation);
+      return;
+    }
+    const node = this.registry.get(message.id);
+    if (node === undefined || !isLive(node.state)) return;
+    if (node.state === NodeState.Suspect && message.incarnation === node.incarnation) {
+      if (this.suspicions.get(message.id)?.confirm(message.from)) {
+        this.broadcast(message.id, message);
+      }
+      return;
+    }
+    const change = this.registry.applySuspect(message.id, message.incarnation, this.clock.now());
+    if (!change.changed) return;
+    this.startSuspicion(message.id, message.incarnation, message.from);
+    this.broadcast(message.id, message);
+    this.emitChange(change);
+  }
+
+  private handleDead(message: DeadMessage): void {
+    if (message.id === this.localId) {
+      this.refuteIfRunning(message.incarnation);
+      return;
+    }
+    const change = this.registry.applyDead(message.id, message.incarnation, this.clock.now());
+    if (!change.changed) return;
+    this.cancelSuspicion(message.id);
+    this.forgiven.delete(message.id);
+    this.partition.recordFailure(message.id, this.clock.now());
+    this.broadcast(message.id, message);
+    this.emitChange(change);
+  }
+
+  private handleLeft(message: LeftMessage): void {
+    if (message.id === this.localId) {
+      this.refuteIfRunning(message.incarnation);
+      return;
+    }
+    const change = this.registry.applyLeft(message.id, message.incarnation, this.clock.now());
+    if (!change.changed) return;
+    this.cancelSuspicion(message.id);
+    this.forgiven.delete(message.id);
+    this.detectors.remove(message.id);
+    this.partition.forget(message.id);
+    this.broadcast(message.id, message);
+    this.emitChange(change);
+  }
+
+  private handlePushPull(message: PushPullMessage, from: string): void {
+    if (message.from === this.localId) return;
+    for (const member of message.members) this.mergeRemote(member, message.from);
+    if (message.reply) {
+      for (const join of [...this.joins]) join.onReply(message.last);
+      return;
+    }
+    if (message.first && (this.lifecycle === 'running' || this.lifecycle === 'leaving')) {
+      this.sendFullState(from, false, true);
+    }
+  }
+
+  /**
+   * Merges one record of a remote's full state. Changes are re-gossiped like any other news: nodes
+   * that learned a member silently would otherwise stop its epidemic. A remote's "dead" only makes
+   * us suspect, so we verify ourselves.
+   */
+  private mergeRemote(member: MemberRecord, from: NodeId): void {
+    const { id, incarnation } = member;
+    switch (member.state) {
+      case NodeState.Alive:
+        this.handleAlive({ kind: 'alive', ...member });
+        return;
+      case NodeState.Suspect:
+      case NodeState.Dead:
+        if (id !== this.localId && this.registry.get(id) === undefined) {
+          if (member.state === NodeState.Suspect) this.handleAlive({ kind: 'alive', ...member });
+          return;
+        }
+        this.handleSuspect({ kind: 'suspect', id, incarnation, from });
+        return;
+      case NodeState.Left:
+        this.handleLeft({ kind: 'left', id, incarnation });
+        return;
+    }
+  }
+
+  private refuteIfRunning(incarnation: number): void {
+    if (this.lifecycle !== 'running') return;
+    if (incarnation < this.registry.local().incarnation) {
+      // A stale accusation: someone missed our refutation. Re-announce (same incarnation) so the
+      // next datagram to them, e.g. the ack to their probe, carries it.
+      if (!this.broadcasts.has(this.localId)) this.broadcastLocalAlive();
+      return;
+    }
+    this.refute(incarnation);
+  }
+
+  private refute(incarnation: number): void {
+    const self = this.registry.local();
+    const next = Math.max(self.incarnation, incarnation) + 1;
+    this.registry.setLocal(
+      { ...self, state: NodeState.Alive, incarnation: next },
+      this.clock.now(),
+    );
+    this.counters.selfRefutations++;
+    this.awareness.apply(1);
+    this.broadcastLocalAlive();
+  }
+
+  private startSuspicion(id: NodeId, incarnation: number, from: NodeId): void {
+    this.cancelSuspicion(id);
+    const live = this.registry.liveCount();
+    let expected = this.config.suspicionMultiplier - 2;
+    if (live - 2 < expected) expected = 0;
+    const { minMs, maxMs } = suspicionTimeoutBounds(
+      live,
+      this.config.probeIntervalMs,
+      this.config.suspicionMultiplier,
+      this.config.suspicionMaxTimeoutMultiplier,
+    );
+    const suspicion = new Suspicion({
+      clock: this.clock,
+      from,
+      expectedConfirmations: expected,
+      minMs,
+      maxMs,
+      onTimeout: () => {
+        if (this.suspicions.get(id) !== suspicion) return;
+        this.suspicions.delete(id);
+        if (this.lifecycle === 'stopped') return;
+        this.verifyBeforeDeath(id, incarnation);
+      },
+    });
+    this.suspicions.set(id, suspicion);
+  }
+
+  /**
+   * The suspicion timed out: one last full probe (carrying the suspicion) before declaring death.
+   * A suspect that answers gets a fresh suspicion period to refute; one that does not is dead.
+   * This catches the rare member whose refutation never reached us.
+   */
+  private verifyBeforeDeath(id: NodeId, incarnation: number): void {
+    const stillSuspect = (): ClusterNode | undefined => {
+      const node = this.registry.get(id);
+      return node?.state === NodeState.Suspect && node.incarnation === incarnation
+        ? node
+        : undefined;
+    };
+    const node = stillSuspect();
+    if (node === undefined || this.lifecycle !== 'running') return;
+    this.probe(node, (acked) => {
+      if (stillSuspect() === undefined || this.suspicions.has(id)) return;
+      if (acked) this.startSuspicion(id, incarnation, this.localId);
+      else this.handleDead({ kind: 'dead', id, incarnation, from: this.localId });
+    });
+  }
+
+  private cancelSuspicion(id: NodeId): void {
+    const suspicion = this.suspicions.get(id);
+    if (suspicion === undefined) return;
+    suspicion.cancel();
+    this.suspicions.delete(id);
+  }
+
+  // ---- dissemination -------------------------------------------------------------------------
+
+  private gossipTick(): void {
+    if (this.lifecycle === 'stopped' || this.broadcasts.size === 0) return;
+    const now = this.clock.now();
+    const targets = this.sample(this.config.gossipFanout, (node) => {
+      if (isLive(node.state)) return true;
+      const changedAt = this.registry.stateChangedAt(node.id) ?? 0;
+      return node.state === NodeState.Dead && now - changedAt < this.config.gossipToTheDeadMs;
+    });
+    for (const target of targets) {
+      const updates = this.takeBroadcasts(this.config.maxDatagramBytes - DATAGRAM_HEADER_BYTES);
+      if (updates.length === 0) return;
+      this.transmit(target.gossipAddress, updates);
+    }
+  }
+
+  private pushPullTick(): void {
+    if (this.lifecycle !== 'running') return;
+    const [target] = this.sample(1, (node) => node.state === NodeState.Alive);
+    if (target !== undefined) this.sendFullState(target.gossipAddress, false, false);
+  }
+
+  private pushPullInterval(): number {
+    const live = this.registry.liveCount();
+    if (live <= PUSH_PULL_SCALE_THRESHOLD) return this.config.pushPullIntervalMs;
+    const factor = Math.ceil(Math.log2(live) - Math.log2(PUSH_PULL_SCALE_THRESHOLD)) + 1;
+    return this.config.pushPullIntervalMs * factor;
+  }
+
+  /** Reclaims old dead records, then pushes our state to one dead member and one absent seed. */
+  private reconnectTick(): void {
+    if (this.lifecycle !== 'running') return;
+    const now = this.clock.now();
+    const dead: ClusterNode[] = [];
+    const liveAddresses = new Set<string>();
+    for (const node of [...this.registry.all()]) {
+      if (isLive(node.state)) {
+        liveAddresses.add(node.gossipAddress);
+        continue;
+      }
+      const changedAt = this.registry.stateChangedAt(node.id) ?? now;
+      if (now - changedAt >= this.config.deadNodeRetentionMs) {
+        this.forget(node.id);
+      } else if (node.state === NodeState.Dead) {
+        dead.push(node);
+      }
+    }
+    const deadTarget = dead[Math.floor(this.random() * dead.length)];
+    if (deadTarget !== undefined) this.sendFullState(deadTarget.gossipAddress, false, false);
+    const absentSeeds = [...this.seeds].filter(
+      (seed) => seed !== this.transport.localAddress && !liveAddresses.has(seed),
+    );
+    const seed = absentSeeds[Math.floor(this.random() * absentSeeds.length)];
+    if (seed !== undefined && seed !== deadTarget?.gossipAddress)
+      this.sendFullState(seed, false, false);
+  }
+
+  private forget(id: NodeId): void {
+    this.registry.remove(id);
+    this.detectors.remove(id);
+    this.broadcasts.remove(id);
+    this.forgiven.delete(id);
+    this.partition.forget(id);
+    this.evaluatePartition();
+  }
+
+  /** Sends every record we hold to `address`, in as many datagrams as the size limit needs. */
+  private sendFullState(address: string, join: boolean, reply: boolean): void {
+    const records: MemberRecord[] = [...this.registry.all()].map((node) => ({
+      id: node.id,
+      incarnation: node.incarnation,
+      state: node.state,
+      gossipAddress: node.gossipAddress,
+      rpcAddress: node.rpcAddress,
+      tags: node.tags,
+    }));
+    const empty: PushPullMessage = {
+      kind: 'push-pull',
+      from: this.localId,
+      join,
+      reply,
+      first: true,
+      last: true,
+      members: [],
+    };
+    const budget =
+      this.config.maxDatagramBytes -
+      DATAGRAM_HEADER_BYTES -
+      encodedMessageSize(empty) -
+      PUSH_PULL_SLACK_BYTES;
+    const chunks: MemberRecord[][] = [];
+    let chunk: MemberRecord[] = [];
+    let used = 0;
+    for (const record of records) {
+      const size = encodedMemberSize(record);
+      if (chunk.length > 0 && used + size > budget) {
+        chunks.push(chunk);
+        chunk = [];
+        used = 0;
+      }
+      chunk.push(record);
+      used += size;
+    }
+    chunks.push(chunk);
+    chunks.forEach((members, index) => {
+      this.transmit(address, [
+        encodeMessage({ ...empty, first: index === 0, last: index === chunks.length - 1, members }),
+      ]);
+    });
+  }
+
+  private broadcastLocalAlive(): void {
+    const self = this.registry.local();
+    this.broadcast(self.id, {
+      kind: 'alive',
+      id: self.id,
+      incarnation: self.incarnation,
+      gossipAddress: self.gossipAddress,
+      rpcAddress: self.rpcAddress,
+      tags: self.tags,
+    });
+  }
+
+  private broadcast(
+    id: NodeId,
+    message: StateUpdateMessage,
+    onTransmit?: (transmits: number) => void,
+  ): void {
+    const encoded = encodeMessage(message);
+    this.broadcasts.enqueue(id, encoded, framedSize(encoded), onTransmit);
+  }
+
+  private takeBroadcasts(budgetBytes: number): Uint8Array[] {
+    const limit = retransmitLimit(this.config.retransmitMultiplier, this.registry.liveCount());
+    return this.broadcasts.take(budgetBytes, limit);
+  }
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  /** Sends `messages`, filling the rest of the datagram with pending updates when `piggyback`. */
+  private send(address: string, messages: GossipMessage[], piggyback: boolean): void {
+    if (this.lifecycle === 'stopped') return;
+    const encoded = messages.map(encodeMessage);
+    if (piggyback) {
+      let size = DATAGRAM_HEADER_BYTES;
+      for (const part of encoded) size += framedSize(part);
+      encoded.push(...this.takeBroadcasts(this.config.maxDatagramBytes - size));
+    }
+    this.transmit(address, encoded);
+  }
+
+  /** Sends one datagram made of already encoded messages. */
+  private transmit(address: string, messages: readonly Uint8Array[]): void {
+    if (this.lifecycle === 'stopped' || address === this.transport.localAddress) return;
+    const bytes = assembleDatagram(messages);
+    this.counters.datagramsOut++;
+    this.counters.messagesOut += messages.length;
+    this.counters.bytesOut += bytes.length;
+    try {
+      this.transport.send(address, bytes);
+    } catch (error) {
+      this.counters.recordDrop('send-error');
+      this.logger.warn('gossip send failed', { to: address, error: String(error) });
+    }
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  /** Up to `count` distinct random remote nodes accepted by `accept`. */
+  private sample(count: number, accept: (node: ClusterNode) => boolean): ClusterNode[] {
+    if (count <= 0) return [];
+    const chosen = new Map<NodeId, ClusterNode>();
+    const eligible = (node: ClusterNode | undefined): node is ClusterNode =>
+      node !== undefined && node.id !== this.localId && !chosen.has(node.id) && accept(node);
+    // Random draws are cheap on big tables; a scan keeps small or sparse tables exact.
+    for (let tries = count * 4; tries > 0 && chosen.size < count; tries--) {
+      const node = this.registry.randomNode(this.random);
+      if (eligible(node)) chosen.set(node.id, node);
+    }
+    if (chosen.size < count && this.registry.size <= 256) {
+      const rest = shuffleInPlace([...this.registry.all()].filter(eligible), this.random);
+      for (const node of rest.slice(0, count - chosen.size)) chosen.set(node.id, node);
+    }
+    return [...chosen.values()];
+  }
+
+  private addToProbeOrder(id: NodeId): void {
+    // A newcomer goes to a random not-yet-probed position so it is probed within one cycle.
+    const remaining = this.probeOrder.length - this.probeIndex;
+    const position = this.probeIndex + Math.floor(this.random() * (remaining + 1));
+    this.probeOrder.splice(position, 0, id);
+  }
+
+  private otherLiveCount(): number {
+    const self = this.registry.local();
+    return this.registry.liveCount() - (isLive(self.state) ? 1 : 0);
+  }
+
+  private remoteIdsIn(state: NodeState): NodeId[] {
+    const ids: NodeId[] = [];
+    for (const node of this.registry.all()) {
+      if (node.id !== this.localId && node.state === state) ids.push(node.id);
+    }
+    return ids;
+  }
+
+  private emitChange(change: RegistryChange): void {
+    let membershipChanged = false;
+    for (const event of change.events) {
+      this.emit(event);
+      if (
+        event.type === 'NodeFailed' ||
+        event.type === 'NodeJoined' ||
+        event.type === 'NodeRecovered' ||
+        event.type === 'NodeLeft'
+      ) {
+        membershipChanged = true;
+      }
+    }
+    if (membershipChanged) this.evaluatePartition();
+  }
+
+  private evaluatePartition(): void {
+    const event = this.partition.evaluate(this.clock.now(), {
+      localId: this.localId,
+      liveRemoteCount: this.otherLiveCount(),
+      aliveRemotes: () => this.remoteIdsIn(NodeState.Alive),
+      suspectRemotes: () => this.remoteIdsIn(NodeState.Suspect),
+    });
+    if (event !== undefined) this.emit(event);
+  }
+
+  private emit(event: ClusterEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error('cluster event listener threw', {
+          type: event.type,
+          error: String(error),
+        });
+      }
+    }
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0;
+    return this.seq;
+  }
+
+  /** A one-shot timer that `stop()` cancels. */
+  private after(delayMs: number, callback: () => void): CancelTimer {
+    const cancel = this.clock.setTimer(delayMs, () => {
+      this.timers.delete(cancel);
+      callback();
+    });
+    this.timers.add(cancel);
+    return () => {
+      cancel();
+      this.timers.delete(cancel);
+    };
+  }
+
+  /** Runs `tick` after `firstDelayMs`, then again after each `nextDelayMs()`, until stopped. */
+  private loop(firstDelayMs: number, nextDelayMs: () => number, tick: () => void): void {
+    const run = (): void => {
+      if (this.lifecycle === 'stopped') return;
+      try {
+        tick();
+      } catch (error) {
+        this.logger.error('gossip timer failed', { error: String(error) });
+      }
+      this.after(nextDelayMs(), run);
+    };
+    this.after(firstDelayMs, run);
+  }
+}
