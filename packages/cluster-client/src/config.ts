@@ -1,0 +1,155 @@
+import {
+  type Clock,
+  type Logger,
+  type QuicTuning,
+  silentLogger,
+  systemClock,
+  type TlsOptions,
+} from '@rpcnet/core';
+import { z } from 'zod';
+import type { BackoffOptions } from './backoff.js';
+import { ClusterClientConfigError } from './errors.js';
+import type { RetryBudgetOptions } from './retry-budget.js';
+import type { ConnectWorker } from './worker-connection.js';
+
+/** Settings of a `ClusterClient`; every field is optional and validated at construction. */
+export interface ClusterClientConfig {
+  /** Opens connections to workers. Default: `RpcClient.connect` over QUIC with `tls` and `quic`. */
+  connect?: ConnectWorker | undefined;
+  /** CA and verification settings of the default QUIC connector. */
+  tls?: TlsOptions | undefined;
+  /** QUIC tuning of the default connector. */
+  quic?: QuicTuning | undefined;
+  /** Bound on dialling a worker (default connector). Default 5000 ms. */
+  connectTimeoutMs?: number | undefined;
+  /** Connections kept per worker; calls are spread over them. Default 2. */
+  maxConnectionsPerWorker?: number | undefined;
+  /** Re-dial delays of a worker whose connection failed. Defaults: 100 ms x2 up to 5 s, jitter 0.5. */
+  reconnect?: Partial<BackoffOptions> | undefined;
+  /** Attempts per call, the first included (1 = never fail over). Default 3. */
+  maxAttempts?: number | undefined;
+  /** Bounds retries of calls that may have reached a handler. Defaults: ratio 0.2, 10/s, 20 max. */
+  retryBudget?: Partial<RetryBudgetOptions> | undefined;
+  /** Unary calls without `timeoutMs` or `deadline` get this timeout. Default 30000 ms. */
+  defaultTimeoutMs?: number | undefined;
+  /** Streaming calls without `timeoutMs` or `deadline` get this timeout. Default: none. */
+  defaultStreamTimeoutMs?: number | undefined;
+  /**
+   * An attempt that takes longer is abandoned and (for idempotent calls) retried on another
+   * worker, within the call's deadline. Default: none (an attempt may use the whole deadline).
+   */
+  attemptTimeoutMs?: number | undefined;
+  /**
+   * A stream that delivers no message for this long is treated as lost (its worker may have
+   * vanished without closing the connection) and resumes or fails over like on UNAVAILABLE.
+   * Default: none (a silent worker is noticed by failure detection or the connection timeout).
+   */
+  streamIdleTimeoutMs?: number | undefined;
+  /** Whether calls may be retried after they reached a handler; per-call `idempotent` wins. Default true. */
+  idempotent?: boolean | undefined;
+  /** Time source (epoch ms) for deadlines, latency and the retry budget. Default: system clock. */
+  clock?: Clock | undefined;
+  /** Uniform random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
+  random?: (() => number) | undefined;
+  /** Where the client logs. Default: silent. */
+  logger?: Logger | undefined;
+}
+
+const positiveMs = z.number().int().positive();
+
+function hasMethods(...methods: string[]): (value: unknown) => boolean {
+  return (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
+}
+
+/** Default of every numeric and boolean option of {@link ClusterClientConfig}. */
+export const CLUSTER_CLIENT_DEFAULTS = Object.freeze({
+  connectTimeoutMs: 5000,
+  maxConnectionsPerWorker: 2,
+  reconnect: Object.freeze({ initialDelayMs: 100, maxDelayMs: 5000, multiplier: 2, jitter: 0.5 }),
+  maxAttempts: 3,
+  retryBudget: Object.freeze({ ratio: 0.2, minRetriesPerSecond: 10, maxTokens: 20 }),
+  defaultTimeoutMs: 30_000,
+  idempotent: true,
+});
+
+const defaults = CLUSTER_CLIENT_DEFAULTS;
+
+const configSchema = z
+  .object({
+    connect: z
+      .custom<ConnectWorker>((value) => typeof value === 'function', {
+        message: 'must be a function (worker) => Promise<WorkerConnection>',
+      })
+      .optional(),
+    tls: z.custom<TlsOptions>((value) => typeof value === 'object' && value !== null).optional(),
+    quic: z.custom<QuicTuning>((value) => typeof value === 'object' && value !== null).optional(),
+    connectTimeoutMs: positiveMs.default(defaults.connectTimeoutMs),
+    maxConnectionsPerWorker: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(defaults.maxConnectionsPerWorker),
+    reconnect: z
+      .object({
+        initialDelayMs: positiveMs.default(defaults.reconnect.initialDelayMs),
+        maxDelayMs: positiveMs.default(defaults.reconnect.maxDelayMs),
+        multiplier: z.number().min(1).max(10).default(defaults.reconnect.multiplier),
+        jitter: z.number().min(0).max(1).default(defaults.reconnect.jitter),
+      })
+      .strict()
+      .refine((value) => value.initialDelayMs <= value.maxDelayMs, {
+        message: 'must not exceed reconnect.maxDelayMs',
+        path: ['initialDelayMs'],
+      })
+      .default({ ...defaults.reconnect }),
+    maxAttempts: z.number().int().min(1).max(16).default(defaults.maxAttempts),
+    retryBudget: z
+      .object({
+        ratio: z.number().min(0).max(1).default(defaults.retryBudget.ratio),
+        minRetriesPerSecond: z.number().min(0).default(defaults.retryBudget.minRetriesPerSecond),
+        maxTokens: z.number().min(0).default(defaults.retryBudget.maxTokens),
+      })
+      .strict()
+      .default({ ...defaults.retryBudget }),
+    defaultTimeoutMs: positiveMs.default(defaults.defaultTimeoutMs),
+    defaultStreamTimeoutMs: positiveMs.optional(),
+    attemptTimeoutMs: positiveMs.optional(),
+    streamIdleTimeoutMs: positiveMs.optional(),
+    idempotent: z.boolean().default(defaults.idempotent),
+    clock: z
+      .custom<Clock>(hasMethods('now', 'setTimer'), {
+        message: 'must be a Clock with now/setTimer',
+      })
+      .default(systemClock),
+    random: z
+      .custom<() => number>((value) => typeof value === 'function', {
+        message: 'must be a function returning a number in [0, 1)',
+      })
+      .default(() => Math.random),
+    logger: z
+      .custom<Logger>(hasMethods('debug', 'info', 'warn', 'error'), { message: 'must be a Logger' })
+      .default(silentLogger),
+  })
+  .strict();
+
+/** {@link ClusterClientConfig} after validation, with every default filled in. */
+export type ResolvedClusterClientConfig = z.output<typeof configSchema>;
+
+/** Validates `config`; throws {@link ClusterClientConfigError} naming the first bad field. */
+export function resolveClusterClientConfig(
+  config: ClusterClientConfig = {},
+): ResolvedClusterClientConfig {
+  const parsed = configSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const path = issue?.path.map(String).join('.') ?? '';
+  const prefix = unknownKey !== undefined && path !== '' ? `${path}.` : '';
+  const field = unknownKey !== undefined ? `${prefix}${unknownKey}` : path || 'config';
+  const reason = unknownKey !== undefined ? 'is not a known option' : (issue?.message ?? 'invalid');
+  throw new ClusterClientConfigError(field, reason);
+}

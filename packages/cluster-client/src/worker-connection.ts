@@ -1,0 +1,61 @@
+import {
+  type CallOptions,
+  type Logger,
+  type QuicTuning,
+  RpcClient,
+  type TlsOptions,
+} from '@rpcnet/core';
+
+/** Where a worker's RPC server is: its node id and `host:port`. */
+export interface WorkerTarget {
+  readonly id: string;
+  readonly rpcAddress: string;
+}
+
+/**
+ * The connection the cluster client calls workers through. `RpcClient` from `@rpcnet/core`
+ * satisfies it; tests supply fakes.
+ */
+export interface WorkerConnection {
+  /** Calls a unary method. */
+  unary(method: string, request: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
+  /** Calls a server-streaming method; iterating yields the responses. */
+  serverStream(
+    method: string,
+    request: Uint8Array,
+    options?: CallOptions,
+  ): AsyncIterable<Uint8Array>;
+  /** Closes the connection; calls in flight fail with UNAVAILABLE. */
+  close(): Promise<void>;
+  /** Runs `listener` once when the connection closes (`error` unless closed gracefully). */
+  onClose(listener: (error?: Error) => void): () => void;
+  /** Calls in progress on this connection. */
+  readonly inFlight: number;
+}
+
+/** Opens a connection to a worker; rejects (ideally with an `RpcError`) when it cannot. */
+export type ConnectWorker = (worker: WorkerTarget) => Promise<WorkerConnection>;
+
+/** What {@link quicConnector} needs to dial workers over QUIC. */
+export interface QuicConnectorOptions {
+  /** CA and verification settings for the workers' certificates. */
+  readonly tls?: TlsOptions | undefined;
+  /** QUIC tuning, e.g. `maxUdpPayloadSize`. */
+  readonly quic?: QuicTuning | undefined;
+  /** Bound on connecting, including the protocol HELLO. */
+  readonly connectTimeoutMs?: number | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+/** The default {@link ConnectWorker}: `RpcClient.connect` to the worker's RPC address over QUIC. */
+export function quicConnector(options: QuicConnectorOptions = {}): ConnectWorker {
+  return (worker) =>
+    RpcClient.connect(worker.rpcAddress, {
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(options.quic === undefined ? {} : { quic: options.quic }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.connectTimeoutMs === undefined
+        ? {}
+        : { connectTimeoutMs: options.connectTimeoutMs }),
+    });
+}
