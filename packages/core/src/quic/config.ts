@@ -22,9 +22,12 @@ export interface QuicTransportOptions {
   maxUdpPayloadSize?: number;
   /** Bidirectional streams the peer may open; the transport uses one per connection. Default 1. */
   initialMaxStreams?: number;
-  /** Connection-level flow-control window in bytes. Default 16 MiB. */
+  /** Connection-level flow-control window in bytes. Default 2 MiB. */
   initialMaxData?: number;
-  /** Per-stream flow-control window in bytes. Default 8 MiB. */
+  /**
+   * Per-stream flow-control window in bytes. Default 1 MiB: the library cannot move more than a
+   * few MiB/s, so larger windows only add buffering (and, at 1350-byte packets, bursts).
+   */
   initialMaxStreamData?: number;
   /**
    * Kernel send/receive buffer of the UDP socket. Default 4 MiB (the kernel caps it at
@@ -69,12 +72,12 @@ const optionsSchema = z
       .number()
       .int()
       .positive()
-      .default(16 * 1024 * 1024),
+      .default(2 * 1024 * 1024),
     initialMaxStreamData: z
       .number()
       .int()
       .positive()
-      .default(8 * 1024 * 1024),
+      .default(1024 * 1024),
     socketBufferBytes: z
       .number()
       .int()

@@ -48,7 +48,7 @@ async function rawClient(port: number): Promise<QUICClient> {
   return client;
 }
 
-describe('QuicTransport transport hello', () => {
+describe('QuicTransport transport hello', { timeout: 20_000 }, () => {
   it('refuses a peer whose stream does not start with the hello', async () => {
     const logger = new MemoryLogger();
     const { listener, accepted } = await listen(logger);

@@ -43,7 +43,7 @@ async function connect(listener: TransportListener, tls: TlsOptions): Promise<Tr
   return connection;
 }
 
-describe('QuicTransport TLS', () => {
+describe('QuicTransport TLS', { timeout: 20_000 }, () => {
   const { server, client, other } = certificates();
   const serverTls: TlsOptions = { cert: server.certPem, key: server.keyPem };
 
