@@ -1,12 +1,34 @@
 #!/usr/bin/env bash
-# Installs the system tools that the fault tests use (network namespaces, tc netem).
-# Best effort: the fault suite itself reports loudly when the environment refuses them.
+# Installs the system tools that the network-namespace fault suite (tests/faults/netns) uses:
+# iproute2 (ip netns, veth, bridge, tc) and nftables (packet loss and partitions).
+# Best effort: where they cannot be installed, or the kernel refuses namespaces, the suite's
+# capability test says so loudly instead of passing silently.
 set -uo pipefail
-if command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1; then
-  exit 0
+# Root's tools live in sbin, which a CI user's PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
+
+missing=()
+if ! command -v ip >/dev/null 2>&1 || ! command -v tc >/dev/null 2>&1; then missing+=(iproute2); fi
+if ! command -v nft >/dev/null 2>&1; then missing+=(nftables); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != "0" ]; then
+    echo "system-tests-setup: not root, cannot install ${missing[*]}; the netns fault suite will report itself skipped"
+  elif ! command -v apt-get >/dev/null 2>&1; then
+    echo "system-tests-setup: no apt-get, cannot install ${missing[*]}; the netns fault suite will report what is missing"
+  elif (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}") >/dev/null 2>&1; then
+    echo "system-tests-setup: installed ${missing[*]}"
+  else
+    echo "system-tests-setup: could not install ${missing[*]}; the netns fault suite will report what is missing"
+  fi
 fi
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2) >/dev/null 2>&1 \
-    || echo "system-tests-setup: could not install iproute2; namespace fault tests will report as unavailable"
+
+# tc netem (delay and jitter) is a kernel module; load it where the kernel ships it. Without it the
+# suite reports delay/jitter injection as unavailable.
+if [ "$(id -u)" = "0" ] && command -v modprobe >/dev/null 2>&1; then
+  modprobe sch_netem >/dev/null 2>&1 || true
 fi
+for tool in ip tc nft; do
+  if command -v "$tool" >/dev/null 2>&1; then echo "system-tests-setup: $tool present"; else echo "system-tests-setup: $tool MISSING"; fi
+done
 exit 0
