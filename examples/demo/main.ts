@@ -1,0 +1,104 @@
+// `pnpm demo`: a director, three workers (worker-3 with simulated failures) and a client, each
+// its own process on 127.0.0.1 with free ports, shown live for a bounded time, then a summary.
+import { type DemoOptions, parseDemoOptions } from './demo-options.js';
+import { DemoRun } from './demo-run.js';
+import { type DemoSummary, formatSummary, summarize } from './demo-summary.js';
+import { findFreeUdpPorts } from './free-ports.js';
+
+const HOST = '127.0.0.1';
+const WORKERS = ['worker-1', 'worker-2', 'worker-3'] as const;
+const FAILING_WORKER = 'worker-3';
+
+/** Starts the director, the workers once it is up, the client once all are discovered; runs. */
+async function runDemo(run: DemoRun): Promise<void> {
+  const { view } = run;
+  const [directorPort, directorGossipPort, ...workerPorts] = await findFreeUdpPorts(
+    2 + WORKERS.length * 2,
+    HOST,
+  );
+  const shared = {
+    RPCNET_DEV_CERT_DIR: run.certDir,
+    DIRECTOR_ADDR: `${HOST}:${directorPort}`,
+    DIRECTOR_GOSSIP_PORT: String(directorGossipPort),
+  };
+  view.line(
+    `[demo] director on ${HOST}:${directorPort} (gossip ${directorGossipPort}); dev certificate in ${run.certDir}`,
+  );
+  run.start('director', 'cluster/director.ts', shared);
+  await run.waitFor(() => run.ready.has('director'), 'the director to start');
+  if (run.interrupted) return;
+  WORKERS.forEach((label, index) => {
+    run.start(label, 'cluster/worker.ts', {
+      ...shared,
+      WORKER_LABEL: label,
+      WORKER_ADDR: `${HOST}:${workerPorts[index * 2]}`,
+      WORKER_GOSSIP_PORT: String(workerPorts[index * 2 + 1]),
+      WORKER_FAILURE_ENABLED: label === FAILING_WORKER ? 'true' : 'false',
+    });
+  });
+  const discovering = Date.now();
+  await run.waitFor(
+    () => WORKERS.every((label) => run.state.discovered.has(label)),
+    'the director to discover all three workers',
+  );
+  if (run.interrupted) return;
+  view.line(
+    `[demo] the director discovered all ${WORKERS.length} workers through gossip in ${Date.now() - discovering} ms; starting the client`,
+  );
+  run.start('client', 'cluster/client.ts', {
+    ...shared,
+    CLIENT_MODE: 'director',
+    CLIENT_SESSIONS: String(run.options.sessions),
+  });
+  await run.waitFor(() => run.ready.has('client'), 'the client to start');
+  const refreshMs = run.options.view === 'tty' ? 250 : 5000;
+  while (!run.interrupted && Date.now() < run.endsAt) {
+    view.refresh((run.endsAt - Date.now()) / 1000);
+    await run.pause(Math.min(refreshMs, Math.max(0, run.endsAt - Date.now())));
+  }
+}
+
+async function main(): Promise<number> {
+  let options: DemoOptions;
+  try {
+    options = parseDemoOptions(process.argv.slice(2), process.env, process.stdout.isTTY === true);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    return 2;
+  }
+  const run = new DemoRun(options);
+  process.on('SIGINT', () => run.interrupt('SIGINT'));
+  process.on('SIGTERM', () => run.interrupt('SIGTERM'));
+  console.log(
+    `rpcnet cluster demo: a director, ${WORKERS.length} workers (${FAILING_WORKER} fails now and then) and a client, for ${options.durationS} s`,
+  );
+  let failure: string | undefined;
+  try {
+    await runDemo(run);
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+  }
+  if (options.view === 'tty') run.view.refresh((run.endsAt - Date.now()) / 1000);
+  run.view.close();
+  if (failure !== undefined) console.error(`[demo] ${failure}`);
+  console.log('[demo] stopping the client, then the workers, then the director...');
+  const exits = await run.stopAll();
+  const summary: DemoSummary = summarize(
+    run.state,
+    WORKERS,
+    (Date.now() - run.startedAt) / 1000,
+    exits,
+    run.interrupted,
+  );
+  for (const line of formatSummary(summary)) console.log(line);
+  console.log(`DEMO_SUMMARY ${JSON.stringify(summary)}`);
+  return summary.ok && failure === undefined ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

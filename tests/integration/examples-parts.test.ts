@@ -1,0 +1,264 @@
+// The examples' own logic, without processes: settings, the failure cycle, the logical session,
+// the director's assignments and the demo's options and summary.
+import {
+  type CancelTimer,
+  type Clock,
+  type ClusterEvent,
+  type ClusterNode,
+  ErrorCode,
+  LeastConnections,
+  type MembershipSource,
+  RpcError,
+  WorkerRegistry,
+} from 'rpcnet';
+import { describe, expect, it } from 'vitest';
+import { LogicalSession } from '../../examples/connection_swap/logical-session.js';
+import { parseDemoOptions } from '../../examples/demo/demo-options.js';
+import { DemoState } from '../../examples/demo/demo-state.js';
+import { formatSummary, summarize } from '../../examples/demo/demo-summary.js';
+import type { WorkerPhase } from '../../examples/shared/demo-report.js';
+import { FailureCycle } from '../../examples/shared/failure-cycle.js';
+import { readSettings } from '../../examples/shared/settings.js';
+import { WorkerAssignments } from '../../examples/shared/worker-assignments.js';
+
+/** A clock that moves only when told to. */
+class ManualClock implements Clock {
+  #now = 0;
+  #timers: Array<{ at: number; callback: () => void }> = [];
+  now(): number {
+    return this.#now;
+  }
+  setTimer(delayMs: number, callback: () => void): CancelTimer {
+    const timer = { at: this.#now + delayMs, callback };
+    this.#timers.push(timer);
+    return () => {
+      this.#timers = this.#timers.filter((t) => t !== timer);
+    };
+  }
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      const next = this.#timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (next === undefined) break;
+      this.#timers = this.#timers.filter((t) => t !== next);
+      this.#now = next.at;
+      next.callback();
+    }
+    this.#now = end;
+  }
+}
+
+describe('example settings', () => {
+  it('uses the documented defaults and the RPC port + 1000 gossip convention', () => {
+    const settings = readSettings({});
+    expect(settings.directorAddr).toEqual({ host: '127.0.0.1', port: 61000 });
+    expect(settings.directorGossipAddr).toEqual({ host: '127.0.0.1', port: 62000 });
+    expect(settings.workerLabel).toBe('worker-1');
+    expect(settings.workerAddr).toEqual({ host: '127.0.0.1', port: 62001 });
+    expect(settings.workerGossipPort).toBe(63001);
+    expect(settings.failureEnabled).toBe(false);
+    expect(settings.failure).toEqual({
+      runMs: 10_000,
+      warningMs: 3000,
+      failedMs: 5000,
+      recoveringMs: 2000,
+    });
+    expect(settings.logLevel).toBe('info');
+  });
+
+  it('reads explicit values, RPCNET_LOG before LOG_LEVEL, and treats empty as unset', () => {
+    const settings = readSettings({
+      DIRECTOR_ADDR: '10.0.0.5:7000',
+      DIRECTOR_GOSSIP_PORT: '7946',
+      WORKER_ADDR: '',
+      WORKER_FAILURE_ENABLED: 'true',
+      LOG_LEVEL: 'warn',
+      RPCNET_LOG: 'DEBUG',
+    });
+    expect(settings.directorGossipAddr).toEqual({ host: '10.0.0.5', port: 7946 });
+    expect(settings.workerAddr.port).toBe(62001);
+    expect(settings.failureEnabled).toBe(true);
+    expect(settings.logLevel).toBe('debug');
+  });
+
+  it('names the variable that is invalid', () => {
+    expect(() => readSettings({ WORKER_ADDR: '62001' })).toThrow(/WORKER_ADDR/);
+    expect(() => readSettings({ WORKER_FAILURE_ENABLED: 'maybe' })).toThrow(
+      /WORKER_FAILURE_ENABLED/,
+    );
+    expect(() => readSettings({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => readSettings({ WORKER_ADDR: '127.0.0.1:65000' })).toThrow(/WORKER_GOSSIP_PORT/);
+  });
+});
+
+describe('FailureCycle', () => {
+  it('cycles running, warning, failed, recovering with the configured durations', () => {
+    const clock = new ManualClock();
+    const cycle = new FailureCycle(
+      { runMs: 100, warningMs: 30, failedMs: 50, recoveringMs: 20 },
+      clock,
+    );
+    const seen: Array<[number, WorkerPhase]> = [];
+    cycle.onChange((phase) => seen.push([clock.now(), phase]));
+    cycle.start();
+    clock.advance(250);
+    expect(seen).toEqual([
+      [0, 'running'],
+      [100, 'warning'],
+      [130, 'failed'],
+      [180, 'recovering'],
+      [200, 'running'],
+    ]);
+    clock.advance(80);
+    expect(cycle.failed).toBe(true);
+    cycle.stop();
+    expect(cycle.phase).toBe('running');
+    clock.advance(1000);
+    expect(seen).toHaveLength(7);
+  });
+});
+
+describe('LogicalSession', () => {
+  it('keeps pending messages for resending and accepts acknowledgements only in order', () => {
+    const session = new LogicalSession();
+    const first = session.next(5);
+    const second = session.next(7);
+    expect(second.total).toBe(5);
+    session.acknowledge({ sessionId: session.id, seq: first.seq, total: 5, worker: 'a' });
+    expect(session.resendable()).toEqual([second]);
+    expect(() =>
+      session.acknowledge({ sessionId: session.id, seq: second.seq + 1, total: 12, worker: 'b' }),
+    ).toThrow(/unexpected acknowledgement/);
+    expect(() =>
+      session.acknowledge({ sessionId: session.id, seq: second.seq, total: 99, worker: 'b' }),
+    ).toThrow(/total 99/);
+    session.acknowledge({ sessionId: session.id, seq: second.seq, total: 12, worker: 'b' });
+    expect(session.total).toBe(12);
+    expect(session.counts).toEqual({ sent: 2, acknowledged: 2, resent: 1, pending: 0 });
+  });
+});
+
+describe('WorkerAssignments', () => {
+  const node = (id: string, tags: Record<string, string>): ClusterNode => ({
+    id,
+    gossipAddress: `${id}:1`,
+    rpcAddress: `${id}:2`,
+    tags,
+    state: 'alive',
+    incarnation: 0,
+  });
+  function registryOf(nodes: ClusterNode[]) {
+    const listeners = new Set<(event: ClusterEvent) => void>();
+    const membership: MembershipSource = {
+      localNode: () => node('director', { role: 'director' }),
+      members: () => nodes,
+      nodesByTag: (filter) =>
+        nodes.filter((n) => Object.entries(filter).every(([k, v]) => n.tags[k] === v)),
+      onEvent: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const registry = new WorkerRegistry(membership, new LeastConnections(), {
+      workerFilter: 'role=worker',
+    });
+    registry.start();
+    const emit = (event: ClusterEvent): void => {
+      for (const listener of listeners) listener(event);
+    };
+    return { registry, emit };
+  }
+
+  it('holds a connection per assignment, spreads them, and releases on release, removal or expiry', () => {
+    const w1 = node('w1', { role: 'worker', label: 'worker-1' });
+    const w2 = node('w2', { role: 'worker', label: 'worker-2' });
+    const { registry, emit } = registryOf([w1, w2]);
+    const clock = new ManualClock();
+    const assignments = new WorkerAssignments(registry, 'role=worker', clock, 1000);
+    const a = assignments.assign();
+    const b = assignments.assign();
+    expect(new Set([a.label, b.label])).toEqual(new Set(['worker-1', 'worker-2']));
+    expect(registry.workers().map((w) => w.inFlight)).toEqual([1, 1]);
+    const c = assignments.assign([a.workerId]);
+    expect(c.workerId).toBe(b.workerId);
+    expect(assignments.release(a.assignmentId)).toBe(true);
+    expect(assignments.release(a.assignmentId)).toBe(false);
+    emit({ type: 'NodeFailed', node: { ...w2, state: 'dead' } });
+    expect(assignments.size).toBe(0);
+    const d = assignments.assign();
+    expect(d.label).toBe('worker-1');
+    clock.advance(1000);
+    expect(assignments.size).toBe(0);
+    assignments.close();
+    registry.stop();
+  });
+
+  it('answers UNAVAILABLE no-workers when every worker is excluded', () => {
+    const w1 = node('w1', { role: 'worker' });
+    const { registry } = registryOf([w1]);
+    const assignments = new WorkerAssignments(registry, 'role=worker');
+    let error: unknown;
+    try {
+      assignments.assign(['w1']);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(RpcError);
+    expect((error as RpcError).code).toBe(ErrorCode.UNAVAILABLE);
+    expect((error as RpcError).details?.reason).toBe('no-workers');
+    assignments.close();
+    registry.stop();
+  });
+});
+
+describe('demo options and summary', () => {
+  it('parses the duration from the command line over the environment', () => {
+    expect(parseDemoOptions(['--duration', '12'], { DEMO_DURATION_S: '30' }, false)).toEqual({
+      durationS: 12,
+      view: 'plain',
+      sessions: 3,
+    });
+    expect(parseDemoOptions(['--', '--sessions=2'], { DEMO_DURATION_S: '30' }, true)).toEqual({
+      durationS: 30,
+      view: 'tty',
+      sessions: 2,
+    });
+    expect(() => parseDemoOptions(['--duration', '-1'], {}, false)).toThrow(/duration/);
+    expect(() => parseDemoOptions(['--bogus'], {}, false)).toThrow(/unknown option --bogus/);
+  });
+
+  it('measures detection per failure and is OK only with all workers, no loss and clean exits', () => {
+    const state = new DemoState();
+    for (const label of ['worker-1', 'worker-2', 'worker-3']) {
+      state.apply({ type: 'worker-added', at: 0, label });
+    }
+    state.apply({ type: 'phase', at: 1000, label: 'worker-3', phase: 'failed' });
+    state.apply({ type: 'failover', at: 1030, from: 'worker-3', to: 'worker-1', tokensSoFar: 4 });
+    state.apply({ type: 'worker-removed', at: 1080, label: 'worker-3', reason: 'unhealthy' });
+    const counters = {
+      callsStarted: 10,
+      callsCompleted: 10,
+      callsLost: 0,
+      callsCancelled: 0,
+      failovers: 1,
+      tokens: 200,
+      activeCalls: 0,
+    };
+    state.apply({ type: 'client-stats', at: 2000, counters });
+    const clean = { code: 0, signal: null, killed: false };
+    const exits = ['client', 'worker-1', 'director'].map((name) => ({ name, pid: 1, exit: clean }));
+    const summary = summarize(state, ['worker-1', 'worker-2', 'worker-3'], 20, exits);
+    expect(summary.detections).toEqual([{ label: 'worker-3', registryMs: 80, clientMs: 30 }]);
+    expect(summary.ok).toBe(true);
+    expect(formatSummary(summary)).toContain('lost calls = 0 ✅');
+
+    state.apply({ type: 'client-stats', at: 3000, counters: { ...counters, callsLost: 1 } });
+    expect(summarize(state, ['worker-1', 'worker-2', 'worker-3'], 20, exits).ok).toBe(false);
+    const killed = [{ name: 'client', pid: 1, exit: { ...clean, killed: true } }];
+    state.apply({ type: 'client-stats', at: 4000, counters });
+    expect(summarize(state, ['worker-1', 'worker-2', 'worker-3'], 20, killed).ok).toBe(false);
+    expect(summarize(state, ['worker-1', 'worker-2', 'worker-4'], 20, exits).ok).toBe(false);
+    // Stopped early by Ctrl-C: a worker not discovered yet is no failure, a lost call still is.
+    expect(summarize(state, ['worker-1', 'worker-2', 'worker-4'], 5, exits, true).ok).toBe(true);
+  });
+});
