@@ -204,7 +204,8 @@ export class Cluster {
 
   /** Sets one of this node's tags and gossips it (others see `NodeUpdated`). */
   setTag(key: string, value: string): void {
-    if (key.length === 0) throw new RangeError('tag key must not be empty');
+    if (key.length === 0)
+      throw new ClusterError(ClusterErrorCode.InvalidConfig, 'tag key must not be empty');
     this.#tags = { ...this.#tags, [key]: value };
     this.#publishTags();
   }

@@ -1,3 +1,4 @@
+import { ClusterError, ClusterErrorCode } from './errors.js';
 import type { ClusterEvent, ClusterEventOf, ClusterEventType } from './events.js';
 
 /** A listener of every event, or of one event type. */
@@ -92,7 +93,10 @@ export class ClusterEventHub {
   subscribe(options: SubscribeOptions = {}): AsyncIterableIterator<ClusterEvent> {
     const maxBuffered = options.maxBuffered ?? 10_000;
     if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
-      throw new RangeError('maxBuffered must be a positive integer');
+      throw new ClusterError(
+        ClusterErrorCode.InvalidConfig,
+        'maxBuffered must be a positive integer',
+      );
     }
     const buffered: ClusterEvent[] = [];
     const waiting: Array<(result: IteratorResult<ClusterEvent, undefined>) => void> = [];

@@ -6,6 +6,7 @@ import {
   scryptSync,
   timingSafeEqual,
 } from 'node:crypto';
+import { ClusterError, ClusterErrorCode } from './errors.js';
 
 /** AES-256 keys are 32 bytes. */
 export const KEY_BYTES = 32;
@@ -50,7 +51,8 @@ export class Keyring {
    * so every node holding the same secret gets the same key. Use a long random secret.
    */
   static deriveKey(secret: string): Uint8Array {
-    if (secret.length === 0) throw new RangeError('secret must not be empty');
+    if (secret.length === 0)
+      throw new ClusterError(ClusterErrorCode.AuthFailed, 'secret must not be empty');
     return new Uint8Array(scryptSync(secret, SECRET_SALT, KEY_BYTES, SCRYPT_COST));
   }
 
@@ -72,12 +74,18 @@ export class Keyring {
   /** Accepts datagrams sealed with `key` from now on; returns its id. Idempotent. */
   addKey(key: Uint8Array): string {
     if (key.byteLength !== KEY_BYTES) {
-      throw new RangeError(`key must be ${KEY_BYTES} bytes, got ${key.byteLength}`);
+      throw new ClusterError(
+        ClusterErrorCode.AuthFailed,
+        `key must be ${KEY_BYTES} bytes, got ${key.byteLength}`,
+      );
     }
     const id = Keyring.keyIdOf(key);
     const existing = this.#keys.get(id);
     if (existing && !timingSafeEqual(existing, key)) {
-      throw new RangeError(`key id ${id} collides with a different key`);
+      throw new ClusterError(
+        ClusterErrorCode.AuthFailed,
+        `key id ${id} collides with a different key`,
+      );
     }
     this.#keys.set(id, Buffer.from(key));
     return id;
@@ -86,14 +94,16 @@ export class Keyring {
   /** Makes an accepted key the one used for sending. */
   useKey(key: KeyRef): void {
     const id = this.#resolve(key);
-    if (!this.#keys.has(id)) throw new RangeError(`key ${id} is not in the keyring`);
+    if (!this.#keys.has(id))
+      throw new ClusterError(ClusterErrorCode.AuthFailed, `key ${id} is not in the keyring`);
     this.#primaryId = id;
   }
 
   /** Stops accepting a key. The primary key cannot be removed; switch with `useKey` first. */
   removeKey(key: KeyRef): void {
     const id = this.#resolve(key);
-    if (id === this.#primaryId) throw new RangeError('cannot remove the primary key');
+    if (id === this.#primaryId)
+      throw new ClusterError(ClusterErrorCode.AuthFailed, 'cannot remove the primary key');
     this.#keys.delete(id);
   }
 

@@ -1,3 +1,5 @@
+import { ClusterError, ClusterErrorCode } from './errors.js';
+
 /** Options of {@link ReplayGuard}. */
 export interface ReplayGuardOptions {
   /** Datagrams stamped further than this from the local wall clock are refused. Default 120 s. */
@@ -22,8 +24,10 @@ export class ReplayGuard {
   constructor(options: ReplayGuardOptions = {}) {
     this.windowMs = options.windowMs ?? 120_000;
     this.maxEntries = options.maxEntries ?? 100_000;
-    if (!(this.windowMs > 0)) throw new RangeError('windowMs must be positive');
-    if (!(this.maxEntries >= 1)) throw new RangeError('maxEntries must be at least 1');
+    if (!(this.windowMs > 0))
+      throw new ClusterError(ClusterErrorCode.InvalidConfig, 'windowMs must be positive');
+    if (!(this.maxEntries >= 1))
+      throw new ClusterError(ClusterErrorCode.InvalidConfig, 'maxEntries must be at least 1');
   }
 
   /** Records the datagram's nonce if it is fresh; call only after it authenticated. */

@@ -238,7 +238,12 @@ export class SwimProtocol {
     this.lifecycle = 'leaving';
     const self = this.registry.local();
     this.registry.setLocal({ ...self, state: NodeState.Left }, this.clock.now());
-    const wanted = Math.min(this.config.gossipFanout, this.otherLiveCount());
+    // The queue drops an update after the retransmit limit, so never wait for more sends than that.
+    const wanted = Math.min(
+      this.config.gossipFanout,
+      this.otherLiveCount(),
+      retransmitLimit(this.config.retransmitMultiplier, this.registry.liveCount()),
+    );
     this.leaving = new Promise<void>((resolve) => {
       const done = (): void => {
         if (this.finishLeave !== done) return;

@@ -4,9 +4,9 @@
  */
 export type TransportDropReason =
   /** Received datagram larger than the configured maximum. */
-  | 'oversized'
+  | 'oversize'
   /** Refused to send a datagram larger than the configured maximum. */
-  | 'oversized-send'
+  | 'oversize-send'
   /** Send target is not a valid `host:port`. */
   | 'bad-address'
   /** The socket reported an error for a send. */

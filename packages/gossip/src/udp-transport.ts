@@ -1,5 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { type Logger, silentLogger } from '@rpcnet/core';
+import { ClusterError, ClusterErrorCode } from './errors.js';
 import { formatHostPort, parseHostPort } from './host-port.js';
 import type { PacketTransport } from './transport.js';
 import type { TransportDropReason } from './transport-drop.js';
@@ -68,7 +69,12 @@ export class UdpTransport implements PacketTransport {
   static bind(options: UdpTransportOptions): Promise<UdpTransport> {
     const maxDatagramBytes = options.maxDatagramBytes ?? MAX_UDP_PAYLOAD;
     if (!Number.isInteger(maxDatagramBytes) || maxDatagramBytes < 1) {
-      return Promise.reject(new RangeError('maxDatagramBytes must be a positive integer'));
+      return Promise.reject(
+        new ClusterError(
+          ClusterErrorCode.InvalidConfig,
+          'maxDatagramBytes must be a positive integer',
+        ),
+      );
     }
     const socket = createSocket({ type: options.host.includes(':') ? 'udp6' : 'udp4' });
     return new Promise<UdpTransport>((resolve, reject) => {
@@ -100,7 +106,7 @@ export class UdpTransport implements PacketTransport {
       return;
     }
     if (data.byteLength > this.maxDatagramBytes) {
-      this.#drop('oversized-send');
+      this.#drop('oversize-send');
       return;
     }
     const target = parseHostPort(to);
@@ -164,7 +170,7 @@ export class UdpTransport implements PacketTransport {
     this.#datagramsIn += 1;
     this.#bytesIn += message.byteLength;
     if (message.byteLength > this.maxDatagramBytes) {
-      this.#drop('oversized');
+      this.#drop('oversize');
       return;
     }
     const handler = this.#handler;

@@ -155,6 +155,25 @@ describe('SWIM over the simulated network', () => {
     }
   });
 
+  it('finishes a leave without waiting for its timeout when the retransmit limit is below the fanout', async () => {
+    // retransmitMultiplier 2 with 4 live nodes allows 2 sends of the Left update; fanout is 3.
+    const cluster = formCluster(4, {
+      seed: 43,
+      config: { retransmitMultiplier: 2, gossipFanout: 3, leaveTimeoutMs: 2000 },
+    });
+    const leaver = cluster.nodes[1]!;
+    const started = cluster.clock.now();
+    let resolvedAt: number | undefined;
+    void leaver.protocol.leave().then(() => {
+      resolvedAt = cluster.clock.now();
+    });
+    cluster.clock.advance(900);
+    // Let the promise callbacks run (virtual time does not move meanwhile).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(resolvedAt).toBeDefined();
+    expect(resolvedAt! - started).toBeLessThan(1000);
+  });
+
   it('propagates tags: NodeUpdated everywhere and tag queries see the change', () => {
     const cluster = formCluster(10, { seed: 51 });
     const worker = cluster.nodes[2]!;

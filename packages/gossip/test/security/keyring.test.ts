@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ClusterError } from '../../src/errors.js';
 import { KEY_BYTES, Keyring, SEAL_OVERHEAD_BYTES } from '../../src/keyring.js';
 
 const keyA = new Uint8Array(KEY_BYTES).fill(1);
@@ -71,5 +72,6 @@ describe('Keyring', () => {
     const ring = new Keyring(keyA);
     expect(() => ring.useKey(keyB)).toThrow(/not in the keyring/);
     expect(() => ring.removeKey(keyA)).toThrow(/primary/);
+    expect(() => ring.removeKey(keyA)).toThrow(ClusterError);
   });
 });

@@ -99,6 +99,17 @@ describe('Cluster over real UDP on 127.0.0.1', { timeout: 30_000 }, () => {
     await waitFor(() => aliveIds(restarted).length === 3, 10_000, 'restarted node sees all');
   });
 
+  it('lets the same member, restarted after it was declared failed, rejoin', async () => {
+    const [a, , c] = await startCluster(3);
+    const eventsA = record(a!);
+    await c!.stop();
+    await waitFor(() => sawNode(eventsA, 'NodeFailed', c!.id), 15_000, 'NodeFailed');
+    await c!.start();
+    await c!.join([a!.localNode().gossipAddress]);
+    await waitFor(() => aliveIds(a!).includes(c!.id), 10_000, 'restarted member alive again');
+    expect(a!.members().find((m) => m.id === c!.id)!.incarnation).toBeGreaterThan(0);
+  });
+
   it('starts and stops repeatedly without leaking sockets or timers', async () => {
     const seed = await startNode();
     const handles = (): Record<string, number> => {

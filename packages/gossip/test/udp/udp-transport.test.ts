@@ -39,7 +39,7 @@ describe('UdpTransport', () => {
     large.send(small.localAddress, new Uint8Array(17));
     large.send(small.localAddress, new Uint8Array(16));
     await waitFor(() => received.length === 1 && drops.length === 2);
-    expect(drops.sort()).toEqual(['oversized', 'oversized-send']);
+    expect(drops.sort()).toEqual(['oversize', 'oversize-send']);
     expect(large.stats().datagramsIn).toBe(0);
   });
 
