@@ -36,6 +36,8 @@ export class HealthCheckService {
   private readonly checks = new Map<string, HealthCheck>();
   private readonly listeners = new Set<(report: HealthReport) => void>();
   private published: boolean | undefined;
+  /** Each check's last verdict, so a failing check is logged when it starts failing, not every round. */
+  private readonly lastVerdicts = new Map<string, boolean>();
   private report: HealthReport | undefined;
   private running = false;
   private cancelNext: CancelTimer | undefined;
@@ -171,8 +173,12 @@ export class HealthCheckService {
         }
         settled = true;
         cancelTimeout();
-        if (!status.healthy) {
+        const previous = this.lastVerdicts.get(check.name);
+        this.lastVerdicts.set(check.name, status.healthy);
+        if (!status.healthy && previous !== false) {
           logger.warn('health: check failed', { check: check.name, message: status.message });
+        } else if (status.healthy && previous === false) {
+          logger.info('health: check recovered', { check: check.name });
         }
         resolve({ name: check.name, status, durationMs: clock.now() - startedAt, timedOut });
       };

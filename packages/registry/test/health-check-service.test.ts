@@ -149,6 +149,34 @@ describe('HealthCheckService', () => {
     expect(publisher.published).toEqual(['healthy=true', 'healthy=false', 'healthy=true']);
   });
 
+  it('logs a failing check when it starts failing and when it recovers, not every round', async () => {
+    const check = new SwitchCheck('db', { healthy: false, message: 'down' });
+    const lines: string[] = [];
+    const record = (level: string) => (message: string) => lines.push(`${level} ${message}`);
+    const clock = new VirtualClock();
+    const service = new HealthCheckService({
+      publisher: new RecordingPublisher(),
+      checks: [check],
+      clock,
+      intervalMs: 1000,
+      timeoutMs: 100,
+      logger: {
+        debug: record('debug'),
+        info: record('info'),
+        warn: record('warn'),
+        error: record('error'),
+      },
+    });
+    services.push(service);
+    service.start();
+    await clock.advance(0);
+    await clock.advance(3000);
+    expect(check.runs).toBe(4);
+    check.status = { healthy: true };
+    await clock.advance(1000);
+    expect(lines).toEqual(['warn health: check failed', 'info health: check recovered']);
+  });
+
   it('stops gracefully: waits for the round in progress and schedules no more', async () => {
     const pending = new PendingCheck();
     const { service, clock } = createService([pending], { timeoutMs: 500, intervalMs: 1000 });
