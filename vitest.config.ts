@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// One run over every package's unit tests and the cross-package tests in tests/.
+// One run over every package's unit tests, the cross-package tests in tests/ and the bench's
+// report tests.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'tests'],
+    projects: ['packages/*', 'tests', 'bench'],
   },
 });

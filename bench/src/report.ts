@@ -1,0 +1,406 @@
+// The benchmark report: the shape of bench/results/latest.json, and its rendering as Markdown
+// tables (latest.md) and SVG plots.
+import type { FailoverBenchResult } from './failover.js';
+import type { GossipBenchResult } from './gossip.js';
+import type { PhiBenchResult } from './phi.js';
+import { barChartSvg, lineChartSvg } from './plot.js';
+import type { RegistryBenchRow } from './registry.js';
+import type { RpcBenchResult } from './rpc.js';
+
+/** The suites `pnpm bench` knows, in the order it runs them. */
+export const SUITE_NAMES = ['phi', 'registry', 'gossip', 'rpc', 'failover'] as const;
+
+/** One suite's name. */
+export type SuiteName = (typeof SUITE_NAMES)[number];
+
+/** When and under what conditions one suite ran. */
+export interface SuiteRun<T> {
+  /** ISO time the suite started. */
+  readonly ranAt: string;
+  readonly quick: boolean;
+  readonly wallMs: number;
+  /** 1, 5 and 15 minute load averages when the suite started and ended. */
+  readonly loadAverageStart: readonly number[];
+  readonly loadAverageEnd: readonly number[];
+  /** The results, or undefined when the suite threw (see `error`). */
+  readonly results: T | undefined;
+  readonly error?: string;
+}
+
+/** rpcnet's throughput relative to @grpc/grpc-js for one case. */
+export interface GrpcRatio {
+  readonly case: string;
+  /** QUIC UDP payload size rpcnet ran with. */
+  readonly udpPayload: number | undefined;
+  readonly rpcnetOpsPerSecond: number;
+  readonly grpcOpsPerSecond: number;
+  /** rpcnet / grpc-js (above 1: rpcnet is faster). */
+  readonly ratio: number;
+  readonly rpcnetP50Ms: number | undefined;
+  readonly grpcP50Ms: number | undefined;
+}
+
+/** The RPC suite's results plus the derived comparison with grpc-js. */
+export interface RpcSection {
+  readonly results: readonly RpcBenchResult[];
+  readonly grpcRatios: readonly GrpcRatio[];
+}
+
+/** Everything in bench/results/latest.json. */
+export interface BenchReport {
+  readonly schema: 'rpcnet-bench/1';
+  /** ISO time the report was last written. */
+  readonly updatedAt: string;
+  /** The command line of the last run that wrote it. */
+  readonly command: string;
+  readonly machine: {
+    readonly node: string;
+    readonly platform: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly totalMemoryMiB: number;
+  };
+  readonly suites: {
+    phi?: SuiteRun<readonly PhiBenchResult[]>;
+    registry?: SuiteRun<readonly RegistryBenchRow[]>;
+    gossip?: SuiteRun<readonly GossipBenchResult[]>;
+    rpc?: SuiteRun<RpcSection>;
+    failover?: SuiteRun<FailoverBenchResult>;
+  };
+}
+
+/** Pairs every rpcnet case with the grpc-js run of the same case. */
+export function grpcRatios(results: readonly RpcBenchResult[]): GrpcRatio[] {
+  const grpc = new Map(
+    results
+      .filter((result) => result.system === 'grpc-js' && result.completed)
+      .map((result) => [result.name, result]),
+  );
+  return results.flatMap((result) => {
+    const reference = grpc.get(result.name);
+    if (result.system !== 'rpcnet' || reference === undefined || reference.opsPerSecond <= 0) {
+      return [];
+    }
+    return [
+      {
+        case: result.name,
+        udpPayload: result.udpPayload,
+        rpcnetOpsPerSecond: result.opsPerSecond,
+        grpcOpsPerSecond: reference.opsPerSecond,
+        ratio: result.opsPerSecond / reference.opsPerSecond,
+        rpcnetP50Ms: result.p50Ms,
+        grpcP50Ms: reference.p50Ms,
+      },
+    ];
+  });
+}
+
+const count = (value: number): string => Math.round(value).toLocaleString('en-US');
+const ms = (value: number | undefined): string =>
+  value === undefined || Number.isNaN(value)
+    ? '-'
+    : value < 10
+      ? value.toFixed(2)
+      : value.toFixed(0);
+const seconds = (valueMs: number | undefined): string =>
+  valueMs === undefined ? '-' : (valueMs / 1000).toFixed(2);
+const load = (values: readonly number[]): string => values.map((v) => v.toFixed(2)).join(' ');
+
+function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function runNote(run: SuiteRun<unknown>): string {
+  const mode = run.quick ? ', `--quick`' : '';
+  return `_Ran ${run.ranAt} in ${(run.wallMs / 1000).toFixed(0)} s${mode}; load average ${load(run.loadAverageStart)} at start, ${load(run.loadAverageEnd)} at end._`;
+}
+
+function phiSection(results: readonly PhiBenchResult[]): string {
+  return table(
+    ['case', 'ns/op', 'ns/call', 'heap B/op'],
+    results.map((r) => [
+      r.name,
+      r.nsPerOp.toFixed(1),
+      (r.nsPerOp / r.callsPerOp).toFixed(1),
+      `${r.bytesPerOp.toFixed(2)}${r.allocationExact ? '' : ' (lower bound)'}`,
+    ]),
+  );
+}
+
+function registrySection(rows: readonly RegistryBenchRow[]): string {
+  const sizes = [...new Set(rows.map((row) => row.workers))];
+  const filters = [...new Set(rows.map((row) => row.filter))];
+  const strategies = [...new Set(rows.map((row) => row.strategy))];
+  const header = [
+    'strategy',
+    ...sizes.flatMap((size) => filters.map((filter) => `${count(size)} workers, ${filter}`)),
+  ];
+  return table(
+    header,
+    strategies.map((strategy) => [
+      strategy,
+      ...sizes.flatMap((size) =>
+        filters.map((filter) => {
+          const row = rows.find(
+            (r) => r.strategy === strategy && r.workers === size && r.filter === filter,
+          );
+          return row === undefined ? '-' : count(row.nsPerSelect);
+        }),
+      ),
+    ]),
+  );
+}
+
+function gossipSection(results: readonly GossipBenchResult[]): string {
+  const main = table(
+    [
+      'nodes',
+      'formation s',
+      'join -> all s',
+      'crash -> 1st NodeFailed s',
+      'crash -> all NodeFailed s',
+      'bytes/node/s',
+      'datagrams/node/s',
+    ],
+    results.map((r) => [
+      count(r.nodes),
+      seconds(r.formationMs),
+      seconds(r.joinPropagationMs),
+      seconds(r.failureFirstMs),
+      seconds(r.failureAllMs),
+      count(r.bytesPerNodePerSecond),
+      r.datagramsPerNodePerSecond.toFixed(2),
+    ]),
+  );
+  const lossRates = results[0]?.falsePositives.map((fp) => fp.lossRate) ?? [];
+  const falsePositives = table(
+    [
+      'nodes',
+      ...lossRates.map(
+        (rate) =>
+          `${Math.round(rate * 100)}% loss: false NodeFailed (suspicions) / simulated node-hours`,
+      ),
+    ],
+    results.map((r) => [
+      count(r.nodes),
+      ...r.falsePositives.map(
+        (fp) =>
+          `${fp.falseFailures} (${fp.suspicions}) / ${((r.nodes * fp.simulatedMs) / 3_600_000).toFixed(1)}`,
+      ),
+    ]),
+  );
+  return `${main}\n\nFalse failures under datagram loss (healthy members only):\n\n${falsePositives}`;
+}
+
+function rpcSection(section: RpcSection): string {
+  const label = (r: RpcBenchResult): string =>
+    r.udpPayload === undefined ? r.system : `${r.system} (UDP ${r.udpPayload})`;
+  const unit = (r: RpcBenchResult): string =>
+    r.kind === 'unary' ? 'calls/s' : r.kind === 'server-stream' ? 'msgs/s' : 'frames/s';
+  const cpuPerK = (cpu: number, ops: number): string =>
+    ops > 0 ? ((cpu / ops) * 1000).toFixed(0) : '-';
+  const all = table(
+    ['system', 'case', 'ops/s', 'p50 ms', 'p99 ms', 'client CPU ms/1k', 'server CPU ms/1k', 'note'],
+    section.results.map((r) => [
+      label(r),
+      r.name,
+      `${count(r.opsPerSecond)} ${unit(r)}`,
+      ms(r.p50Ms),
+      ms(r.p99Ms),
+      cpuPerK(r.clientCpuMs, r.ops),
+      cpuPerK(r.serverCpuMs, r.ops),
+      r.completed ? '' : `incomplete${r.error ? `: ${r.error}` : ''}`,
+    ]),
+  );
+  const ratios = table(
+    [
+      'case',
+      'rpcnet UDP payload',
+      'rpcnet ops/s',
+      'grpc-js ops/s',
+      'rpcnet / grpc-js',
+      'p50 ms rpcnet / grpc-js',
+    ],
+    section.grpcRatios.map((r) => [
+      r.case,
+      r.udpPayload === undefined ? '-' : `${r.udpPayload}`,
+      count(r.rpcnetOpsPerSecond),
+      count(r.grpcOpsPerSecond),
+      r.ratio.toFixed(2),
+      `${ms(r.rpcnetP50Ms)} / ${ms(r.grpcP50Ms)}`,
+    ]),
+  );
+  return `rpcnet vs @grpc/grpc-js, same case:\n\n${ratios}\n\nEvery case:\n\n${all}`;
+}
+
+function failoverSection(result: FailoverBenchResult): string {
+  const c = result.config;
+  const summary = table(
+    ['measure (ms after kill -9)', 'median', 'max', 'trials'],
+    [
+      ['first call that had gone to the victim served by another worker', result.firstFailover],
+      ['last call the balancer routed to the victim', result.lastRouted],
+      ['director declares the victim failed (registry drops it)', result.directorFailed],
+      ['every surviving member declares it failed', result.allFailed],
+    ].map(([name, stat]) => {
+      const s = stat as FailoverBenchResult['allFailed'];
+      return [name as string, ms(s.medianMs), ms(s.maxMs), `${s.samples}/${result.trials.length}`];
+    }),
+  );
+  const trials = table(
+    [
+      'trial',
+      'killed',
+      'first failover',
+      'last routed',
+      'first suspect',
+      'director failed',
+      'all failed',
+      'calls ok / total',
+      'typed failures',
+      'untyped or lost',
+      'slowest call',
+      'retries (denied)',
+    ],
+    result.trials.map((t) => [
+      `${t.trial + 1}`,
+      t.victim,
+      ms(t.firstFailoverMs),
+      ms(t.lastRoutedMs),
+      ms(t.firstSuspectMs),
+      ms(t.directorFailedMs),
+      ms(t.allFailedMs),
+      `${count(t.succeeded)} / ${count(t.calls)}`,
+      Object.entries(t.failedByCode)
+        .map(([code, n]) => `${n} ${code}`)
+        .join(', ') || '0',
+      `${t.untyped}`,
+      ms(t.slowestCallMs),
+      `${t.retries} (${t.retriesDenied})`,
+    ]),
+  );
+  return [
+    `Director (this process) + 3 worker processes on 127.0.0.1, gossip preset \`local()\`: probe every ${c.probeIntervalMs} ms, probe timeout ${c.probeTimeoutMs} ms, suspicion multiplier ${c.suspicionMultiplier} (suspicion timeout ${c.suspicionMinMs}-${c.suspicionMaxMs} ms for 4 members). Load: ${c.callsPerSecond} calls/s through ClusterClient (round robin, attempt timeout ${c.attemptTimeoutMs} ms, call deadline ${c.callTimeoutMs} ms, 3 attempts, default retry budget).`,
+    '',
+    summary,
+    '',
+    trials,
+  ].join('\n');
+}
+
+/** Renders the report as Markdown: one section per suite present. */
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const parts: string[] = [
+    '# rpcnet benchmark results',
+    '',
+    `Written by \`${report.command}\` at ${report.updatedAt}. Machine: ${m.cpus} x ${m.cpuModel}, ${count(m.totalMemoryMiB)} MiB, Node ${m.node} on ${m.platform}. The machine is shared: absolute numbers move with its load, ratios much less. Sections below may come from different runs (\`--only\`); each says when it ran.`,
+    '',
+  ];
+  const section = <T>(
+    title: string,
+    run: SuiteRun<T> | undefined,
+    render: (results: T) => string,
+    plots: readonly string[] = [],
+  ): void => {
+    if (run === undefined) return;
+    parts.push(`## ${title}`, '', runNote(run), '');
+    if (run.results === undefined) {
+      parts.push(`**Failed:** ${run.error ?? 'unknown error'}`, '');
+      return;
+    }
+    parts.push(render(run.results), '');
+    for (const plot of plots) parts.push(`![${plot}](${plot})`, '');
+  };
+  section(
+    'RPC: rpcnet vs @grpc/grpc-js (and the raw QUIC transport)',
+    report.suites.rpc,
+    rpcSection,
+    ['rpc-throughput.svg'],
+  );
+  section('Failover: kill -9 of a worker under load', report.suites.failover, failoverSection);
+  section('Gossip membership (simulated LAN, virtual time)', report.suites.gossip, gossipSection, [
+    'gossip-detection.svg',
+    'gossip-convergence.svg',
+  ]);
+  section('Phi accrual detector', report.suites.phi, phiSection);
+  section(
+    'Worker registry: ns per selectWorker + release',
+    report.suites.registry,
+    registrySection,
+  );
+  return `${parts.join('\n').trimEnd()}\n`;
+}
+
+/** The SVG plots the report has data for, by file name. */
+export function renderPlots(report: BenchReport): Map<string, string> {
+  const plots = new Map<string, string>();
+  const gossip = report.suites.gossip?.results;
+  if (gossip !== undefined && gossip.length > 0) {
+    const points = (pick: (r: GossipBenchResult) => number) =>
+      gossip.map((r) => ({ x: r.nodes, y: pick(r) / 1000 }));
+    plots.set(
+      'gossip-detection.svg',
+      lineChartSvg({
+        title: 'Crash detection vs cluster size (simulated LAN)',
+        xLabel: 'cluster size (nodes)',
+        yLabel: 'seconds after the crash',
+        logX: true,
+        series: [
+          { name: 'all members: NodeFailed', points: points((r) => r.failureAllMs) },
+          { name: 'first member: NodeFailed', points: points((r) => r.failureFirstMs) },
+        ],
+      }),
+    );
+    plots.set(
+      'gossip-convergence.svg',
+      lineChartSvg({
+        title: 'Membership convergence vs cluster size (simulated LAN)',
+        xLabel: 'cluster size (nodes)',
+        yLabel: 'seconds',
+        logX: true,
+        series: [
+          { name: 'cold-start formation', points: points((r) => r.formationMs) },
+          { name: 'join seen by all', points: points((r) => r.joinPropagationMs) },
+        ],
+      }),
+    );
+  }
+  const rpc = report.suites.rpc?.results;
+  if (rpc !== undefined) {
+    const unary = rpc.results.filter((r) => r.kind === 'unary' || r.kind === 'server-stream');
+    const categories = [...new Set(unary.map((r) => r.name))];
+    const systems = [
+      ...new Set(
+        unary.map((r) =>
+          r.udpPayload === undefined ? r.system : `${r.system} UDP ${r.udpPayload}`,
+        ),
+      ),
+    ];
+    if (categories.length > 0) {
+      plots.set(
+        'rpc-throughput.svg',
+        barChartSvg({
+          title: 'RPC throughput on loopback: rpcnet vs @grpc/grpc-js',
+          yLabel: 'calls/s (streaming: messages/s)',
+          categories,
+          logY: true,
+          series: systems.map((system) => ({
+            name: system,
+            values: categories.map((name) => {
+              const hit = unary.find(
+                (r) =>
+                  r.name === name &&
+                  (r.udpPayload === undefined ? r.system : `${r.system} UDP ${r.udpPayload}`) ===
+                    system,
+              );
+              return hit?.opsPerSecond;
+            }),
+          })),
+        }),
+      );
+    }
+  }
+  return plots;
+}
