@@ -3,6 +3,7 @@
 // Run: pnpm --filter @rpcnet/bench exec tsx src/registry.ts
 import { pathToFileURL } from 'node:url';
 import type { ClusterEvent, ClusterNode, NodeTags } from '@rpcnet/gossip';
+import { createSeededRandom } from '@rpcnet/gossip';
 import {
   LeastConnections,
   LeastLatency,
@@ -30,17 +31,6 @@ const FILTER = 'role=worker,gpu=true';
 const CONCURRENT_CALLS = 32;
 const WARMUP_CALLS = 20_000;
 const MEASURED_CALLS = 200_000;
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A static membership with a tag index, standing in for gossip's `Cluster`. */
 class StaticMembership implements MembershipSource {
@@ -97,11 +87,11 @@ class StaticMembership implements MembershipSource {
 
 const strategies: ReadonlyArray<() => LoadBalancingStrategy> = [
   () => new RoundRobin(),
-  () => new Random({ random: seeded(1) }),
+  () => new Random({ random: createSeededRandom(1) }),
   () => new LeastConnections(),
-  () => new PowerOfTwoChoices({ random: seeded(2) }),
-  () => new LeastLatency({ random: seeded(4) }),
-  () => new Weighted({ random: seeded(3) }),
+  () => new PowerOfTwoChoices({ random: createSeededRandom(2) }),
+  () => new LeastLatency({ random: createSeededRandom(4) }),
+  () => new Weighted({ random: createSeededRandom(3) }),
 ];
 
 function measure(registry: WorkerRegistry, filter: string | undefined): number {

@@ -1,3 +1,4 @@
+import { createSeededRandom } from '@rpcnet/gossip';
 import { describe, expect, it } from 'vitest';
 import {
   LeastConnections,
@@ -12,17 +13,16 @@ import {
 } from '../src/index.js';
 import { makeNode } from './support/fake-membership.js';
 import { distribution, registryWith } from './support/registry-fixture.js';
-import { seededRandom } from './support/seeded-random.js';
 
 const threeWorkers = [{ role: 'worker' }, { role: 'worker' }, { role: 'worker' }];
 
 const strategies: ReadonlyArray<[string, () => LoadBalancingStrategy]> = [
   ['RoundRobin', () => new RoundRobin()],
-  ['Random', () => new Random({ random: seededRandom(42) })],
+  ['Random', () => new Random({ random: createSeededRandom(42) })],
   ['LeastConnections', () => new LeastConnections()],
-  ['PowerOfTwoChoices', () => new PowerOfTwoChoices({ random: seededRandom(7) })],
+  ['PowerOfTwoChoices', () => new PowerOfTwoChoices({ random: createSeededRandom(7) })],
   ['LeastLatency', () => new LeastLatency()],
-  ['Weighted (equal weights)', () => new Weighted({ random: seededRandom(99) })],
+  ['Weighted (equal weights)', () => new Weighted({ random: createSeededRandom(99) })],
 ];
 
 describe('distribution: 100 requests over 3 workers', () => {
@@ -72,7 +72,7 @@ describe('LeastConnections', () => {
 
 describe('PowerOfTwoChoices', () => {
   it('never picks the busier of two workers', () => {
-    const { registry } = registryWith(new PowerOfTwoChoices({ random: seededRandom(3) }), [
+    const { registry } = registryWith(new PowerOfTwoChoices({ random: createSeededRandom(3) }), [
       { role: 'worker' },
       { role: 'worker' },
     ]);
@@ -86,7 +86,10 @@ describe('PowerOfTwoChoices', () => {
 
   it('keeps the maximum load close to the mean under concurrency', () => {
     const tags = Array.from({ length: 10 }, () => ({ role: 'worker' }));
-    const { registry } = registryWith(new PowerOfTwoChoices({ random: seededRandom(11) }), tags);
+    const { registry } = registryWith(
+      new PowerOfTwoChoices({ random: createSeededRandom(11) }),
+      tags,
+    );
     for (let call = 0; call < 1000; call += 1) {
       registry.selectWorker();
     }
@@ -147,7 +150,7 @@ describe('LeastLatency', () => {
         },
       };
     });
-    const strategy = new LeastLatency({ random: seededRandom(4), scanLimit: 16 });
+    const strategy = new LeastLatency({ random: createSeededRandom(4), scanLimit: 16 });
     for (let call = 0; call < 50; call += 1) {
       reads = 0;
       const chosen = strategy.pick(pool);
@@ -160,7 +163,7 @@ describe('LeastLatency', () => {
 
 describe('Weighted', () => {
   it('follows the weight tags within tolerance', () => {
-    const { registry } = registryWith(new Weighted({ random: seededRandom(2024) }), [
+    const { registry } = registryWith(new Weighted({ random: createSeededRandom(2024) }), [
       { role: 'worker', weight: '1' },
       { role: 'worker', weight: '2' },
       { role: 'worker', weight: '3' },
@@ -180,7 +183,7 @@ describe('Weighted', () => {
   });
 
   it('drains weight 0 and gives unparsable weights the default', () => {
-    const strategy = new Weighted({ random: seededRandom(5), defaultWeight: 1 });
+    const strategy = new Weighted({ random: createSeededRandom(5), defaultWeight: 1 });
     const { registry } = registryWith(strategy, [
       { role: 'worker', weight: '0' },
       { role: 'worker', weight: 'heavy' },
@@ -193,7 +196,7 @@ describe('Weighted', () => {
   });
 
   it('reports no worker when every weight is 0', () => {
-    const { registry } = registryWith(new Weighted({ random: seededRandom(1) }), [
+    const { registry } = registryWith(new Weighted({ random: createSeededRandom(1) }), [
       { weight: '0' },
       { weight: '0' },
     ]);
@@ -203,8 +206,8 @@ describe('Weighted', () => {
 
 describe('Random', () => {
   it('is reproducible with the same seed', () => {
-    const first = registryWith(new Random({ random: seededRandom(8) }), threeWorkers);
-    const second = registryWith(new Random({ random: seededRandom(8) }), threeWorkers);
+    const first = registryWith(new Random({ random: createSeededRandom(8) }), threeWorkers);
+    const second = registryWith(new Random({ random: createSeededRandom(8) }), threeWorkers);
     const picks = (registry: typeof first.registry) =>
       Array.from({ length: 20 }, () => {
         const lease = registry.selectWorker();

@@ -1,14 +1,7 @@
-/** A seeded PRNG (mulberry32) so every fuzz run is reproducible from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createSeededRandom as seededRandom } from '../../src/simulation/seeded-random.js';
+
+/** A seeded PRNG (the simulation kit's mulberry32) so every fuzz run is reproducible from its seed. */
+export { seededRandom };
 
 /** Uniform integer in [0, max). */
 const below = (random: () => number, max: number): number => Math.floor(random() * max);
