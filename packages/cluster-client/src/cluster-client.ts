@@ -20,7 +20,8 @@ import {
   resolveClusterClientConfig,
 } from './config.js';
 import { type ConnectionLease, ConnectionPool } from './connection-pool.js';
-import { classifyFailure, toRpcError } from './failover-policy.js';
+import { classifyFailure, type FailureVerdict, toRpcError } from './failover-policy.js';
+import { OutlierDetector } from './outlier-detector.js';
 import { RetryBudget } from './retry-budget.js';
 import { quicConnector } from './worker-connection.js';
 import type { WorkerSource } from './worker-source.js';
@@ -39,6 +40,8 @@ export interface ClusterClientMetrics {
   readonly resumes: number;
   /** Calls that ended because no worker was left to try. */
   readonly noWorkers: number;
+  /** Workers ejected by outlier detection (each ejection counted). */
+  readonly ejections: number;
 }
 
 /** One attempt on one worker: the registry lease and the pooled connection. */
@@ -67,6 +70,7 @@ export class ClusterClient {
   readonly #config: ResolvedClusterClientConfig;
   readonly #logger: Logger;
   readonly #budget: RetryBudget;
+  readonly #outliers: OutlierDetector;
   readonly #unsubscribe: () => void;
   #closed = false;
   #calls = 0;
@@ -83,6 +87,11 @@ export class ClusterClient {
     this.#config = resolveClusterClientConfig(config);
     this.#logger = this.#config.logger;
     this.#budget = new RetryBudget(this.#config.retryBudget, this.#config.clock);
+    this.#outliers = new OutlierDetector(
+      this.#config.outlierDetection,
+      this.#config.clock,
+      () => registry.workers().length,
+    );
     this.pool = new ConnectionPool({
       connect:
         this.#config.connect ??
@@ -111,7 +120,13 @@ export class ClusterClient {
       retriesDenied: this.#retriesDenied,
       resumes: this.#resumes,
       noWorkers: this.#noWorkers,
+      ejections: this.#outliers.ejections,
     };
+  }
+
+  /** Ids of the workers outlier detection currently leaves out of this client's selection. */
+  get ejectedWorkers(): readonly string[] {
+    return this.#outliers.ejected();
   }
 
   /** Retry tokens left in the budget. */
@@ -150,7 +165,7 @@ export class ClusterClient {
         scope.throwIfEnded();
         const attempt = this.#select(filter, failedWorkers, lastError, true);
         try {
-          attempt.connection = await this.pool.acquire(attempt.worker, scope.signal);
+          attempt.connection = await this.#acquire(attempt, scope);
           const response = await attempt.connection.connection.unary(
             method,
             payload,
@@ -317,16 +332,29 @@ export class ClusterClient {
     return new CallScope(this.#config.clock, options, defaultTimeoutMs);
   }
 
-  /** Chooses and acquires a worker, excluding those that already failed this call. */
+  /**
+   * Chooses and acquires a worker, excluding those that already failed this call and those
+   * outlier detection ejected; when only ejected ones match `filter`, they are used anyway.
+   */
   #select(
     filter: WorkerFilter | undefined,
     failedWorkers: readonly string[],
     lastError: RpcError | undefined,
     timed: boolean,
   ): Attempt {
-    let lease: WorkerLease;
+    let lease: WorkerLease | undefined;
     try {
-      lease = this.#source.selectWorker(filter, { exclude: new Set(failedWorkers) });
+      const ejected = this.#outliers.ejected();
+      if (ejected.length > 0) {
+        try {
+          lease = this.#source.selectWorker(filter, {
+            exclude: new Set([...failedWorkers, ...ejected]),
+          });
+        } catch (error) {
+          if (!(error instanceof NoWorkersAvailableError)) throw error;
+        }
+      }
+      lease ??= this.#source.selectWorker(filter, { exclude: new Set(failedWorkers) });
     } catch (error) {
       throw this.#selectionError(error, failedWorkers, lastError);
     }
@@ -371,6 +399,33 @@ export class ClusterClient {
       });
     }
     return RpcError.from(error, ErrorCode.INTERNAL);
+  }
+
+  /**
+   * A pooled connection for a unary attempt, given up at the attempt's deadline (a dial to a
+   * worker that vanished can hang until the connect timeout) as a retryable attempt timeout.
+   */
+  async #acquire(attempt: Attempt, scope: CallScope): Promise<ConnectionLease> {
+    const now = this.#config.clock.now();
+    if (attempt.deadline >= scope.deadline) return this.pool.acquire(attempt.worker, scope.signal);
+    const attemptAbort = new AbortController();
+    const cancelTimer = this.#config.clock.setTimer(attempt.deadline - now, () =>
+      attemptAbort.abort(
+        new RpcError(
+          ErrorCode.DEADLINE_EXCEEDED,
+          `no connection to worker ${attempt.worker.id} within the attempt timeout`,
+          { notProcessed: true, details: { workerId: attempt.worker.id, reason: 'connect' } },
+        ),
+      ),
+    );
+    try {
+      return await this.pool.acquire(
+        attempt.worker,
+        AbortSignal.any([scope.signal, attemptAbort.signal]),
+      );
+    } finally {
+      cancelTimer();
+    }
   }
 
   #callOptions(
@@ -419,6 +474,7 @@ export class ClusterClient {
   /** Releases an attempt that ended without a worker fault (or was abandoned by the caller). */
   #endAttempt(attempt: Attempt, outcome: { cancelled?: boolean } = {}): void {
     attempt.connection?.release();
+    if (!outcome.cancelled) this.#outliers.recordSuccess(attempt.worker.id);
     const latencyMs = this.#config.clock.now() - attempt.startedAt;
     attempt.lease.release(outcome.cancelled ? { cancelled: true } : { latencyMs });
   }
@@ -444,6 +500,8 @@ export class ClusterClient {
     } else {
       attempt.lease.release(verdict.workerFault ? { failed: true, latencyMs } : { latencyMs });
     }
+    // The call's own deadline or cancellation says nothing about the worker.
+    if (scope.reason === undefined) this.#recordOutcome(attempt.worker.id, verdict);
     if (!verdict.retryable || attempts >= maxAttempts || scope.reason !== undefined) return false;
     if (!error.notProcessed && !this.#budget.tryWithdraw()) {
       this.#retriesDenied += 1;
@@ -459,8 +517,27 @@ export class ClusterClient {
     return true;
   }
 
+  /**
+   * Feeds outlier detection. An ejected worker's connections leave the pool at once and close as
+   * soon as their calls in flight end.
+   */
+  #recordOutcome(workerId: string, verdict: FailureVerdict): void {
+    if (verdict.answered) {
+      this.#outliers.recordSuccess(workerId);
+    } else if (verdict.connectionFailure && this.#outliers.recordFailure(workerId)) {
+      this.#logger.info('cluster client: ejecting a failing worker', {
+        workerId,
+        forMs: this.#outliers.remainingMs(workerId),
+      });
+      // Not `immediate`: failing every call in flight at once would ask the retry budget for a
+      // burst of retries it refuses; ending by their attempt timeouts spreads them out.
+      this.pool.remove(workerId, { immediate: false });
+    }
+  }
+
   #onWorkerEvent(event: WorkerEvent): void {
     if (event.type === 'WorkerRemoved') {
+      this.#outliers.forget(event.worker.id);
       // A failed worker's connections are dead weight; others may still finish their calls.
       this.pool.remove(event.worker.id, { immediate: event.reason === 'failed' });
     }

@@ -9,6 +9,7 @@ import {
 import { z } from 'zod';
 import type { BackoffOptions } from './backoff.js';
 import { ClusterClientConfigError } from './errors.js';
+import type { OutlierDetectionOptions } from './outlier-detector.js';
 import type { RetryBudgetOptions } from './retry-budget.js';
 import type { ConnectWorker } from './worker-connection.js';
 
@@ -45,6 +46,14 @@ export interface ClusterClientConfig {
    * Default: none (a silent worker is noticed by failure detection or the connection timeout).
    */
   streamIdleTimeoutMs?: number | undefined;
+  /**
+   * Passive outlier detection: a worker with `consecutiveFailures` connection-level failures in a
+   * row (UNAVAILABLE or attempt timeouts; never application errors) is left out of this client's
+   * selection and its connections are closed, for `baseEjectionMs` growing by `multiplier` per
+   * repeated ejection up to `maxEjectionMs`; at most `maxEjectionFraction` of the workers at once.
+   * Defaults: enabled, 3 failures, 5000 ms x2 up to 60000 ms, fraction 0.5.
+   */
+  outlierDetection?: Partial<OutlierDetectionOptions> | undefined;
   /** Whether calls may be retried after they reached a handler; per-call `idempotent` wins. Default true. */
   idempotent?: boolean | undefined;
   /** Time source (epoch ms) for deadlines, latency and the retry budget. Default: system clock. */
@@ -72,6 +81,14 @@ export const CLUSTER_CLIENT_DEFAULTS = Object.freeze({
   maxAttempts: 3,
   retryBudget: Object.freeze({ ratio: 0.2, minRetriesPerSecond: 10, maxTokens: 20 }),
   defaultTimeoutMs: 30_000,
+  outlierDetection: Object.freeze({
+    enabled: true,
+    consecutiveFailures: 3,
+    baseEjectionMs: 5000,
+    multiplier: 2,
+    maxEjectionMs: 60_000,
+    maxEjectionFraction: 0.5,
+  }),
   idempotent: true,
 });
 
@@ -119,6 +136,30 @@ const configSchema = z
     defaultStreamTimeoutMs: positiveMs.optional(),
     attemptTimeoutMs: positiveMs.optional(),
     streamIdleTimeoutMs: positiveMs.optional(),
+    outlierDetection: z
+      .object({
+        enabled: z.boolean().default(defaults.outlierDetection.enabled),
+        consecutiveFailures: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(defaults.outlierDetection.consecutiveFailures),
+        baseEjectionMs: positiveMs.default(defaults.outlierDetection.baseEjectionMs),
+        multiplier: z.number().min(1).max(10).default(defaults.outlierDetection.multiplier),
+        maxEjectionMs: positiveMs.default(defaults.outlierDetection.maxEjectionMs),
+        maxEjectionFraction: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(defaults.outlierDetection.maxEjectionFraction),
+      })
+      .strict()
+      .refine((value) => value.baseEjectionMs <= value.maxEjectionMs, {
+        message: 'must not exceed outlierDetection.maxEjectionMs',
+        path: ['baseEjectionMs'],
+      })
+      .default({ ...defaults.outlierDetection }),
     idempotent: z.boolean().default(defaults.idempotent),
     clock: z
       .custom<Clock>(hasMethods('now', 'setTimer'), {

@@ -6,6 +6,13 @@ export interface FailureVerdict {
   readonly workerFault: boolean;
   /** Another worker may take the call, given the idempotency rule and the budgets. */
   readonly retryable: boolean;
+  /**
+   * The worker could not be reached or did not answer in time (UNAVAILABLE, attempt timeout):
+   * counts towards its ejection by outlier detection.
+   */
+  readonly connectionFailure: boolean;
+  /** The worker answered with an application error: it is reachable, so its failure count resets. */
+  readonly answered: boolean;
 }
 
 const WORKER_FAULT_CODES: ReadonlySet<ErrorCode> = new Set([
@@ -32,7 +39,15 @@ export function classifyFailure(
     error.code === ErrorCode.UNAVAILABLE ||
     (error.code === ErrorCode.RESOURCE_EXHAUSTED && error.notProcessed) ||
     (error.code === ErrorCode.DEADLINE_EXCEEDED && attemptTimedOut);
-  return { workerFault, retryable: lostWorker && (error.notProcessed || idempotent) };
+  const connectionFailure =
+    error.code === ErrorCode.UNAVAILABLE ||
+    (error.code === ErrorCode.DEADLINE_EXCEEDED && attemptTimedOut);
+  return {
+    workerFault,
+    retryable: lostWorker && (error.notProcessed || idempotent),
+    connectionFailure,
+    answered: !workerFault && error.code !== ErrorCode.CANCELLED,
+  };
 }
 
 /** Anything thrown by a connection, as an {@link RpcError}. */

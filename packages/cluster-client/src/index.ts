@@ -21,6 +21,8 @@ export { ConnectionPool } from './connection-pool.js';
 export { ClusterClientConfigError } from './errors.js';
 export type { FailureVerdict } from './failover-policy.js';
 export { classifyFailure } from './failover-policy.js';
+export type { OutlierDetectionOptions } from './outlier-detector.js';
+export { OutlierDetector } from './outlier-detector.js';
 export type { RetryBudgetOptions } from './retry-budget.js';
 export { RetryBudget } from './retry-budget.js';
 export type {

@@ -1,4 +1,10 @@
-import type { SelectOptions, WorkerEvent, WorkerFilter, WorkerLease } from '@rpcnet/registry';
+import type {
+  SelectOptions,
+  Worker,
+  WorkerEvent,
+  WorkerFilter,
+  WorkerLease,
+} from '@rpcnet/registry';
 
 /**
  * What the cluster client needs from a worker registry: `WorkerRegistry` from `@rpcnet/registry`
@@ -7,6 +13,8 @@ import type { SelectOptions, WorkerEvent, WorkerFilter, WorkerLease } from '@rpc
 export interface WorkerSource {
   /** Chooses and acquires a worker; throws `NoWorkersAvailableError` when none is selectable. */
   selectWorker(filter?: WorkerFilter, options?: SelectOptions): WorkerLease;
+  /** The selectable workers matching `filter` (all when omitted). */
+  workers(filter?: WorkerFilter): readonly Worker[];
   /** Subscribes to registry events; returns the unsubscribe function. */
   onEvent(listener: (event: WorkerEvent) => void): () => void;
 }
