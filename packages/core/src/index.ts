@@ -39,6 +39,7 @@ export { defaultRpcLimits } from './limits.js';
 
 // --- Server ---
 export type { RpcServerMetrics, RpcServerOptions } from './server/server.js';
+export type { RpcServerStopHook } from './server/stop-hooks.js';
 export { RpcServer } from './server/server.js';
 
 // --- Client ---

@@ -9,6 +9,7 @@ describe('control-frame envelopes', () => {
       maxFrameBytes: 4 * 1024 * 1024,
       initialWindowBytes: 65536,
       maxConcurrentCalls: 100,
+      features: 1,
     };
     expect(Envelopes.hello.decode(Envelopes.hello.encode(hello))).toEqual(hello);
     const request = { method: 'svc.Echo', metadata: { a: '1', 'b-c': 'ü' }, timeoutMs: 2500 };

@@ -46,18 +46,17 @@ export async function enableCluster(
     throw error;
   }
   clustered.add(server);
-  const stopServer = server.stop.bind(server);
-  // RpcServer has no stop hook, so the clustered instance gets its own stop: drain, then leave.
-  server.stop = async (stopOptions?: { graceMs?: number }) => {
-    if (cluster.running) cluster.setTag(HEALTHY_TAG, 'false');
-    try {
-      await stopServer(stopOptions);
-    } finally {
-      server.stop = stopServer;
+  // Drain first, then leave: the node stays a member (marked unhealthy) while calls finish.
+  const removeHook = server.onStop({
+    beforeDrain: () => {
+      if (cluster.running) cluster.setTag(HEALTHY_TAG, 'false');
+    },
+    afterDrain: async () => {
+      removeHook();
       clustered.delete(server);
       if (cluster.running) await cluster.leave().catch(() => cluster.stop());
-    }
-  };
+    },
+  });
   return cluster;
 }
 

@@ -6,30 +6,78 @@ export interface Deferred<T> {
   reject(error: unknown): void;
 }
 
+// Classes rather than closures: several exist per call, and shared prototype methods are cheaper.
+
+class EagerDeferred<T> implements Deferred<T> {
+  readonly promise: Promise<T>;
+  settled = false;
+  #resolve!: (value: T) => void;
+  #reject!: (error: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.promise.catch(() => undefined);
+  }
+
+  resolve(value: T): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#resolve(value);
+  }
+
+  reject(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#reject(error);
+  }
+}
+
+class LazyDeferred<T> implements Deferred<T> {
+  settled = false;
+  #ok = false;
+  #value: T | undefined;
+  #error: unknown;
+  #inner: EagerDeferred<T> | undefined;
+
+  get promise(): Promise<T> {
+    if (this.#inner === undefined) {
+      this.#inner = new EagerDeferred<T>();
+      if (this.settled) {
+        if (this.#ok) this.#inner.resolve(this.#value as T);
+        else this.#inner.reject(this.#error);
+      }
+    }
+    return this.#inner.promise;
+  }
+
+  resolve(value: T): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#ok = true;
+    this.#value = value;
+    this.#inner?.resolve(value);
+  }
+
+  reject(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#error = error;
+    this.#inner?.reject(error);
+  }
+}
+
 /** Creates a {@link Deferred}. */
 export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => undefined);
-  let settled = false;
-  return {
-    promise,
-    get settled() {
-      return settled;
-    },
-    resolve(value) {
-      if (settled) return;
-      settled = true;
-      resolve(value);
-    },
-    reject(error) {
-      if (settled) return;
-      settled = true;
-      reject(error);
-    },
-  };
+  return new EagerDeferred<T>();
+}
+
+/**
+ * A {@link Deferred} whose promise is only made when someone asks for it: per-call results that
+ * most callers never await (e.g. a unary call's headers) then cost no promise at all.
+ */
+export function lazyDeferred<T>(): Deferred<T> {
+  return new LazyDeferred<T>();
 }

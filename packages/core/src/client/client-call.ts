@@ -1,10 +1,16 @@
-import { deferred } from '../call/deferred.js';
+import { deferred, lazyDeferred } from '../call/deferred.js';
 import { MessageQueue } from '../call/message-queue.js';
 import { SendCredit } from '../call/send-credit.js';
 import { ErrorCode, isErrorCode, RpcError } from '../errors.js';
 import { emptyMetadata, type Metadata } from '../metadata.js';
 import { Envelopes, type TrailersBody } from '../wire/envelopes.js';
-import { FRAME_HEADER_BYTES, FrameFlag, FrameType } from '../wire/frame.js';
+import {
+  encodeRequestWithMessage,
+  FRAME_HEADER_BYTES,
+  FrameFlag,
+  FrameType,
+  ProtocolFeature,
+} from '../wire/frame.js';
 import type { FrameChannel } from '../wire/frame-channel.js';
 
 /** What a call needs from the client that owns it. */
@@ -13,6 +19,8 @@ export interface ClientCallHost {
   readonly peerMaxFrameBytes: number;
   readonly peerWindowBytes: number;
   readonly windowBytes: number;
+  /** {@link ProtocolFeature} bits both sides speak (from the server's HELLO). */
+  readonly features: number;
   onCallFinished(call: ClientCall): void;
 }
 
@@ -20,8 +28,8 @@ export interface ClientCallHost {
 export class ClientCall {
   readonly id: number;
   readonly inbound: MessageQueue;
-  readonly headers = deferred<Metadata>();
-  readonly trailers = deferred<Metadata>();
+  readonly headers = lazyDeferred<Metadata>();
+  readonly trailers = lazyDeferred<Metadata>();
   /** Resolves on an OK status, rejects with the call's error. */
   readonly completion = deferred<void>();
   readonly #host: ClientCallHost;
@@ -31,7 +39,8 @@ export class ClientCall {
   #finished = false;
   #halfClosed = false;
   #unacknowledged = 0;
-  #sendTail: Promise<void> = Promise.resolve();
+  /** The last queued send (undefined until the first): sends leave in order. */
+  #sendTail: Promise<void> | undefined;
   readonly #cleanups: Array<() => void> = [];
 
   constructor(host: ClientCallHost, id: number) {
@@ -59,16 +68,24 @@ export class ClientCall {
   /** Sends REQUEST, plus the single request message for unary and server-streaming calls. */
   open(method: string, metadata: Metadata, timeoutMs: number, message?: Uint8Array): void {
     this.#requestBatch = this.#host.channel.nextBatch;
-    this.#host.channel.sendEnvelope(FrameType.REQUEST, this.id, Envelopes.request, {
-      method,
-      metadata: { ...metadata },
-      timeoutMs,
-    });
-    if (message !== undefined) {
-      this.#halfClosed = true;
-      this.#credit.consume(message.length + FRAME_HEADER_BYTES);
-      this.#host.channel.send(FrameType.MESSAGE, FrameFlag.END_STREAM, this.id, message);
+    const body = Envelopes.request.encode({ method, metadata: { ...metadata }, timeoutMs });
+    if (message === undefined) {
+      this.#host.channel.send(FrameType.REQUEST, 0, this.id, body);
+      return;
     }
+    this.#halfClosed = true;
+    // Credit is counted as for a separate MESSAGE frame, so both framings account the same.
+    this.#credit.consume(message.length + FRAME_HEADER_BYTES);
+    const inline = encodeRequestWithMessage(body, message);
+    if (
+      (this.#host.features & ProtocolFeature.REQUEST_WITH_MESSAGE) !== 0 &&
+      inline.length <= this.#host.peerMaxFrameBytes
+    ) {
+      this.#host.channel.send(FrameType.REQUEST, FrameFlag.WITH_MESSAGE, this.id, inline);
+      return;
+    }
+    this.#host.channel.send(FrameType.REQUEST, 0, this.id, body);
+    this.#host.channel.send(FrameType.MESSAGE, FrameFlag.END_STREAM, this.id, message);
   }
 
   /** True when the REQUEST frame certainly never reached the transport. */
@@ -78,7 +95,7 @@ export class ClientCall {
 
   /** Sends one request message, in order, once flow control and the writer allow. */
   send(message: Uint8Array): Promise<void> {
-    const sent = this.#sendTail.then(() => this.#sendNow(message));
+    const sent = (this.#sendTail ?? Promise.resolve()).then(() => this.#sendNow(message));
     this.#sendTail = sent.catch(() => undefined);
     return sent;
   }
@@ -87,7 +104,7 @@ export class ClientCall {
   end(): void {
     if (this.#halfClosed) return;
     this.#halfClosed = true;
-    void this.#sendTail.then(() => {
+    void (this.#sendTail ?? Promise.resolve()).then(() => {
       if (!this.#finished) this.#host.channel.send(FrameType.HALF_CLOSE, 0, this.id, EMPTY);
     });
   }
@@ -158,7 +175,7 @@ export class ClientCall {
       );
     }
     if (this.#credit.available <= 0) await this.#credit.ready();
-    await this.#host.channel.writable();
+    if (this.#host.channel.writeBlocked) await this.#host.channel.writable();
     if (this.#finished) throw await this.completion.promise.then(callEnded, (error) => error);
     this.#credit.consume(message.length + FRAME_HEADER_BYTES);
     this.#host.channel.send(FrameType.MESSAGE, 0, this.id, message);

@@ -13,10 +13,12 @@ import type { HostPort, Transport, TransportConnection } from '../transport.js';
 import { Envelopes, type HelloBody } from '../wire/envelopes.js';
 import {
   type Frame,
+  FrameFlag,
   FrameType,
   MAX_CALL_ID,
   PROTOCOL_NAME,
   PROTOCOL_VERSION,
+  SUPPORTED_FEATURES,
 } from '../wire/frame.js';
 import { FrameChannel } from '../wire/frame-channel.js';
 import { ClientCall, type ClientCallHost } from './client-call.js';
@@ -117,6 +119,7 @@ export class RpcClient {
   #peerMaxFrameBytes: number;
   #peerWindowBytes: number;
   #peerMaxConcurrentCalls: number;
+  #features = 0;
   #nextCallId = 0;
   #closed = false;
   #draining = false;
@@ -147,6 +150,9 @@ export class RpcClient {
       channel: this.#channel,
       get peerMaxFrameBytes() {
         return client.#peerMaxFrameBytes;
+      },
+      get features() {
+        return client.#features;
       },
       get peerWindowBytes() {
         return client.#peerWindowBytes;
@@ -275,12 +281,14 @@ export class RpcClient {
       maxFrameBytes: limits.maxFrameBytes,
       initialWindowBytes: limits.initialWindowBytes,
       maxConcurrentCalls: limits.maxConcurrentCalls,
+      features: SUPPORTED_FEATURES,
     });
     const onAbort = () => this.#hello.reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const hello = await this.#hello.promise;
       if (hello.maxFrameBytes > 0) this.#peerMaxFrameBytes = hello.maxFrameBytes;
+      this.#features = hello.features & SUPPORTED_FEATURES;
       if (hello.initialWindowBytes > 0) this.#peerWindowBytes = hello.initialWindowBytes;
       if (hello.maxConcurrentCalls > 0) {
         this.#peerMaxConcurrentCalls = Math.min(
@@ -422,6 +430,11 @@ export class RpcClient {
           this.#onProtocolError(
             new ProtocolError('server exceeded the flow-control window', call.id, false),
           );
+          return;
+        }
+        // IMPLICIT_OK_TRAILERS (announced in our HELLO): the call ended OK with this message.
+        if ((frame.flags & FrameFlag.END_STREAM) !== 0) {
+          call.onTrailers(OK_TRAILERS, emptyMetadata);
         }
         return;
       case FrameType.TRAILERS: {
@@ -507,6 +520,9 @@ export class RpcClient {
     this.#closeListeners.clear();
   }
 }
+
+/** The status of a call that ended with an END_STREAM message: OK, no trailers. */
+const OK_TRAILERS = Envelopes.trailers.decode(new Uint8Array(0));
 
 /** Waits for a call's single response message and its OK status. */
 async function singleResponse(call: ClientCall): Promise<Uint8Array> {

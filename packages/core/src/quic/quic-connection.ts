@@ -1,6 +1,7 @@
 import { errors, events, type QUICConnection, type QUICStream } from '@matrixai/quic';
 import type { Logger } from '../logger.js';
 import type { ChannelReceiver, TransportConnection } from '../transport.js';
+import { BurstReader } from './burst-reader.js';
 import { QuicTransportError } from './errors.js';
 
 /** The name of @matrixai/events' error event: listening to it stops the library rethrowing. */
@@ -211,13 +212,15 @@ export class QuicTransportConnection implements TransportConnection {
   }
 
   private async readLoop(): Promise<void> {
-    const reader = this.parts.reader;
+    const bursts = new BurstReader(this.parts.reader);
     try {
       for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        if (this.state === 'closed') return;
-        this.deliver(value);
+        const chunks = await bursts.next();
+        if (chunks === undefined) break;
+        for (const chunk of chunks) {
+          if (this.state === 'closed') return;
+          this.deliver(chunk);
+        }
       }
     } catch (cause) {
       if (this.state !== 'closed') {

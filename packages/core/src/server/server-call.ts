@@ -6,7 +6,7 @@ import { ErrorCode, RpcError } from '../errors.js';
 import type { MethodHandler } from '../handlers.js';
 import type { Metadata } from '../metadata.js';
 import { Envelopes } from '../wire/envelopes.js';
-import { FRAME_HEADER_BYTES, FrameType } from '../wire/frame.js';
+import { FRAME_HEADER_BYTES, FrameFlag, FrameType, ProtocolFeature } from '../wire/frame.js';
 import type { FrameChannel } from '../wire/frame-channel.js';
 
 /** What a call needs from the connection that carries it. */
@@ -18,6 +18,8 @@ export interface ServerCallHost {
   readonly peerWindowBytes: number;
   /** Our receive window per call. */
   readonly windowBytes: number;
+  /** {@link ProtocolFeature} bits both sides speak. */
+  readonly features: number;
   /** The call ended (successfully or not): forget it. */
   onCallFinished(call: ServerCall, error: RpcError | undefined): void;
 }
@@ -37,12 +39,14 @@ export class ServerCall {
   readonly inbound: MessageQueue;
   readonly #host: ServerCallHost;
   readonly #init: ServerCallInit;
-  readonly #abort = new AbortController();
+  /** Created on first use of the handler's signal: most handlers never look at it. */
+  #abort: AbortController | undefined;
+  #abortReason: RpcError | undefined;
   readonly #credit: SendCredit;
   readonly #context: CallContext;
   #headers: Record<string, string> | undefined;
   #headersSent = false;
-  #trailers: Record<string, string> = {};
+  #trailers: Record<string, string> = NO_TRAILERS;
   #finished = false;
   #unacknowledged = 0;
   #cancelDeadline: CancelTimer | undefined;
@@ -57,10 +61,13 @@ export class ServerCall {
       onAbandoned: () => undefined,
     });
     const deadline = init.timeoutMs > 0 ? host.clock.now() + init.timeoutMs : undefined;
+    const call = this;
     this.#context = {
       method: init.method,
       metadata: init.metadata,
-      signal: this.#abort.signal,
+      get signal() {
+        return call.signal;
+      },
       ...(deadline === undefined ? {} : { deadline }),
       peer: host.channel.remoteAddress,
       setHeader: (metadata) => {
@@ -86,8 +93,12 @@ export class ServerCall {
     return this.#finished;
   }
 
-  /** The handler's abort signal (for tests and diagnostics). */
+  /** The handler's abort signal; aborted with the call's error when it fails. */
   get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.#abortReason !== undefined) this.#abort.abort(this.#abortReason);
+    }
     return this.#abort.signal;
   }
 
@@ -98,8 +109,8 @@ export class ServerCall {
       switch (registration.kind) {
         case 'unary': {
           const request = await this.#singleRequest();
-          this.#sendMessage(await registration.handler(request, this.#context));
-          break;
+          this.#finishWithResponse(await registration.handler(request, this.#context));
+          return;
         }
         case 'serverStream': {
           const request = await this.#singleRequest();
@@ -107,13 +118,13 @@ export class ServerCall {
           break;
         }
         case 'clientStream':
-          this.#sendMessage(await registration.handler(this.inbound, this.#context));
-          break;
+          this.#finishWithResponse(await registration.handler(this.inbound, this.#context));
+          return;
         case 'bidiStream':
           await this.#sendAll(registration.handler(this.inbound, this.#context));
           break;
       }
-      this.#finish(undefined, true);
+      if (!this.#finished) this.#finish(undefined, true);
     } catch (error) {
       if (this.#finished) return;
       this.#finish(toWireError(error), true);
@@ -146,13 +157,26 @@ export class ServerCall {
     for await (const message of messages) {
       if (this.#finished) return;
       if (this.#credit.available <= 0) await this.#credit.ready();
-      await this.#host.channel.writable();
+      if (this.#host.channel.writeBlocked) await this.#host.channel.writable();
       if (this.#finished) return;
       this.#sendMessage(message);
     }
   }
 
-  #sendMessage(message: Uint8Array): void {
+  /**
+   * Sends the single response and ends the call OK. To a client that speaks
+   * IMPLICIT_OK_TRAILERS, a call without trailers ends with the message itself (END_STREAM).
+   */
+  #finishWithResponse(message: Uint8Array): void {
+    if (this.#finished) return;
+    const implicitOk =
+      this.#trailers === NO_TRAILERS &&
+      (this.#host.features & ProtocolFeature.IMPLICIT_OK_TRAILERS) !== 0;
+    this.#sendMessage(message, implicitOk ? FrameFlag.END_STREAM : 0);
+    this.#finish(undefined, !implicitOk);
+  }
+
+  #sendMessage(message: Uint8Array, flags = 0): void {
     if (this.#finished) return;
     if (!(message instanceof Uint8Array)) {
       throw new RpcError(ErrorCode.INTERNAL, 'handler produced a value that is not a Uint8Array');
@@ -165,7 +189,7 @@ export class ServerCall {
     }
     this.#flushHeaders();
     this.#credit.consume(message.length + FRAME_HEADER_BYTES);
-    this.#host.channel.send(FrameType.MESSAGE, 0, this.id, message);
+    this.#host.channel.send(FrameType.MESSAGE, flags, this.id, message);
   }
 
   #flushHeaders(): void {
@@ -194,21 +218,37 @@ export class ServerCall {
     this.#cancelDeadline?.();
     if (reply) {
       this.#flushHeaders();
-      this.#host.channel.sendEnvelope(FrameType.TRAILERS, this.id, Envelopes.trailers, {
-        code: error?.code ?? '',
-        message: error?.message ?? '',
-        details: { ...error?.details },
-        metadata: this.#trailers,
-        notProcessed: error?.notProcessed ?? false,
-      });
+      if (error === undefined && this.#trailers === NO_TRAILERS) {
+        // OK without trailers: every field at its default, so the body is empty.
+        this.#host.channel.send(FrameType.TRAILERS, 0, this.id, EMPTY);
+      } else {
+        this.#host.channel.sendEnvelope(FrameType.TRAILERS, this.id, Envelopes.trailers, {
+          code: error?.code ?? '',
+          message: error?.message ?? '',
+          details: { ...error?.details },
+          metadata: this.#trailers,
+          notProcessed: error?.notProcessed ?? false,
+        });
+      }
     }
-    const reason = error ?? new RpcError(ErrorCode.CANCELLED, 'call completed');
+    const reason = error ?? CALL_COMPLETED;
     this.#credit.fail(reason);
     this.inbound.fail(reason);
-    if (error !== undefined) this.#abort.abort(error);
+    if (error !== undefined) {
+      this.#abortReason = error;
+      this.#abort?.abort(error);
+    }
     this.#host.onCallFinished(this, error);
   }
 }
+
+const EMPTY = new Uint8Array(0);
+
+/** The trailers of a call whose handler set none (compared by identity). */
+const NO_TRAILERS: Record<string, string> = Object.freeze({});
+
+/** Why waits on a call that ended successfully fail; shared, as no caller inspects its stack. */
+const CALL_COMPLETED = new RpcError(ErrorCode.CANCELLED, 'call completed');
 
 /** Maps anything a handler threw to the error the client sees: no stack, no cause. */
 function toWireError(error: unknown): RpcError {

@@ -7,11 +7,13 @@ import { toMetadata } from '../metadata.js';
 import type { TransportConnection } from '../transport.js';
 import { Envelopes } from '../wire/envelopes.js';
 import {
+  decodeRequestWithMessage,
   type Frame,
   FrameFlag,
   FrameType,
   PROTOCOL_NAME,
   PROTOCOL_VERSION,
+  SUPPORTED_FEATURES,
 } from '../wire/frame.js';
 import { FrameChannel } from '../wire/frame-channel.js';
 import { ServerCall, type ServerCallHost } from './server-call.js';
@@ -40,6 +42,8 @@ export class ServerConnection implements ServerCallHost {
   #goAwaySent = false;
   peerMaxFrameBytes: number;
   peerWindowBytes: number;
+  /** {@link ProtocolFeature} bits both sides speak (from the client's HELLO). */
+  features = 0;
   readonly windowBytes: number;
   #idleWaiters: Array<() => void> = [];
 
@@ -170,6 +174,7 @@ export class ServerConnection implements ServerCallHost {
     this.#helloReceived = true;
     if (hello.maxFrameBytes > 0) this.peerMaxFrameBytes = hello.maxFrameBytes;
     if (hello.initialWindowBytes > 0) this.peerWindowBytes = hello.initialWindowBytes;
+    this.features = hello.features & SUPPORTED_FEATURES;
     const limits = this.#host.limits;
     this.channel.sendEnvelope(FrameType.HELLO, 0, Envelopes.hello, {
       protocol: PROTOCOL_NAME,
@@ -177,6 +182,7 @@ export class ServerConnection implements ServerCallHost {
       maxFrameBytes: limits.maxFrameBytes,
       initialWindowBytes: limits.initialWindowBytes,
       maxConcurrentCalls: limits.maxConcurrentCalls,
+      features: SUPPORTED_FEATURES,
     });
     if (this.#host.draining) this.goAway(ErrorCode.UNAVAILABLE, 'server is stopping');
   }
@@ -188,7 +194,19 @@ export class ServerConnection implements ServerCallHost {
       return;
     }
     this.#highestCallId = id;
-    const body = this.#decode(frame, Envelopes.request);
+    let inlineMessage: Uint8Array | undefined;
+    let bodyFrame = frame;
+    if ((frame.flags & FrameFlag.WITH_MESSAGE) !== 0) {
+      const parts = decodeRequestWithMessage(frame.payload);
+      if (parts === undefined) {
+        this.#onProtocolError(new ProtocolError('malformed REQUEST|WITH_MESSAGE', id, false));
+        this.#reject(id, ErrorCode.PROTOCOL_ERROR, 'malformed REQUEST frame');
+        return;
+      }
+      inlineMessage = parts.message;
+      bodyFrame = { ...frame, payload: parts.body };
+    }
+    const body = this.#decode(bodyFrame, Envelopes.request);
     if (body === undefined) {
       this.#reject(id, ErrorCode.PROTOCOL_ERROR, 'malformed REQUEST frame');
       return;
@@ -219,6 +237,10 @@ export class ServerConnection implements ServerCallHost {
     });
     this.calls.set(id, call);
     this.#host.onCallStarted();
+    if (inlineMessage !== undefined) {
+      call.inbound.push(inlineMessage);
+      call.inbound.end();
+    }
     void call.run();
   }
 

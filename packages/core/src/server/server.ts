@@ -18,6 +18,7 @@ import { serviceHandlers } from '../service/service-registration.js';
 import type { ServiceImplementation } from '../service/typed-interfaces.js';
 import type { HostPort, Transport, TransportListener } from '../transport.js';
 import { ServerConnection, type ServerConnectionHost } from './server-connection.js';
+import { type RpcServerStopHook, StopHooks } from './stop-hooks.js';
 
 /** Settings of an {@link RpcServer}. */
 export interface RpcServerOptions {
@@ -74,7 +75,9 @@ export class RpcServer {
   readonly #limits: RpcLimits;
   readonly #connectionHost: ServerConnectionHost;
   readonly #connections = new Set<ServerConnection>();
+  readonly #stopHooks: StopHooks;
   #listener: TransportListener | undefined;
+  #stopping: Promise<void> | undefined;
   #draining = false;
   #activeCalls = 0;
   #callsStarted = 0;
@@ -89,6 +92,7 @@ export class RpcServer {
     this.#quic = options.quic;
     this.#limits = this.#options.limits;
     this.#connectionHost = this.#createConnectionHost();
+    this.#stopHooks = new StopHooks(this.#options.logger);
   }
 
   /** The bound address while started. */
@@ -163,13 +167,41 @@ export class RpcServer {
   }
 
   /**
-   * Stops gracefully: refuses new calls (GOAWAY), lets in-flight calls finish for up to
-   * `graceMs`, fails the rest with UNAVAILABLE, then closes every connection.
+   * Registers work to run around every later {@link stop}: `beforeDrain` before GOAWAY goes out
+   * (the server still accepts calls), `afterDrain` once the server is fully closed. Returns a
+   * function that unregisters the hook. See {@link RpcServerStopHook}.
    */
-  async stop(options: { graceMs?: number } = {}): Promise<void> {
-    const listener = this.#listener;
-    if (listener === undefined) return;
-    const graceMs = options.graceMs ?? this.#options.stopGraceMs;
+  onStop(hook: RpcServerStopHook): () => void {
+    return this.#stopHooks.add(hook);
+  }
+
+  /**
+   * Stops gracefully: runs the `beforeDrain` hooks, refuses new calls (GOAWAY), lets in-flight
+   * calls finish for up to `graceMs`, fails the rest with UNAVAILABLE, closes every connection
+   * and the listener, then runs the `afterDrain` hooks. Calls made while a stop is in progress
+   * share it; a server that is not started returns at once.
+   */
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    if (this.#listener === undefined) return this.#stopping ?? Promise.resolve();
+    this.#stopping ??= this.#stop(this.#listener, options.graceMs ?? this.#options.stopGraceMs);
+    return this.#stopping;
+  }
+
+  async #stop(listener: TransportListener, graceMs: number): Promise<void> {
+    try {
+      await this.#stopHooks.beforeDrain();
+      await this.#drainAndClose(listener, graceMs);
+    } finally {
+      this.#listener = undefined;
+      try {
+        await this.#stopHooks.afterDrain();
+      } finally {
+        this.#stopping = undefined;
+      }
+    }
+  }
+
+  async #drainAndClose(listener: TransportListener, graceMs: number): Promise<void> {
     this.#draining = true;
     for (const connection of this.#connections) {
       connection.goAway(ErrorCode.UNAVAILABLE, 'server is stopping');
@@ -185,7 +217,6 @@ export class RpcServer {
     for (const connection of this.#connections) connection.abortAll(stopped);
     await Promise.all([...this.#connections].map((connection) => connection.close()));
     await listener.close();
-    this.#listener = undefined;
     this.#options.logger.info('rpc server stopped', { ...listener.address });
   }
 

@@ -75,6 +75,11 @@ export class CoalescingWriter {
     }
   }
 
+  /** True while buffered bytes are at or above the high-water mark: {@link writable} would wait. */
+  get blocked(): boolean {
+    return this.#failed !== undefined || this.#queuedBytes >= this.#highWaterBytes;
+  }
+
   /** Resolves once buffered bytes are below the high-water mark (the backpressure signal). */
   writable(): Promise<void> {
     if (this.#failed !== undefined) return Promise.reject(this.#failed);

@@ -15,6 +15,7 @@ const descriptor = {
             maxFrameBytes: { type: 'uint32', id: 3 },
             initialWindowBytes: { type: 'uint32', id: 4 },
             maxConcurrentCalls: { type: 'uint32', id: 5 },
+            features: { type: 'uint32', id: 6 },
           },
         },
         Request: {
@@ -70,6 +71,8 @@ export interface HelloBody {
   maxFrameBytes: number;
   initialWindowBytes: number;
   maxConcurrentCalls: number;
+  /** {@link ProtocolFeature} bits the sender understands (0 from peers that predate them). */
+  features: number;
 }
 
 /** REQUEST: opens a call. `timeoutMs` 0 means no deadline. */
@@ -111,17 +114,52 @@ export interface GoAwayBody {
   message: string;
 }
 
-/** Encodes and decodes one control-frame body. `decode` throws on malformed bytes. */
+/**
+ * Encodes and decodes one control-frame body. `encode` leaves out fields at their default;
+ * `decode` fills them in (the result may be frozen and shared) and throws on malformed bytes.
+ */
 export interface EnvelopeCodec<T> {
   encode(value: Partial<T>): Uint8Array;
   decode(bytes: Uint8Array): T;
 }
 
+/**
+ * `value` without the fields that hold their proto3 default ('' / 0 / false / empty map): they
+ * decode the same when absent, and protobufjs would otherwise write them (bytes per frame).
+ */
+function withoutDefaults(value: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field === '' || field === 0 || field === false || field === undefined) continue;
+    if (typeof field === 'object' && field !== null && isEmpty(field)) continue;
+    out[key] = field;
+  }
+  return out;
+}
+
+function isEmpty(map: object): boolean {
+  for (const _ in map) return false;
+  return true;
+}
+
+/** Freezes `value` and every object inside it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const field of Object.values(value)) deepFreeze(field);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function envelope<T>(name: string): EnvelopeCodec<T> {
   const type = root.lookupType(`rpcnet.${name}`);
+  // An empty body (every field at its default) is the common case for hot frames such as OK
+  // trailers; it decodes to this shared, frozen value.
+  const defaults = deepFreeze(type.toObject(type.create(), { defaults: true }) as T);
   return {
-    encode: (value) => type.encode(value).finish(),
-    decode: (bytes) => type.toObject(type.decode(bytes), { defaults: true }) as T,
+    encode: (value) => type.encode(withoutDefaults(value)).finish(),
+    decode: (bytes) =>
+      bytes.length === 0 ? defaults : (type.toObject(type.decode(bytes), { defaults: true }) as T),
   };
 }
 

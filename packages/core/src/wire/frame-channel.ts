@@ -113,6 +113,11 @@ export class FrameChannel {
     if (!this.#closed) this.#writer.enqueue(type, 0, callId, codec.encode(body));
   }
 
+  /** True when {@link writable} would wait (checked first, so the common case costs no promise). */
+  get writeBlocked(): boolean {
+    return this.#writer.blocked;
+  }
+
   /** Resolves when outgoing buffers are below the high-water mark. */
   writable(): Promise<void> {
     return this.#writer.writable();

@@ -33,11 +33,41 @@ export function isFrameType(value: number): value is FrameType {
 
 /** Flag bits; their meaning depends on the frame type. */
 export const FrameFlag = {
-  /** MESSAGE: the sender half-closes after this message (saves a HALF_CLOSE frame). */
+  /**
+   * MESSAGE: the sender half-closes after this message (saves a HALF_CLOSE frame). From a
+   * server (with {@link ProtocolFeature.IMPLICIT_OK_TRAILERS}): the call ended OK.
+   */
   END_STREAM: 0x01,
   /** PING: this is the answer to a PING. */
   ACK: 0x01,
+  /**
+   * REQUEST (with {@link ProtocolFeature.REQUEST_WITH_MESSAGE}): the payload is
+   * varint(body length), the Request body, then the single request message; the request stream
+   * ends with it, like MESSAGE|END_STREAM.
+   */
+  WITH_MESSAGE: 0x01,
 } as const;
+
+/**
+ * Optional protocol features, announced as bits of HELLO `features`. A side uses one only
+ * after the peer's HELLO announced it, so peers without it see the plain version-1 protocol.
+ */
+export const ProtocolFeature = {
+  /**
+   * The client understands a server MESSAGE flagged END_STREAM as the call's last message
+   * with an OK status and no trailers (no TRAILERS frame follows): one frame less per call.
+   */
+  IMPLICIT_OK_TRAILERS: 0x01,
+  /**
+   * The server accepts a REQUEST flagged WITH_MESSAGE that carries the call's single request
+   * message too (see {@link encodeRequestWithMessage}): one frame less per unary call.
+   */
+  REQUEST_WITH_MESSAGE: 0x02,
+} as const;
+
+/** Every {@link ProtocolFeature} this implementation speaks. */
+export const SUPPORTED_FEATURES =
+  ProtocolFeature.IMPLICIT_OK_TRAILERS | ProtocolFeature.REQUEST_WITH_MESSAGE;
 
 /** A decoded frame. `payload` is a view into the received bytes. */
 export interface Frame {
@@ -82,4 +112,39 @@ export function encodeFrame(
   writeFrameHeader(out, 0, payload.length, type, flags, callId);
   out.set(payload, FRAME_HEADER_BYTES);
   return out;
+}
+
+/** Builds the payload of a REQUEST flagged {@link FrameFlag.WITH_MESSAGE}. */
+export function encodeRequestWithMessage(body: Uint8Array, message: Uint8Array): Uint8Array {
+  let prefix = 1;
+  for (let rest = body.length >>> 7; rest > 0; rest >>>= 7) prefix += 1;
+  const out = new Uint8Array(prefix + body.length + message.length);
+  let at = 0;
+  let value = body.length;
+  while (value > 0x7f) {
+    out[at++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  out[at++] = value;
+  out.set(body, at);
+  out.set(message, at + body.length);
+  return out;
+}
+
+/** Splits a REQUEST|WITH_MESSAGE payload; undefined when the length prefix is malformed. */
+export function decodeRequestWithMessage(
+  payload: Uint8Array,
+): { body: Uint8Array; message: Uint8Array } | undefined {
+  let length = 0;
+  let at = 0;
+  for (let shift = 0; shift <= 28; shift += 7) {
+    if (at >= payload.length) return undefined;
+    const byte = payload[at++]!;
+    length += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) {
+      if (at + length > payload.length) return undefined;
+      return { body: payload.subarray(at, at + length), message: payload.subarray(at + length) };
+    }
+  }
+  return undefined;
 }

@@ -8,7 +8,8 @@ export interface RawPeer {
   readonly frames: Frame[];
   readonly closed: () => boolean;
   write(bytes: Uint8Array): Promise<void>;
-  hello(): Promise<void>;
+  /** Sends HELLO, announcing `features` (ProtocolFeature bits; none by default). */
+  hello(features?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,7 +32,7 @@ export async function connectRawPeer(transport: Transport, address: HostPort): P
     frames,
     closed: () => closed,
     write: (bytes) => connection.write(bytes),
-    hello: () =>
+    hello: (features = 0) =>
       connection.write(
         encodeFrame(
           FrameType.HELLO,
@@ -43,6 +44,7 @@ export async function connectRawPeer(transport: Transport, address: HostPort): P
             maxFrameBytes: 1 << 20,
             initialWindowBytes: 1 << 20,
             maxConcurrentCalls: 100,
+            features,
           }),
         ),
       ),
