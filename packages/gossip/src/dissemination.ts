@@ -11,12 +11,107 @@ interface QueuedUpdate<T> {
   readonly payload: T;
   readonly size: number;
   transmits: number;
+  /** Order of arrival in its current bucket. */
+  seq: number;
   removed: boolean;
   readonly onTransmit: ((transmits: number) => void) | undefined;
 }
 
 /** Smallest useful remaining budget; below it a scan stops. */
 const MIN_UPDATE_BYTES = 8;
+/** Superseded entries a bucket tolerates before compacting (and at least as many as it queues). */
+const COMPACT_MIN_STALE = 64;
+
+/**
+ * The updates sent a given number of times, kept in one list per encoded size, oldest first, with
+ * a sequence number giving their order across lists. Taking "the newest entry that fits" then costs
+ * one look per distinct size instead of a walk over the whole bucket. Superseded entries linger in
+ * their list until they reach its end or the bucket is compacted.
+ */
+class TransmitBucket<T> {
+  private readonly bySize = new Map<number, QueuedUpdate<T>[]>();
+  /** The sizes that have a list, ascending. */
+  private sizes: number[] = [];
+  private queued = 0;
+  private stale = 0;
+
+  add(update: QueuedUpdate<T>): void {
+    let list = this.bySize.get(update.size);
+    if (list === undefined) {
+      list = [];
+      this.bySize.set(update.size, list);
+      let at = this.sizes.length;
+      while (at > 0 && this.sizes[at - 1]! > update.size) at--;
+      this.sizes.splice(at, 0, update.size);
+    }
+    list.push(update);
+    this.queued++;
+  }
+
+  /** A queued entry was superseded or retired in place: it stays in its list until passed. */
+  release(): void {
+    this.queued--;
+    this.stale++;
+    if (this.stale > Math.max(COMPACT_MIN_STALE, this.queued)) this.compact();
+  }
+
+  /** Takes out the most recently added queued entry of at most `budget` bytes, if any. */
+  takeNewestFitting(budget: number): QueuedUpdate<T> | undefined {
+    let best: QueuedUpdate<T>[] | undefined;
+    let bestSeq = -1;
+    let emptied = false;
+    for (const size of this.sizes) {
+      if (size > budget) break;
+      const list = this.bySize.get(size)!;
+      while (list.length > 0 && list[list.length - 1]!.removed) {
+        list.pop();
+        this.stale--;
+      }
+      const tail = list[list.length - 1];
+      if (tail === undefined) emptied = true;
+      else if (tail.seq > bestSeq) {
+        best = list;
+        bestSeq = tail.seq;
+      }
+    }
+    if (emptied) this.dropEmptyLists();
+    const update = best?.pop();
+    if (update !== undefined) this.queued--;
+    return update;
+  }
+
+  /** Empties the bucket, returning the entries still queued. */
+  drain(): QueuedUpdate<T>[] {
+    const queued: QueuedUpdate<T>[] = [];
+    for (const list of this.bySize.values()) {
+      for (const update of list) if (!update.removed) queued.push(update);
+    }
+    this.bySize.clear();
+    this.sizes = [];
+    this.queued = 0;
+    this.stale = 0;
+    return queued;
+  }
+
+  private compact(): void {
+    for (const [size, list] of this.bySize) {
+      let kept = 0;
+      for (const update of list) if (!update.removed) list[kept++] = update;
+      list.length = kept;
+      if (kept === 0) this.bySize.delete(size);
+    }
+    this.sizes = this.sizes.filter((size) => this.bySize.has(size));
+    this.stale = 0;
+  }
+
+  private dropEmptyLists(): void {
+    this.sizes = this.sizes.filter((size) => {
+      if (this.bySize.get(size)!.length > 0) return true;
+      this.bySize.delete(size);
+      return false;
+    });
+  }
+}
 
 /**
  * Pending membership updates, piggybacked on outgoing datagrams. One update per node (a newer one
@@ -26,7 +121,8 @@ const MIN_UPDATE_BYTES = 8;
 export class BroadcastQueue<T = StateUpdateMessage> {
   private readonly byKey = new Map<NodeId, QueuedUpdate<T>>();
   /** buckets[t] holds updates sent t times, oldest first. */
-  private readonly buckets: QueuedUpdate<T>[][] = [];
+  private readonly buckets: TransmitBucket<T>[] = [];
+  private nextSeq = 0;
 
   /** Updates waiting to be (re)sent. */
   get size(): number {
@@ -39,17 +135,18 @@ export class BroadcastQueue<T = StateUpdateMessage> {
    */
   enqueue(key: NodeId, payload: T, size: number, onTransmit?: (transmits: number) => void): void {
     const existing = this.byKey.get(key);
-    if (existing !== undefined) existing.removed = true;
+    if (existing !== undefined) this.supersede(existing);
     const update: QueuedUpdate<T> = {
       key,
       payload,
       size,
       transmits: 0,
+      seq: 0,
       removed: false,
       onTransmit,
     };
     this.byKey.set(key, update);
-    this.bucket(0).push(update);
+    this.addToBucket(update);
   }
 
   /** True if an update about `key` is waiting to be (re)sent. */
@@ -61,7 +158,7 @@ export class BroadcastQueue<T = StateUpdateMessage> {
   remove(key: NodeId): void {
     const existing = this.byKey.get(key);
     if (existing === undefined) return;
-    existing.removed = true;
+    this.supersede(existing);
     this.byKey.delete(key);
   }
 
@@ -75,17 +172,17 @@ export class BroadcastQueue<T = StateUpdateMessage> {
     const picked: QueuedUpdate<T>[] = [];
     for (let t = 0; t < this.buckets.length && remaining >= MIN_UPDATE_BYTES; t++) {
       const bucket = this.buckets[t]!;
-      for (let i = bucket.length - 1; i >= 0; i--) {
-        const update = bucket[i]!;
-        if (update.removed || update.transmits >= limit) {
-          bucket.splice(i, 1);
-          if (!update.removed) this.retire(update);
-          continue;
-        }
-        if (update.size > remaining) continue;
+      if (t >= limit) {
+        // The limit shrank (fewer live members): everything sent this often is done.
+        for (const update of bucket.drain()) this.retire(update);
+        continue;
+      }
+      // Same picks as walking the bucket newest to oldest and taking whatever still fits.
+      for (;;) {
+        const update = bucket.takeNewestFitting(remaining);
+        if (update === undefined) break;
         picked.push(update);
         remaining -= update.size;
-        bucket.splice(i, 1);
         if (remaining < MIN_UPDATE_BYTES) break;
       }
     }
@@ -93,7 +190,7 @@ export class BroadcastQueue<T = StateUpdateMessage> {
       const update = picked[i]!;
       update.transmits++;
       if (update.transmits >= limit) this.retire(update);
-      else this.bucket(update.transmits).push(update);
+      else this.addToBucket(update);
     }
     for (const update of picked) update.onTransmit?.(update.transmits);
     return picked.map((update) => update.payload);
@@ -105,13 +202,24 @@ export class BroadcastQueue<T = StateUpdateMessage> {
     this.buckets.length = 0;
   }
 
+  /** Marks a queued update as replaced; its bucket forgets it. */
+  private supersede(update: QueuedUpdate<T>): void {
+    update.removed = true;
+    this.buckets[update.transmits]?.release();
+  }
+
   private retire(update: QueuedUpdate<T>): void {
     update.removed = true;
     if (this.byKey.get(update.key) === update) this.byKey.delete(update.key);
   }
 
-  private bucket(transmits: number): QueuedUpdate<T>[] {
-    while (this.buckets.length <= transmits) this.buckets.push([]);
+  private addToBucket(update: QueuedUpdate<T>): void {
+    update.seq = this.nextSeq++;
+    this.bucket(update.transmits).add(update);
+  }
+
+  private bucket(transmits: number): TransmitBucket<T> {
+    while (this.buckets.length <= transmits) this.buckets.push(new TransmitBucket<T>());
     return this.buckets[transmits]!;
   }
 }

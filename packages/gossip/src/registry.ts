@@ -47,6 +47,10 @@ export class NodeRegistry {
   /** Ids in a dense array (swap-removed) so random sampling needs no scan. */
   private readonly idList: NodeId[] = [];
   private readonly idPosition = new Map<NodeId, number>();
+  /** Dead and left records, so periodic work on them never scans the whole table. */
+  private readonly nonLive = new Set<NodeId>();
+  /** gossip address -> live records at that address. */
+  private readonly liveAddresses = new Map<string, number>();
   /** tag key -> tag value -> ids, covering every record so queries never scan the table. */
   private readonly tagIndex = new Map<string, Map<string, Set<NodeId>>>();
   /** The local node's id. */
@@ -91,6 +95,16 @@ export class NodeRegistry {
   randomNode(random: () => number): ClusterNode | undefined {
     const id = this.idList[Math.floor(random() * this.idList.length)];
     return id === undefined ? undefined : this.records.get(id);
+  }
+
+  /** Ids of the dead and left records, in the order they stopped being live. */
+  nonLiveIds(): IterableIterator<NodeId> {
+    return this.nonLive.values();
+  }
+
+  /** True if a live record (the local one included) has `gossipAddress`. */
+  hasLiveAddress(gossipAddress: string): boolean {
+    return this.liveAddresses.has(gossipAddress);
   }
 
   /** Members: live ones by default, every record with `includeDead`. */
@@ -217,6 +231,7 @@ export class NodeRegistry {
     const previous = this.records.get(id);
     if (previous === undefined) return false;
     this.unindex(previous);
+    this.untrack(previous);
     this.counts[previous.state]--;
     this.records.delete(id);
     this.changedAt.delete(id);
@@ -233,8 +248,14 @@ export class NodeRegistry {
   private store(node: ClusterNode, now: number): ClusterNode {
     const frozen = freeze(node);
     const previous = this.records.get(node.id);
+    // Liveness and address rarely change together with an update; skip the bookkeeping then.
+    const retrack =
+      previous === undefined ||
+      isLive(previous.state) !== isLive(frozen.state) ||
+      previous.gossipAddress !== frozen.gossipAddress;
     if (previous !== undefined) {
       this.unindex(previous);
+      if (retrack) this.untrack(previous);
       this.counts[previous.state]--;
     } else {
       this.idPosition.set(node.id, this.idList.length);
@@ -243,6 +264,7 @@ export class NodeRegistry {
     this.counts[frozen.state]++;
     if (previous === undefined || previous.state !== frozen.state) this.changedAt.set(node.id, now);
     this.records.set(node.id, frozen);
+    if (retrack) this.track(frozen);
     for (const [key, value] of Object.entries(frozen.tags)) {
       let byValue = this.tagIndex.get(key);
       if (byValue === undefined) {
@@ -257,6 +279,25 @@ export class NodeRegistry {
       ids.add(node.id);
     }
     return frozen;
+  }
+
+  private track(node: ClusterNode): void {
+    if (isLive(node.state)) {
+      const count = this.liveAddresses.get(node.gossipAddress) ?? 0;
+      this.liveAddresses.set(node.gossipAddress, count + 1);
+    } else {
+      this.nonLive.add(node.id);
+    }
+  }
+
+  private untrack(node: ClusterNode): void {
+    if (!isLive(node.state)) {
+      this.nonLive.delete(node.id);
+      return;
+    }
+    const count = (this.liveAddresses.get(node.gossipAddress) ?? 0) - 1;
+    if (count > 0) this.liveAddresses.set(node.gossipAddress, count);
+    else this.liveAddresses.delete(node.gossipAddress);
   }
 
   private unindex(node: ClusterNode): void {

@@ -37,7 +37,12 @@ export interface SuspicionOptions {
   readonly expectedConfirmations: number;
   readonly minMs: number;
   readonly maxMs: number;
-  /** Called once when the timeout elapses unrefuted. */
+  /**
+   * `onTimeout` runs this long before the timeout elapses (default 0), so a final check that takes
+   * this long, such as the last probe of the suspect, ends at the deadline instead of after it.
+   */
+  readonly leadMs?: number;
+  /** Called once when the timeout (less `leadMs`) elapses unrefuted. */
   readonly onTimeout: () => void;
 }
 
@@ -80,9 +85,9 @@ export class Suspicion {
 
   private schedule(): void {
     this.cancelTimer?.();
-    const { clock, expectedConfirmations, minMs, maxMs } = this.options;
+    const { clock, expectedConfirmations, minMs, maxMs, leadMs = 0 } = this.options;
     const timeout = suspicionTimeoutMs(this.confirmations, expectedConfirmations, minMs, maxMs);
-    const remaining = Math.max(0, this.startedAt + timeout - clock.now());
+    const remaining = Math.max(0, this.startedAt + timeout - leadMs - clock.now());
     this.cancelTimer = clock.setTimer(remaining, () => {
       if (this.done) return;
       this.done = true;

@@ -720,6 +720,9 @@ export class SwimProtocol {
       expectedConfirmations: expected,
       minMs,
       maxMs,
+      // The last probe of the suspect takes one protocol period: start it that much early so a
+      // member that stays silent is declared dead at the deadline, not one period after it.
+      leadMs: this.config.probeIntervalMs,
       onTimeout: () => {
         if (this.suspicions.get(id) !== suspicion) return;
         this.suspicions.delete(id);
@@ -731,9 +734,10 @@ export class SwimProtocol {
   }
 
   /**
-   * The suspicion timed out: one last full probe (carrying the suspicion) before declaring death.
-   * A suspect that answers gets a fresh suspicion period to refute; one that does not is dead.
-   * This catches the rare member whose refutation never reached us.
+   * The suspicion is about to time out: one last full probe (carrying the suspicion), ending at the
+   * deadline, before declaring death. A suspect that answers gets a fresh suspicion period to
+   * refute; one that does not is dead. This catches the rare member whose refutation never reached
+   * us; a refutation arriving while the probe runs still cancels the death.
    */
   private verifyBeforeDeath(id: NodeId, incarnation: number): void {
     const stillSuspect = (): ClusterNode | undefined => {
@@ -793,15 +797,12 @@ export class SwimProtocol {
     if (this.lifecycle !== 'running') return;
     const now = this.clock.now();
     const dead: ClusterNode[] = [];
-    const liveAddresses = new Set<string>();
-    for (const node of [...this.registry.all()]) {
-      if (isLive(node.state)) {
-        liveAddresses.add(node.gossipAddress);
-        continue;
-      }
-      const changedAt = this.registry.stateChangedAt(node.id) ?? now;
+    // Only dead and left records are visited: a tick costs nothing per live member.
+    for (const id of [...this.registry.nonLiveIds()]) {
+      const node = this.registry.get(id)!;
+      const changedAt = this.registry.stateChangedAt(id) ?? now;
       if (now - changedAt >= this.config.deadNodeRetentionMs) {
-        this.forget(node.id);
+        this.forget(id);
       } else if (node.state === NodeState.Dead) {
         dead.push(node);
       }
@@ -809,7 +810,7 @@ export class SwimProtocol {
     const deadTarget = dead[Math.floor(this.random() * dead.length)];
     if (deadTarget !== undefined) this.sendFullState(deadTarget.gossipAddress, false, false);
     const absentSeeds = [...this.seeds].filter(
-      (seed) => seed !== this.transport.localAddress && !liveAddresses.has(seed),
+      (seed) => seed !== this.transport.localAddress && !this.registry.hasLiveAddress(seed),
     );
     const seed = absentSeeds[Math.floor(this.random() * absentSeeds.length)];
     if (seed !== undefined && seed !== deadTarget?.gossipAddress)

@@ -107,4 +107,31 @@ describe('Lifeguard extensions', () => {
     expect(cluster.clock.now() - silentAt).toBeGreaterThan(1000);
     expect(watcher.protocol.metrics().suspicionsRaised).toBe(1);
   });
+
+  it('runs the last probe inside the suspicion window, so death comes at the deadline', () => {
+    // No local-health stretch, so the protocol period stays 1 s; with two members the suspicion
+    // timeout is its minimum, 4 s.
+    const cluster = new SimulatedCluster({ seed: 404, config: { awarenessMaxMultiplier: 1 } });
+    const watcher = cluster.addNode();
+    const fake = fakePeer(cluster.network.createTransport('fake:1'), 'fake-node');
+    const inject = (messages: GossipMessage[]): void =>
+      watcher.protocol.handlePacket(encodeDatagram(messages), 'fake:1');
+    inject([{ kind: 'alive', id: 'fake-node', incarnation: 0, gossipAddress: 'fake:1', tags: {} }]);
+    cluster.clock.advance(30_000);
+    fake.answering = false;
+    inject([{ kind: 'suspect', id: 'fake-node', incarnation: 0, from: 'someone' }]);
+    const suspectedAt = cluster.clock.now();
+    const pingsBefore = fake.received.filter((m) => m.kind === 'ping').length;
+    expect(
+      cluster.clock.runUntil(() => stateOf(watcher, 'fake-node') === 'dead', {
+        timeoutMs: 10_000,
+        stepMs: 1,
+      }),
+    ).toBe(true);
+    expect(cluster.clock.now() - suspectedAt).toBe(4000);
+    expect(eventsAt(watcher, 'NodeFailed', 'fake-node')).toHaveLength(1);
+    // The verdict came from a probe: the suspect was pinged during the last period of the window.
+    const lastPings = fake.received.filter((m) => m.kind === 'ping').length - pingsBefore;
+    expect(lastPings).toBeGreaterThanOrEqual(1);
+  });
 });

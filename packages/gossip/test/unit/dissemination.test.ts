@@ -71,4 +71,116 @@ describe('BroadcastQueue', () => {
     queue.remove('a');
     expect(queue.take(1000, 5).map((m) => m.id)).toEqual(['b']);
   });
+
+  it('picks exactly what a newest-to-oldest walk of each bucket would, under random use', () => {
+    let state = 7;
+    const random = (): number => {
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return state / 2_147_483_648;
+    };
+    const queue = new BroadcastQueue<string>();
+    const reference = new ReferenceQueue();
+    const sentByQueue: string[] = [];
+    const sentByReference: string[] = [];
+    let limit = 8;
+    for (let step = 0; step < 20_000; step++) {
+      const roll = random();
+      const key = `n${Math.floor(random() * 300)}`;
+      if (roll < 0.5) {
+        const size = 20 + Math.floor(random() * 12);
+        const payload = `${key}@${step}`;
+        queue.enqueue(key, payload, size, (t) => sentByQueue.push(`${payload}#${t}`));
+        reference.enqueue(key, payload, size, (t) => sentByReference.push(`${payload}#${t}`));
+      } else if (roll < 0.55) {
+        queue.remove(key);
+        reference.remove(key);
+      } else {
+        // The limit occasionally shrinks, as when members leave, and grows back.
+        if (random() < 0.01) limit = 2 + Math.floor(random() * 8);
+        const budget = Math.floor(random() * 400);
+        expect(queue.take(budget, limit)).toEqual(reference.take(budget, limit));
+      }
+      expect(queue.size).toBe(reference.size);
+      expect(queue.has(key)).toBe(reference.has(key));
+    }
+    expect(sentByQueue).toEqual(sentByReference);
+  });
 });
+
+/** The straightforward queue the optimized one must match: one array per transmit count. */
+class ReferenceQueue {
+  private readonly byKey = new Map<string, Entry>();
+  private readonly buckets: Entry[][] = [];
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
+  enqueue(key: string, payload: string, size: number, onTransmit: (t: number) => void): void {
+    const existing = this.byKey.get(key);
+    if (existing !== undefined) existing.removed = true;
+    const entry: Entry = { key, payload, size, transmits: 0, removed: false, onTransmit };
+    this.byKey.set(key, entry);
+    this.bucket(0).push(entry);
+  }
+
+  remove(key: string): void {
+    const existing = this.byKey.get(key);
+    if (existing === undefined) return;
+    existing.removed = true;
+    this.byKey.delete(key);
+  }
+
+  take(budget: number, limit: number): string[] {
+    if (this.byKey.size === 0) return [];
+    let remaining = budget;
+    const picked: Entry[] = [];
+    for (let t = 0; t < this.buckets.length && remaining >= 8; t++) {
+      const bucket = this.buckets[t]!;
+      for (let i = bucket.length - 1; i >= 0; i--) {
+        const entry = bucket[i]!;
+        if (entry.removed || entry.transmits >= limit) {
+          bucket.splice(i, 1);
+          if (!entry.removed) this.retire(entry);
+          continue;
+        }
+        if (entry.size > remaining) continue;
+        picked.push(entry);
+        remaining -= entry.size;
+        bucket.splice(i, 1);
+        if (remaining < 8) break;
+      }
+    }
+    for (let i = picked.length - 1; i >= 0; i--) {
+      const entry = picked[i]!;
+      entry.transmits++;
+      if (entry.transmits >= limit) this.retire(entry);
+      else this.bucket(entry.transmits).push(entry);
+    }
+    for (const entry of picked) entry.onTransmit(entry.transmits);
+    return picked.map((entry) => entry.payload);
+  }
+
+  private retire(entry: Entry): void {
+    entry.removed = true;
+    if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
+  }
+
+  private bucket(transmits: number): Entry[] {
+    while (this.buckets.length <= transmits) this.buckets.push([]);
+    return this.buckets[transmits]!;
+  }
+}
+
+interface Entry {
+  readonly key: string;
+  readonly payload: string;
+  readonly size: number;
+  transmits: number;
+  removed: boolean;
+  readonly onTransmit: (t: number) => void;
+}

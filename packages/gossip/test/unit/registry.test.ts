@@ -120,4 +120,32 @@ describe('NodeRegistry', () => {
     expect(registry.nodesByTag({ role: 'worker' }).map((n) => n.id)).toEqual(['self']);
     expect(registry.setLocal({ ...registry.local(), incarnation: 2 }, 2).events).toEqual([]);
   });
+
+  it('tracks dead and left records and live addresses without a scan', () => {
+    const registry = new NodeRegistry(self, 0);
+    registry.applyAlive(alive('a', 0), 0);
+    registry.applyAlive(alive('b', 0), 0);
+    registry.applyAlive(alive('c', 0), 0);
+    expect([...registry.nonLiveIds()]).toEqual([]);
+    expect(registry.hasLiveAddress('a:7946')).toBe(true);
+    expect(registry.hasLiveAddress(self.gossipAddress)).toBe(true);
+    registry.applyDead('b', 0, 1);
+    registry.applyLeft('a', 0, 2);
+    expect([...registry.nonLiveIds()]).toEqual(['b', 'a']);
+    expect(registry.hasLiveAddress('b:7946')).toBe(false);
+    expect(registry.hasLiveAddress('a:7946')).toBe(false);
+    registry.applySuspect('c', 0, 3);
+    expect(registry.hasLiveAddress('c:7946')).toBe(true);
+    registry.applyAlive(alive('b', 1), 4);
+    expect([...registry.nonLiveIds()]).toEqual(['a']);
+    expect(registry.hasLiveAddress('b:7946')).toBe(true);
+    registry.remove('a');
+    expect([...registry.nonLiveIds()]).toEqual([]);
+    // Two live records at one address (a restart under a new id): the address stays live until both go.
+    registry.applyAlive({ ...alive('b2', 0), gossipAddress: 'b:7946' }, 5);
+    registry.applyDead('b', 1, 6);
+    expect(registry.hasLiveAddress('b:7946')).toBe(true);
+    registry.applyDead('b2', 0, 7);
+    expect(registry.hasLiveAddress('b:7946')).toBe(false);
+  });
 });

@@ -57,6 +57,39 @@ describe('suspicion timeouts', () => {
     expect(firedAt).toBe(100);
   });
 
+  it('fires leadMs before the timeout, so a final check can end at the deadline', () => {
+    const clock = new VirtualClock();
+    const firedAt: number[] = [];
+    const suspicion = new Suspicion({
+      clock,
+      from: 'a',
+      expectedConfirmations: 2,
+      minMs: 1000,
+      maxMs: 6000,
+      leadMs: 400,
+      onTimeout: () => firedAt.push(clock.now()),
+    });
+    clock.advance(5000);
+    expect(firedAt).toEqual([]);
+    // Two confirmations bring the timeout to minMs; the callback is then overdue and runs at once.
+    suspicion.confirm('b');
+    suspicion.confirm('c');
+    clock.advance(0);
+    expect(firedAt).toEqual([5000]);
+    const early = new Suspicion({
+      clock,
+      from: 'a',
+      expectedConfirmations: 0,
+      minMs: 1000,
+      maxMs: 6000,
+      leadMs: 400,
+      onTimeout: () => firedAt.push(clock.now()),
+    });
+    expect(early.confirmations).toBe(0);
+    clock.advance(1000);
+    expect(firedAt).toEqual([5000, 5600]);
+  });
+
   it('never fires once cancelled', () => {
     const clock = new VirtualClock();
     let fired = 0;
