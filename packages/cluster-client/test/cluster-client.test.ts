@@ -6,10 +6,15 @@ import {
   WorkerRegistry,
 } from '@rpcnet/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClusterClient, type ClusterClientConfig, ClusterClientConfigError } from '../src/index.js';
-import { FakeMembership, workerNode } from './support/fake-membership.js';
-import { bytes, FakeWorkers, text } from './support/fake-workers.js';
-import { flush, ManualClock } from './support/manual-clock.js';
+import {
+  type ClusterClient,
+  type ClusterClientConfig,
+  ClusterClientConfigError,
+} from '../src/index.js';
+import { fakeClient, startFixture } from './support/client-fixture.js';
+import { type FakeMembership, workerNode } from './support/fake-membership.js';
+import { bytes, type FakeWorkers, text } from './support/fake-workers.js';
+import { flush, type ManualClock } from './support/manual-clock.js';
 
 /** Always the first candidate (w1, then w2 when w1 is excluded, ...): makes failover order exact. */
 const firstCandidate: LoadBalancingStrategy = {
@@ -25,12 +30,7 @@ describe('ClusterClient', () => {
   let client: ClusterClient;
 
   function createClient(config: ClusterClientConfig = {}): ClusterClient {
-    return new ClusterClient(registry, {
-      connect: workers.connect,
-      clock,
-      random: () => 0,
-      ...config,
-    });
+    return fakeClient(registry, workers, clock, config);
   }
 
   async function useRoundRobin(): Promise<void> {
@@ -47,12 +47,7 @@ describe('ClusterClient', () => {
   }
 
   beforeEach(() => {
-    clock = new ManualClock();
-    workers = new FakeWorkers(clock);
-    membership = new FakeMembership();
-    for (const id of ['w1', 'w2', 'w3']) membership.join(workerNode(id));
-    registry = new WorkerRegistry(membership, firstCandidate, { clock });
-    registry.start();
+    ({ clock, workers, membership, registry } = startFixture(firstCandidate, ['w1', 'w2', 'w3']));
     client = createClient();
   });
 
@@ -296,18 +291,12 @@ describe('ClusterClient', () => {
 describe('ClusterClient.streamWorker', () => {
   let clock: ManualClock;
   let workers: FakeWorkers;
-  let membership: FakeMembership;
   let registry: WorkerRegistry;
   let client: ClusterClient;
 
   beforeEach(() => {
-    clock = new ManualClock();
-    workers = new FakeWorkers(clock);
-    membership = new FakeMembership();
-    for (const id of ['w1', 'w2']) membership.join(workerNode(id));
-    registry = new WorkerRegistry(membership, firstCandidate, { clock });
-    registry.start();
-    client = new ClusterClient(registry, { connect: workers.connect, clock, random: () => 0 });
+    ({ clock, workers, registry } = startFixture(firstCandidate, ['w1', 'w2']));
+    client = fakeClient(registry, workers, clock);
     // Each worker streams the tokens after the prefix it was asked to continue from.
     for (const id of ['w1', 'w2']) {
       workers.setStream(id, async function* (request) {
@@ -408,12 +397,7 @@ describe('ClusterClient.streamWorker', () => {
 
   it('resumes elsewhere when a stream goes silent for streamIdleTimeoutMs, cancelling the silent one', async () => {
     await client.close();
-    client = new ClusterClient(registry, {
-      connect: workers.connect,
-      clock,
-      random: () => 0,
-      streamIdleTimeoutMs: 200,
-    });
+    client = fakeClient(registry, workers, clock, { streamIdleTimeoutMs: 200 });
     workers.setStream('w1', async function* (_request, call) {
       yield bytes('0');
       yield bytes('1');

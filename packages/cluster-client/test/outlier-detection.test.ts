@@ -1,15 +1,16 @@
 import { ErrorCode, RpcError } from '@rpcnet/core';
-import { type LoadBalancingStrategy, type WorkerPredicate, WorkerRegistry } from '@rpcnet/registry';
+import type { LoadBalancingStrategy, WorkerPredicate, WorkerRegistry } from '@rpcnet/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
+import type {
   ClusterClient,
-  type ClusterClientConfig,
-  type ConnectWorker,
-  type WorkerConnection,
+  ClusterClientConfig,
+  ConnectWorker,
+  WorkerConnection,
 } from '../src/index.js';
-import { FakeMembership, workerNode } from './support/fake-membership.js';
-import { bytes, FakeWorkers } from './support/fake-workers.js';
-import { flush, ManualClock } from './support/manual-clock.js';
+import { fakeClient, startFixture } from './support/client-fixture.js';
+import { type FakeMembership, workerNode } from './support/fake-membership.js';
+import { bytes, type FakeWorkers } from './support/fake-workers.js';
+import { flush, type ManualClock } from './support/manual-clock.js';
 
 /** Always the lowest id (w1, then w2 when w1 is excluded, ...): makes selection exact. */
 const lowestId: LoadBalancingStrategy = {
@@ -29,12 +30,7 @@ describe('ClusterClient outlier detection', () => {
   let client: ClusterClient;
 
   function createClient(config: ClusterClientConfig = {}): ClusterClient {
-    return new ClusterClient(registry, {
-      connect: workers.connect,
-      clock,
-      random: () => 0,
-      ...config,
-    });
+    return fakeClient(registry, workers, clock, config);
   }
 
   /** Runs `count` calls one after the other; returns the worker that served each. */
@@ -47,12 +43,7 @@ describe('ClusterClient outlier detection', () => {
   }
 
   beforeEach(() => {
-    clock = new ManualClock();
-    workers = new FakeWorkers(clock);
-    membership = new FakeMembership();
-    for (const id of ['w1', 'w2', 'w3']) membership.join(workerNode(id));
-    registry = new WorkerRegistry(membership, lowestId, { clock });
-    registry.start();
+    ({ clock, workers, membership, registry } = startFixture(lowestId, ['w1', 'w2', 'w3']));
     client = createClient();
   });
 
