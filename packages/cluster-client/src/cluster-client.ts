@@ -1,4 +1,5 @@
 import { type CallOptions, ErrorCode, type Logger, RpcError } from '@rpcnet/core';
+import { NodeState } from '@rpcnet/gossip';
 import {
   InvalidFilterError,
   NoWorkersAvailableError,
@@ -7,6 +8,7 @@ import {
   type WorkerFilter,
   type WorkerLease,
 } from '@rpcnet/registry';
+import { adaptiveTimeoutMs, hedgeDelayMs } from './adaptive-timing.js';
 import type {
   WorkerCallOptions,
   WorkerCallResult,
@@ -21,6 +23,7 @@ import {
 } from './config.js';
 import { type ConnectionLease, ConnectionPool } from './connection-pool.js';
 import { classifyFailure, type FailureVerdict, toRpcError } from './failover-policy.js';
+import { type LatencyWindow, LatencyWindows } from './latency-window.js';
 import { OutlierDetector } from './outlier-detector.js';
 import { RetryBudget } from './retry-budget.js';
 import { quicConnector } from './worker-connection.js';
@@ -36,6 +39,10 @@ export interface ClusterClientMetrics {
   readonly retries: number;
   /** Retries refused because the retry budget was spent. */
   readonly retriesDenied: number;
+  /** Hedged attempts: sent while an earlier attempt of the call was still running. */
+  readonly hedges: number;
+  /** Attempts given up at their attempt timeout (fixed or adaptive) for another worker. */
+  readonly attemptTimeouts: number;
   /** Streams continued on another worker after messages had been received. */
   readonly resumes: number;
   /** Calls that ended because no worker was left to try. */
@@ -49,14 +56,41 @@ interface Attempt {
   readonly lease: WorkerLease;
   readonly worker: Worker;
   readonly startedAt: number;
-  /** Deadline of this attempt: the call's, or earlier with `attemptTimeoutMs`. */
-  readonly deadline: number;
   connection: ConnectionLease | undefined;
+}
+
+/** A unary attempt racing with the call's others: it can be given up or lose the race. */
+interface RunningAttempt extends Attempt {
+  readonly controller: AbortController;
+  /** Why the client gave the attempt up (timeout, worker failed, another attempt won). */
+  givenUp: RpcError | undefined;
+  /** Stops its timers and its membership watch. */
+  dispose: () => void;
+}
+
+/** What a call running on a worker does when membership turns against that worker. */
+interface WorkerWatcher {
+  /** The worker is suspected (it may still answer). */
+  suspect(): void;
+  /** The worker was declared failed. */
+  failed(): void;
+}
+
+/** Why an attempt was given up, in `RpcError.details.reason`. */
+const ATTEMPT_TIMEOUT = 'attempt-timeout';
+
+/** True when the client gave an attempt up at its attempt timeout. */
+function isAttemptTimeout(error: RpcError): boolean {
+  return error.code === ErrorCode.DEADLINE_EXCEEDED && error.details?.reason === ATTEMPT_TIMEOUT;
 }
 
 /**
  * Calls workers chosen by a worker registry: over pooled connections, with deadlines,
  * cancellation, failover to another worker and exact load accounting in the registry.
+ *
+ * With default options a worker that dies or freezes costs no idempotent call: an attempt
+ * unanswered past its method's adaptive timeout, or whose worker membership suspects or declares
+ * failed, is taken over by another worker within the call's deadline.
  *
  * ```ts
  * const client = new ClusterClient(registry, { tls: { ca } });
@@ -71,6 +105,8 @@ export class ClusterClient {
   readonly #logger: Logger;
   readonly #budget: RetryBudget;
   readonly #outliers: OutlierDetector;
+  readonly #latency = new LatencyWindows();
+  readonly #watchers = new Map<string, Set<WorkerWatcher>>();
   readonly #unsubscribe: () => void;
   #closed = false;
   #calls = 0;
@@ -78,6 +114,8 @@ export class ClusterClient {
   #failed = 0;
   #retries = 0;
   #retriesDenied = 0;
+  #hedges = 0;
+  #attemptTimeouts = 0;
   #resumes = 0;
   #noWorkers = 0;
 
@@ -118,6 +156,8 @@ export class ClusterClient {
       failed: this.#failed,
       retries: this.#retries,
       retriesDenied: this.#retriesDenied,
+      hedges: this.#hedges,
+      attemptTimeouts: this.#attemptTimeouts,
       resumes: this.#resumes,
       noWorkers: this.#noWorkers,
       ejections: this.#outliers.ejections,
@@ -135,9 +175,20 @@ export class ClusterClient {
   }
 
   /**
+   * The attempt timeout a unary call of `method` would get now, in ms: the fixed
+   * `attemptTimeoutMs`, else the adaptive one; `undefined` for none.
+   */
+  attemptTimeoutFor(method: string): number | undefined {
+    return (
+      this.#config.attemptTimeoutMs ??
+      adaptiveTimeoutMs(this.#latency.of(method), this.#config.adaptiveTimeout)
+    );
+  }
+
+  /**
    * Calls a unary method on a worker matching `filter` (e.g. `'role=worker'`), failing over to
-   * another worker when its worker dies or is unreachable. Rejects with an {@link RpcError}:
-   * UNAVAILABLE with `details.reason = 'no-workers'` when no worker is left to try.
+   * another worker when its worker dies, freezes or is unreachable. Rejects with an
+   * {@link RpcError}: UNAVAILABLE with `details.reason = 'no-workers'` when no worker is left.
    */
   async callWorker(
     method: string,
@@ -156,32 +207,10 @@ export class ClusterClient {
     options: WorkerCallOptions = {},
   ): Promise<WorkerCallResult> {
     const scope = this.#startCall(options, this.#config.defaultTimeoutMs);
-    const idempotent = options.idempotent ?? this.#config.idempotent;
-    const maxAttempts = options.maxAttempts ?? this.#config.maxAttempts;
-    const failedWorkers: string[] = [];
-    let lastError: RpcError | undefined;
     try {
-      for (let attempts = 1; ; attempts += 1) {
-        scope.throwIfEnded();
-        const attempt = this.#select(filter, failedWorkers, lastError, true);
-        try {
-          attempt.connection = await this.#acquire(attempt, scope);
-          const response = await attempt.connection.connection.unary(
-            method,
-            payload,
-            this.#callOptions(options, scope, attempt),
-          );
-          this.#endAttempt(attempt);
-          this.#succeeded += 1;
-          return { response, workerId: attempt.worker.id, attempts, failedWorkers };
-        } catch (thrown) {
-          const error = scope.reason ?? toRpcError(thrown);
-          lastError = error;
-          const retry = this.#failAttempt(attempt, scope, error, idempotent, attempts, maxAttempts);
-          if (!retry) throw error;
-          failedWorkers.push(attempt.worker.id);
-        }
-      }
+      const result = await this.#unary(method, payload, filter, options, scope);
+      this.#succeeded += 1;
+      return result;
     } catch (error) {
       this.#failed += 1;
       throw error;
@@ -213,6 +242,195 @@ export class ClusterClient {
     await this.pool.close();
   }
 
+  /**
+   * Runs a unary call's attempts. Usually one; another starts when an attempt fails over, runs
+   * past its attempt timeout, is hedged, or its worker is suspected. The first answer wins and
+   * the attempts still running are cancelled.
+   */
+  #unary(
+    method: string,
+    payload: Uint8Array,
+    filter: WorkerFilter | undefined,
+    options: WorkerCallOptions,
+    scope: CallScope,
+  ): Promise<WorkerCallResult> {
+    const idempotent = options.idempotent ?? this.#config.idempotent;
+    const maxAttempts = options.maxAttempts ?? this.#config.maxAttempts;
+    const window = this.#latency.of(method);
+    const clock = this.#config.clock;
+    const failedWorkers: string[] = [];
+    const running = new Set<RunningAttempt>();
+    let attempts = 0;
+    let lastError: RpcError | undefined;
+    let settled = false;
+
+    return new Promise<WorkerCallResult>((resolve, reject) => {
+      const settle = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        const lost = new RpcError(ErrorCode.CANCELLED, 'another attempt of the call answered', {
+          details: { reason: 'hedge-lost' },
+        });
+        for (const other of running) giveUp(other, lost);
+        outcome();
+      };
+
+      const giveUp = (attempt: RunningAttempt, reason: RpcError): void => {
+        if (attempt.givenUp !== undefined) return;
+        attempt.givenUp = reason;
+        attempt.controller.abort(reason);
+      };
+
+      /**
+       * Starts another attempt unless the call may not run again: `free` when the request
+       * surely reached no handler (no idempotency or budget needed). Returns whether it started.
+       */
+      const launch = (kind: 'first' | 'failover' | 'hedge', free: boolean): boolean => {
+        if (settled || scope.reason !== undefined || attempts >= maxAttempts) return false;
+        if (!free && !idempotent) return false;
+        const exclude = [...failedWorkers, ...[...running].map((attempt) => attempt.worker.id)];
+        let attempt: Attempt;
+        try {
+          attempt = this.#select(filter, exclude);
+        } catch (error) {
+          if (running.size === 0) {
+            settle(() => reject(this.#selectionError(error, failedWorkers, lastError)));
+          }
+          return false;
+        }
+        if (kind !== 'first' && !free && !this.#budget.tryWithdraw()) {
+          attempt.lease.release({ cancelled: true });
+          if (kind === 'failover') this.#retriesDenied += 1;
+          this.#logger.debug('cluster client: retry budget spent', { kind, method });
+          return false;
+        }
+        attempts += 1;
+        if (kind === 'failover') this.#retries += 1;
+        if (kind === 'hedge') this.#hedges += 1;
+        start(attempt);
+        return true;
+      };
+
+      const start = (attempt: Attempt): void => {
+        const controller = new AbortController();
+        const cancels: Array<() => void> = [];
+        const current: RunningAttempt = {
+          ...attempt,
+          controller,
+          givenUp: undefined,
+          dispose: () => {
+            for (const cancel of cancels.splice(0)) cancel();
+          },
+        };
+        running.add(current);
+        const workerId = attempt.worker.id;
+        cancels.push(
+          this.#watch(workerId, {
+            suspect: () => {
+              launch('hedge', false);
+            },
+            failed: () =>
+              giveUp(
+                current,
+                new RpcError(ErrorCode.UNAVAILABLE, `worker ${workerId} was declared failed`, {
+                  details: { workerId, reason: 'worker-failed' },
+                }),
+              ),
+          }),
+        );
+        const timeoutMs = this.attemptTimeoutFor(method);
+        if (timeoutMs !== undefined) {
+          cancels.push(clock.setTimer(timeoutMs, () => onAttemptTimeout(current, timeoutMs)));
+        }
+        const hedgeMs = idempotent ? hedgeDelayMs(window, this.#config.hedging) : undefined;
+        if (hedgeMs !== undefined && hedgeMs < (timeoutMs ?? Number.POSITIVE_INFINITY)) {
+          cancels.push(clock.setTimer(hedgeMs, () => launch('hedge', false)));
+        }
+        const signal = AbortSignal.any([scope.signal, controller.signal]);
+        this.#runUnary(current, method, payload, options, scope, signal).then(
+          (response) => onSuccess(current, response),
+          (thrown: unknown) => onFailure(current, thrown),
+        );
+      };
+
+      const onAttemptTimeout = (attempt: RunningAttempt, timeoutMs: number): void => {
+        // Checked again after one turn of the event loop: when this process stalled, the timer
+        // and the answer are both due, and the answer must be read before the worker is blamed.
+        clock.setTimer(0, () => {
+          if (settled || !running.has(attempt) || attempt.givenUp !== undefined) return;
+          const dialing = attempt.connection === undefined;
+          const workerId = attempt.worker.id;
+          // Another attempt first; without one the slow attempt is still the call's best chance.
+          if (!launch('failover', dialing)) return;
+          this.#attemptTimeouts += 1;
+          giveUp(
+            attempt,
+            new RpcError(
+              ErrorCode.DEADLINE_EXCEEDED,
+              `worker ${workerId} did not answer within the attempt timeout (${Math.round(timeoutMs)} ms)`,
+              { notProcessed: dialing, details: { workerId, reason: ATTEMPT_TIMEOUT } },
+            ),
+          );
+        });
+      };
+
+      const onSuccess = (attempt: RunningAttempt, response: Uint8Array): void => {
+        running.delete(attempt);
+        attempt.dispose();
+        window.record(clock.now() - attempt.startedAt);
+        this.#endAttempt(attempt);
+        settle(() => resolve({ response, workerId: attempt.worker.id, attempts, failedWorkers }));
+      };
+
+      const onFailure = (attempt: RunningAttempt, thrown: unknown): void => {
+        running.delete(attempt);
+        attempt.dispose();
+        const error = attempt.givenUp ?? scope.reason ?? toRpcError(thrown);
+        if (attempt.givenUp?.code === ErrorCode.CANCELLED) {
+          this.#endAttempt(attempt, { cancelled: true });
+          return;
+        }
+        const verdict = this.#releaseFailed(attempt, scope, error, idempotent);
+        // Attempts given up are not sampled: a dead worker would inflate the estimate. A method
+        // that got slower still teaches it through the attempts that may not be given up.
+        if (verdict.answered) window.record(clock.now() - attempt.startedAt);
+        if (settled) return;
+        if (scope.reason !== undefined) {
+          if (running.size === 0) settle(() => reject(scope.reason));
+          return;
+        }
+        if (!verdict.retryable) {
+          settle(() => reject(error));
+          return;
+        }
+        failedWorkers.push(attempt.worker.id);
+        lastError = error;
+        // Given up at its timeout: its replacement already runs.
+        if (running.size > 0) return;
+        if (!launch('failover', error.notProcessed) && !settled) settle(() => reject(error));
+      };
+
+      launch('first', true);
+    });
+  }
+
+  /** One unary attempt: a pooled connection, then the call, both ended by `signal`. */
+  async #runUnary(
+    attempt: RunningAttempt,
+    method: string,
+    payload: Uint8Array,
+    options: WorkerCallOptions,
+    scope: CallScope,
+    signal: AbortSignal,
+  ): Promise<Uint8Array> {
+    attempt.connection = await this.pool.acquire(attempt.worker, signal);
+    return attempt.connection.connection.unary(
+      method,
+      payload,
+      this.#callOptions(options, scope, signal),
+    );
+  }
+
   async *#stream(
     method: string,
     payload: Uint8Array,
@@ -222,6 +440,7 @@ export class ClusterClient {
     const scope = this.#startCall(options, this.#config.defaultStreamTimeoutMs);
     const idempotent = options.idempotent ?? this.#config.idempotent;
     const maxAttempts = options.maxAttempts ?? this.#config.maxAttempts;
+    const gaps = this.#latency.of(`${method}\u0000stream`);
     const failedWorkers: string[] = [];
     let request = payload;
     let part = 0;
@@ -232,23 +451,38 @@ export class ClusterClient {
     try {
       for (let attempts = 1; ; attempts += 1) {
         scope.throwIfEnded();
-        // A stream's length is open-ended, so the per-attempt timeout does not apply to it.
-        const current = this.#select(filter, failedWorkers, lastError, false);
+        let current: Attempt;
+        try {
+          current = this.#select(filter, failedWorkers);
+        } catch (error) {
+          throw this.#selectionError(error, failedWorkers, lastError);
+        }
         attempt = current;
         let receivedHere = 0;
-        // Aborted on its own when the stream goes idle, so only this attempt is cancelled.
+        // Whether losing this worker now could go on elsewhere: only then is it given up early.
+        const mayGoOn = (): boolean =>
+          attempts < maxAttempts &&
+          (receivedHere > 0 ? options.resume !== undefined : idempotent) &&
+          this.#budget.tokens >= 1;
+        // Aborted when the stream goes idle or its worker is lost, so only this attempt ends.
         const attemptAbort = new AbortController();
+        const workerId = current.worker.id;
+        const lose = (reason: string, message: string): void =>
+          attemptAbort.abort(
+            new RpcError(ErrorCode.UNAVAILABLE, message, { details: { workerId, reason } }),
+          );
+        const unwatch = this.#watch(workerId, {
+          suspect: () => {
+            if (mayGoOn()) lose('worker-suspect', `worker ${workerId} is suspected`);
+          },
+          failed: () => lose('worker-failed', `worker ${workerId} was declared failed`),
+        });
         try {
           current.connection = await this.pool.acquire(current.worker, scope.signal);
           const responses = current.connection.connection.serverStream(
             method,
             request,
-            this.#callOptions(
-              options,
-              scope,
-              current,
-              AbortSignal.any([scope.signal, attemptAbort.signal]),
-            ),
+            this.#callOptions(options, scope, AbortSignal.any([scope.signal, attemptAbort.signal])),
           );
           const iterator = responses[Symbol.asyncIterator]();
           // 'waiting' while a message is awaited, 'yielded' while the consumer holds one.
@@ -256,8 +490,10 @@ export class ClusterClient {
           try {
             for (;;) {
               position = 'waiting';
-              const next = await this.#nextMessage(iterator, attemptAbort);
+              const waitStart = this.#config.clock.now();
+              const next = await this.#nextMessage(iterator, attemptAbort, gaps, mayGoOn);
               if (next.done) break;
+              gaps.record(this.#config.clock.now() - waitStart);
               receivedHere += 1;
               position = 'yielded';
               yield { message: next.value, workerId: current.worker.id, part, index };
@@ -273,11 +509,11 @@ export class ClusterClient {
           outcome = 'succeeded';
           return;
         } catch (thrown) {
-          // The idle abort makes the call fail as CANCELLED; the idle error is the real cause.
-          const idle = attemptAbort.signal.aborted
+          // The abort makes the call fail as CANCELLED; the idle or lost worker is the real cause.
+          const lost = attemptAbort.signal.aborted
             ? toRpcError(attemptAbort.signal.reason)
             : undefined;
-          const error = scope.reason ?? idle ?? toRpcError(thrown);
+          const error = scope.reason ?? lost ?? toRpcError(thrown);
           lastError = error;
           const failed = current;
           attempt = undefined;
@@ -310,6 +546,8 @@ export class ClusterClient {
             part += 1;
             this.#resumes += 1;
           }
+        } finally {
+          unwatch();
         }
       }
     } finally {
@@ -333,38 +571,25 @@ export class ClusterClient {
   }
 
   /**
-   * Chooses and acquires a worker, excluding those that already failed this call and those
-   * outlier detection ejected; when only ejected ones match `filter`, they are used anyway.
+   * Chooses and acquires a worker, excluding `exclude` (workers this call already tried) and
+   * those outlier detection ejected; when only ejected ones match `filter`, they are used anyway.
+   * Throws the registry's error when none is left.
    */
-  #select(
-    filter: WorkerFilter | undefined,
-    failedWorkers: readonly string[],
-    lastError: RpcError | undefined,
-    timed: boolean,
-  ): Attempt {
+  #select(filter: WorkerFilter | undefined, exclude: readonly string[]): Attempt {
     let lease: WorkerLease | undefined;
-    try {
-      const ejected = this.#outliers.ejected();
-      if (ejected.length > 0) {
-        try {
-          lease = this.#source.selectWorker(filter, {
-            exclude: new Set([...failedWorkers, ...ejected]),
-          });
-        } catch (error) {
-          if (!(error instanceof NoWorkersAvailableError)) throw error;
-        }
+    const ejected = this.#outliers.ejected();
+    if (ejected.length > 0) {
+      try {
+        lease = this.#source.selectWorker(filter, { exclude: new Set([...exclude, ...ejected]) });
+      } catch (error) {
+        if (!(error instanceof NoWorkersAvailableError)) throw error;
       }
-      lease ??= this.#source.selectWorker(filter, { exclude: new Set(failedWorkers) });
-    } catch (error) {
-      throw this.#selectionError(error, failedWorkers, lastError);
     }
-    const now = this.#config.clock.now();
-    const attemptTimeoutMs = timed ? this.#config.attemptTimeoutMs : undefined;
+    lease ??= this.#source.selectWorker(filter, { exclude: new Set(exclude) });
     return {
       lease,
       worker: lease.worker,
-      startedAt: now,
-      deadline: attemptTimeoutMs === undefined ? Number.POSITIVE_INFINITY : now + attemptTimeoutMs,
+      startedAt: this.#config.clock.now(),
       connection: undefined,
     };
   }
@@ -401,73 +626,53 @@ export class ClusterClient {
     return RpcError.from(error, ErrorCode.INTERNAL);
   }
 
-  /**
-   * A pooled connection for a unary attempt, given up at the attempt's deadline (a dial to a
-   * worker that vanished can hang until the connect timeout) as a retryable attempt timeout.
-   */
-  async #acquire(attempt: Attempt, scope: CallScope): Promise<ConnectionLease> {
-    const now = this.#config.clock.now();
-    if (attempt.deadline >= scope.deadline) return this.pool.acquire(attempt.worker, scope.signal);
-    const attemptAbort = new AbortController();
-    const cancelTimer = this.#config.clock.setTimer(attempt.deadline - now, () =>
-      attemptAbort.abort(
-        new RpcError(
-          ErrorCode.DEADLINE_EXCEEDED,
-          `no connection to worker ${attempt.worker.id} within the attempt timeout`,
-          { notProcessed: true, details: { workerId: attempt.worker.id, reason: 'connect' } },
-        ),
-      ),
-    );
-    try {
-      return await this.pool.acquire(
-        attempt.worker,
-        AbortSignal.any([scope.signal, attemptAbort.signal]),
-      );
-    } finally {
-      cancelTimer();
-    }
-  }
-
-  #callOptions(
-    options: WorkerCallOptions,
-    scope: CallScope,
-    attempt: Attempt,
-    signal: AbortSignal = scope.signal,
-  ): CallOptions {
-    const deadline = Math.min(scope.deadline, attempt.deadline);
+  #callOptions(options: WorkerCallOptions, scope: CallScope, signal: AbortSignal): CallOptions {
     return {
       signal,
-      ...(Number.isFinite(deadline) ? { deadline } : {}),
+      ...(Number.isFinite(scope.deadline) ? { deadline: scope.deadline } : {}),
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
     };
   }
 
   /**
-   * The stream's next message; with `streamIdleTimeoutMs`, fails with UNAVAILABLE (and cancels
-   * the attempt through `attemptAbort`) when none arrives in time.
+   * The stream's next message. Past `streamIdleTimeoutMs`, or the adaptive bound on the gaps
+   * between messages while the stream could go on elsewhere (`mayGoOn`), fails with UNAVAILABLE
+   * and cancels the attempt through `attemptAbort`.
    */
   async #nextMessage(
     iterator: AsyncIterator<Uint8Array>,
     attemptAbort: AbortController,
+    gaps: LatencyWindow,
+    mayGoOn: () => boolean,
   ): Promise<IteratorResult<Uint8Array>> {
-    const idleMs = this.#config.streamIdleTimeoutMs;
-    if (idleMs === undefined) return iterator.next();
+    const fixedMs = this.#config.streamIdleTimeoutMs;
+    const idleMs =
+      fixedMs ?? (mayGoOn() ? adaptiveTimeoutMs(gaps, this.#config.adaptiveTimeout) : undefined);
     let cancelTimer: () => void = () => undefined;
-    const idle = new Promise<never>((_, reject) => {
+    let onLost: () => void = () => undefined;
+    // Rejects on the idle bound, and when the worker is lost (membership) even without one.
+    const ended = new Promise<never>((_, reject) => {
+      onLost = () => reject(attemptAbort.signal.reason);
+      attemptAbort.signal.addEventListener('abort', onLost, { once: true });
+      if (idleMs === undefined) return;
       cancelTimer = this.#config.clock.setTimer(idleMs, () => {
-        const error = new RpcError(
-          ErrorCode.UNAVAILABLE,
-          `no message from the worker within ${idleMs} ms`,
-          { details: { reason: 'stream-idle' } },
+        // An adaptive bound only ends a stream that can go on; a fixed one always does.
+        if (fixedMs === undefined && !mayGoOn()) return;
+        attemptAbort.abort(
+          new RpcError(
+            ErrorCode.UNAVAILABLE,
+            `no message from the worker within ${Math.round(idleMs)} ms`,
+            { details: { reason: 'stream-idle' } },
+          ),
         );
-        reject(error);
-        attemptAbort.abort(error);
       });
     });
+    ended.catch(() => undefined);
     try {
-      return await Promise.race([iterator.next(), idle]);
+      return await Promise.race([iterator.next(), ended]);
     } finally {
       cancelTimer();
+      attemptAbort.signal.removeEventListener('abort', onLost);
     }
   }
 
@@ -479,7 +684,27 @@ export class ClusterClient {
     attempt.lease.release(outcome.cancelled ? { cancelled: true } : { latencyMs });
   }
 
-  /** Releases a failed attempt and decides whether the call goes on to another worker. */
+  /** Releases a failed attempt and tells how its failure counts. */
+  #releaseFailed(
+    attempt: Attempt,
+    scope: CallScope,
+    error: RpcError,
+    idempotent: boolean,
+  ): FailureVerdict {
+    attempt.connection?.release(error);
+    const latencyMs = this.#config.clock.now() - attempt.startedAt;
+    const verdict = classifyFailure(error, idempotent, isAttemptTimeout(error));
+    if (scope.cancelledByCaller) {
+      attempt.lease.release({ cancelled: true });
+    } else {
+      attempt.lease.release(verdict.workerFault ? { failed: true, latencyMs } : { latencyMs });
+    }
+    // The call's own deadline or cancellation says nothing about the worker.
+    if (scope.reason === undefined) this.#recordOutcome(attempt.worker.id, verdict);
+    return verdict;
+  }
+
+  /** Releases a failed stream attempt and decides whether the call goes on to another worker. */
   #failAttempt(
     attempt: Attempt,
     scope: CallScope,
@@ -488,20 +713,7 @@ export class ClusterClient {
     attempts: number,
     maxAttempts: number,
   ): boolean {
-    attempt.connection?.release(error);
-    const latencyMs = this.#config.clock.now() - attempt.startedAt;
-    const attemptTimedOut =
-      scope.reason === undefined &&
-      error.code === ErrorCode.DEADLINE_EXCEEDED &&
-      attempt.deadline < scope.deadline;
-    const verdict = classifyFailure(error, idempotent, attemptTimedOut);
-    if (scope.cancelledByCaller) {
-      attempt.lease.release({ cancelled: true });
-    } else {
-      attempt.lease.release(verdict.workerFault ? { failed: true, latencyMs } : { latencyMs });
-    }
-    // The call's own deadline or cancellation says nothing about the worker.
-    if (scope.reason === undefined) this.#recordOutcome(attempt.worker.id, verdict);
+    const verdict = this.#releaseFailed(attempt, scope, error, idempotent);
     if (!verdict.retryable || attempts >= maxAttempts || scope.reason !== undefined) return false;
     if (!error.notProcessed && !this.#budget.tryWithdraw()) {
       this.#retriesDenied += 1;
@@ -535,9 +747,33 @@ export class ClusterClient {
     }
   }
 
+  /** Tells `watcher` when membership turns against `workerId`; returns the unsubscribe. */
+  #watch(workerId: string, watcher: WorkerWatcher): () => void {
+    let set = this.#watchers.get(workerId);
+    if (set === undefined) {
+      set = new Set();
+      this.#watchers.set(workerId, set);
+    }
+    set.add(watcher);
+    return () => {
+      set.delete(watcher);
+      if (set.size === 0 && this.#watchers.get(workerId) === set) this.#watchers.delete(workerId);
+    };
+  }
+
   #onWorkerEvent(event: WorkerEvent): void {
+    if (event.type === 'WorkerUpdated') {
+      if (event.worker.state === NodeState.Suspect && event.previous.state !== NodeState.Suspect) {
+        // Suspected workers are chosen only when no alive one matches; calls on it hedge.
+        for (const watcher of [...(this.#watchers.get(event.worker.id) ?? [])]) watcher.suspect();
+      }
+      return;
+    }
     if (event.type === 'WorkerRemoved') {
       this.#outliers.forget(event.worker.id);
+      if (event.reason === 'failed') {
+        for (const watcher of [...(this.#watchers.get(event.worker.id) ?? [])]) watcher.failed();
+      }
       // A failed worker's connections are dead weight; others may still finish their calls.
       this.pool.remove(event.worker.id, { immediate: event.reason === 'failed' });
     }

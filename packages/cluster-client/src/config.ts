@@ -7,6 +7,7 @@ import {
   type TlsOptions,
 } from '@rpcnet/core';
 import { z } from 'zod';
+import type { AdaptiveTimeoutOptions, HedgingOptions } from './adaptive-timing.js';
 import type { BackoffOptions } from './backoff.js';
 import { ClusterClientConfigError } from './errors.js';
 import type { OutlierDetectionOptions } from './outlier-detector.js';
@@ -36,16 +37,28 @@ export interface ClusterClientConfig {
   /** Streaming calls without `timeoutMs` or `deadline` get this timeout. Default: none. */
   defaultStreamTimeoutMs?: number | undefined;
   /**
-   * An attempt that takes longer is abandoned and (for idempotent calls) retried on another
-   * worker, within the call's deadline. Default: none (an attempt may use the whole deadline).
+   * A fixed attempt timeout: an attempt that takes longer is given up for another worker when
+   * another attempt may start (idempotent or not yet sent, attempts and retry budget left);
+   * otherwise it runs on to the call's deadline. Default: none, `adaptiveTimeout` applies.
    */
   attemptTimeoutMs?: number | undefined;
   /**
-   * A stream that delivers no message for this long is treated as lost (its worker may have
-   * vanished without closing the connection) and resumes or fails over like on UNAVAILABLE.
-   * Default: none (a silent worker is noticed by failure detection or the connection timeout).
+   * A fixed bound on a stream's wait for its next message; past it the stream resumes or fails
+   * over like on UNAVAILABLE (its worker may have vanished without closing the connection).
+   * Default: none, `adaptiveTimeout` applies to the gaps between messages.
    */
   streamIdleTimeoutMs?: number | undefined;
+  /**
+   * Attempt timeouts derived from each method's observed latency, so a dead or frozen worker
+   * costs no call without a constant to guess. Defaults: enabled, p99 x3, 200 ms to 5000 ms,
+   * after 20 samples.
+   */
+  adaptiveTimeout?: Partial<AdaptiveTimeoutOptions> | undefined;
+  /**
+   * Hedged requests for idempotent unary calls (gRPC hedging, Finagle backup requests).
+   * Defaults: disabled; when enabled, after the median x2 (at least 5 ms), after 20 samples.
+   */
+  hedging?: Partial<HedgingOptions> | undefined;
   /**
    * Passive outlier detection: a worker with `consecutiveFailures` connection-level failures in a
    * row (UNAVAILABLE or attempt timeouts; never application errors) is left out of this client's
@@ -65,6 +78,7 @@ export interface ClusterClientConfig {
 }
 
 const positiveMs = z.number().int().positive();
+const quantile = z.number().gt(0).max(1);
 
 function hasMethods(...methods: string[]): (value: unknown) => boolean {
   return (value) =>
@@ -90,6 +104,21 @@ export const CLUSTER_CLIENT_DEFAULTS = Object.freeze({
     maxEjectionFraction: 0.5,
   }),
   idempotent: true,
+  adaptiveTimeout: Object.freeze({
+    enabled: true,
+    percentile: 0.99,
+    multiplier: 3,
+    minMs: 200,
+    maxMs: 5000,
+    minSamples: 20,
+  }),
+  hedging: Object.freeze({
+    enabled: false,
+    percentile: 0.5,
+    multiplier: 2,
+    minDelayMs: 5,
+    minSamples: 20,
+  }),
 });
 
 const defaults = CLUSTER_CLIENT_DEFAULTS;
@@ -161,6 +190,31 @@ const configSchema = z
       })
       .default({ ...defaults.outlierDetection }),
     idempotent: z.boolean().default(defaults.idempotent),
+    adaptiveTimeout: z
+      .object({
+        enabled: z.boolean().default(defaults.adaptiveTimeout.enabled),
+        percentile: quantile.default(defaults.adaptiveTimeout.percentile),
+        multiplier: z.number().min(1).max(100).default(defaults.adaptiveTimeout.multiplier),
+        minMs: positiveMs.default(defaults.adaptiveTimeout.minMs),
+        maxMs: positiveMs.default(defaults.adaptiveTimeout.maxMs),
+        minSamples: z.number().int().min(1).max(256).default(defaults.adaptiveTimeout.minSamples),
+      })
+      .strict()
+      .refine((value) => value.minMs <= value.maxMs, {
+        message: 'must not exceed adaptiveTimeout.maxMs',
+        path: ['minMs'],
+      })
+      .default({ ...defaults.adaptiveTimeout }),
+    hedging: z
+      .object({
+        enabled: z.boolean().default(defaults.hedging.enabled),
+        percentile: quantile.default(defaults.hedging.percentile),
+        multiplier: z.number().min(0.1).max(100).default(defaults.hedging.multiplier),
+        minDelayMs: z.number().int().min(0).default(defaults.hedging.minDelayMs),
+        minSamples: z.number().int().min(1).max(256).default(defaults.hedging.minSamples),
+      })
+      .strict()
+      .default({ ...defaults.hedging }),
     clock: z
       .custom<Clock>(hasMethods('now', 'setTimer'), {
         message: 'must be a Clock with now/setTimer',

@@ -1,3 +1,4 @@
+export type { AdaptiveTimeoutOptions, HedgingOptions } from './adaptive-timing.js';
 export type { BackoffOptions } from './backoff.js';
 export { ExponentialBackoff } from './backoff.js';
 export type {

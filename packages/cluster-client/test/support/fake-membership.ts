@@ -23,7 +23,7 @@ export function workerNode(
   });
 }
 
-/** Membership driven by hand: `join`, `fail` and `leave` emit the gossip events. */
+/** Membership driven by hand: `join`, `suspect`, `fail` and `leave` emit the gossip events. */
 export class FakeMembership implements MembershipSource {
   readonly #nodes = new Map<string, ClusterNode>();
   readonly #listeners = new Set<(event: ClusterEvent) => void>();
@@ -49,6 +49,15 @@ export class FakeMembership implements MembershipSource {
   join(node: ClusterNode): void {
     this.#nodes.set(node.id, node);
     this.#emit({ type: 'NodeJoined', node });
+  }
+
+  /** Membership suspects `id` (it may still be alive). */
+  suspect(id: string): void {
+    const node = this.#nodes.get(id);
+    if (node === undefined) return;
+    const suspected = { ...node, state: States.Suspect };
+    this.#nodes.set(id, suspected);
+    this.#emit({ type: 'NodeSuspected', node: suspected });
   }
 
   fail(id: string): void {
