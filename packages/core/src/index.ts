@@ -10,6 +10,7 @@ export type {
   HostPort,
   Transport,
   TransportConnection,
+  TransportConnectionStats,
   TransportListener,
 } from './transport.js';
 export { formatHostPort, parseHostPort } from './address.js';
@@ -98,8 +99,8 @@ export {
 export type { FrameSink } from './wire/frame-decoder.js';
 export { FrameDecoder } from './wire/frame-decoder.js';
 
-// --- QUIC transport (owned by core-B: src/quic/) ---
-export type { QuicTransportOptions } from './quic/config.js';
+// --- QUIC transport (src/quic/: the lean driver in lean/, the deprecated classic one in classic/) ---
+export type { CongestionControl, QuicDriver, QuicTransportOptions } from './quic/config.js';
 export type { DevCertificate, DevCertificateOptions } from './quic/dev-certificate.js';
 export { createDevCertificate } from './quic/dev-certificate.js';
 export type { QuicTransportErrorKind } from './quic/errors.js';

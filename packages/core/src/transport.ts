@@ -12,6 +12,20 @@ export interface ChannelReceiver {
   onClose(error?: Error): void;
 }
 
+/** Counters of a transport connection, for diagnostics (QUIC: quiche's own figures). */
+export interface TransportConnectionStats {
+  /** Smoothed round-trip time in milliseconds, when the transport measures it. */
+  readonly rttMs: number | undefined;
+  /** Congestion window in bytes, when the transport has one. */
+  readonly congestionWindowBytes: number | undefined;
+  readonly packetsSent: number;
+  readonly packetsReceived: number;
+  /** Packets declared lost (and retransmitted). */
+  readonly packetsLost: number;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+}
+
 /**
  * One connection between two peers as an ordered, reliable byte channel: the RPC layer
  * multiplexes every call of the connection over it as frames.
@@ -28,6 +42,8 @@ export interface TransportConnection {
   write(data: Uint8Array): Promise<void>;
   /** Closes gracefully (flushing what was written), or abruptly when `error` is given. Idempotent. */
   close(error?: Error): Promise<void>;
+  /** Counters of the connection, where the transport keeps them (the lean QUIC driver does). */
+  stats?(): TransportConnectionStats;
 }
 
 /** A bound server endpoint. */

@@ -4,10 +4,28 @@ import { silentLogger } from '../logger.js';
 import type { QuicLogLevel } from './quic-logger.js';
 import { type TlsOptions, tlsOptionsSchema } from './tls.js';
 
+/** Which QUIC event loop a {@link QuicTransport} runs; see docs/quic.md. */
+export type QuicDriver = 'lean' | 'classic';
+
+/** Congestion controller of the `lean` driver (quiche's implementations). */
+export type CongestionControl = 'cubic' | 'reno' | 'bbr';
+
 /** Options of a {@link QuicTransport}; every field but `tls` has a documented default. */
 export interface QuicTransportOptions {
   /** Certificates, keys and peer verification. */
   tls: TlsOptions;
+  /**
+   * `lean` (default): rpcnet's own event loop over quiche's bindings. `classic`: @matrixai/quic's
+   * QUICServer/QUICClient classes, about 10x more CPU per packet; deprecated, kept for one
+   * release for comparison.
+   */
+  driver?: QuicDriver;
+  /** Congestion controller (`lean` driver). Default `cubic`. */
+  congestionControl?: CongestionControl;
+  /** Connections a listener holds at once; further handshakes are dropped. Default 4096. */
+  maxConnections?: number;
+  /** Handshakes a listener runs at once (`lean` driver); more are dropped. Default 256. */
+  maxPendingHandshakes?: number;
   /**
    * A connection with no packet from the peer for this long is closed with an error, so a peer
    * that vanished is noticed. Default 5000 ms. The smaller of both peers' values applies.
@@ -64,6 +82,10 @@ const loggerSchema = z.custom<Logger>(
 const optionsSchema = z
   .object({
     tls: tlsOptionsSchema,
+    driver: z.enum(['lean', 'classic']).default('lean'),
+    congestionControl: z.enum(['cubic', 'reno', 'bbr']).default('cubic'),
+    maxConnections: z.number().int().min(1).max(1_000_000).default(4096),
+    maxPendingHandshakes: z.number().int().min(1).max(100_000).default(256),
     maxIdleTimeoutMs: z.number().int().positive().default(5000),
     keepAliveIntervalMs: z.number().int().positive().default(1000),
     maxUdpPayloadSize: z.number().int().min(MIN_UDP_PAYLOAD).max(MAX_UDP_PAYLOAD).default(1350),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BurstReader } from '../../src/quic/burst-reader.js';
+import { BurstReader } from '../../src/quic/classic/burst-reader.js';
 
 /** A stream whose chunks the test enqueues by hand. */
 function handStream() {

@@ -1,6 +1,6 @@
 import { QUICClient } from '@matrixai/quic';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientCrypto } from '../../src/quic/crypto-ops.js';
+import { clientCrypto } from '../../src/quic/classic/crypto-ops.js';
 import { createQuicLogger } from '../../src/quic/quic-logger.js';
 import { QuicTransport } from '../../src/quic/quic-transport.js';
 import type { TransportConnection, TransportListener } from '../../src/transport.js';

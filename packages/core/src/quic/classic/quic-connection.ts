@@ -1,14 +1,12 @@
 import { errors, events, type QUICConnection, type QUICStream } from '@matrixai/quic';
-import type { Logger } from '../logger.js';
-import type { ChannelReceiver, TransportConnection } from '../transport.js';
+import type { Logger } from '../../logger.js';
+import type { ChannelReceiver, TransportConnection } from '../../transport.js';
+import { CloseCode } from '../close-code.js';
+import { QuicTransportError } from '../errors.js';
 import { BurstReader } from './burst-reader.js';
-import { QuicTransportError } from './errors.js';
 
 /** The name of @matrixai/events' error event: listening to it stops the library rethrowing. */
 export const LIBRARY_ERROR_EVENT = 'EventError';
-
-/** QUIC application error codes this transport sends when closing a connection. */
-export const CloseCode = { GRACEFUL: 0, ABORTED: 1, PROTOCOL: 2 } as const;
 
 /** What a {@link QuicTransportConnection} needs from the side (client or server) that made it. */
 export interface QuicConnectionParts {

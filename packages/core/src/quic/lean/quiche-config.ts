@@ -1,0 +1,55 @@
+import type { ResolvedQuicTransportOptions } from '../config.js';
+import type { ResolvedTls } from '../tls.js';
+import { type QuicheConfig, quiche } from './quiche.js';
+
+const encoder = new TextEncoder();
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Splits a PEM bundle into its certificates (PEM text each). */
+export function pemCertificates(pem: string): string[] {
+  return pem.match(PEM_BLOCK) ?? [];
+}
+
+const CONGESTION_CONTROL = {
+  cubic: quiche.CongestionControlAlgorithm.CUBIC,
+  reno: quiche.CongestionControlAlgorithm.Reno,
+  bbr: quiche.CongestionControlAlgorithm.BBR,
+} as const;
+
+/**
+ * quiche's configuration for one endpoint. With `verifyInJs`, BoringSSL lets a failed chain
+ * check through so the driver can verify it itself (IP literals, which BoringSSL cannot match).
+ */
+export function buildQuicheConfig(
+  options: ResolvedQuicTransportOptions,
+  tls: ResolvedTls,
+  verifyInJs = false,
+): QuicheConfig {
+  let config: QuicheConfig;
+  try {
+    config = quiche.Config.withBoringSslCtx(
+      tls.verifyPeer,
+      verifyInJs,
+      tls.ca === undefined ? null : encoder.encode(pemCertificates(tls.ca).join('\n')),
+      tls.key === undefined ? null : [encoder.encode(tls.key)],
+      tls.cert === undefined ? null : [encoder.encode(tls.cert)],
+      null,
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`tls: quiche rejected the certificates or key: ${message}`, { cause: error });
+  }
+  config.setApplicationProtos([options.applicationProtocol]);
+  config.setMaxIdleTimeout(options.maxIdleTimeoutMs);
+  config.setMaxRecvUdpPayloadSize(options.maxUdpPayloadSize);
+  config.setMaxSendUdpPayloadSize(options.maxUdpPayloadSize);
+  config.setInitialMaxData(options.initialMaxData);
+  config.setInitialMaxStreamDataBidiLocal(options.initialMaxStreamData);
+  config.setInitialMaxStreamDataBidiRemote(options.initialMaxStreamData);
+  config.setInitialMaxStreamDataUni(0);
+  config.setInitialMaxStreamsBidi(options.initialMaxStreams);
+  config.setInitialMaxStreamsUni(0);
+  config.setDisableActiveMigration(true);
+  config.setCcAlgorithm(CONGESTION_CONTROL[options.congestionControl]);
+  return config;
+}

@@ -1,0 +1,20 @@
+// The native quiche bindings alone: importing the package root would also load the library's
+// JS classes, which the lean driver does not use.
+import { quiche } from '@matrixai/quic/native/index.js';
+
+export type {
+  Config as QuicheConfig,
+  Connection as QuicheConnection,
+  ConnectionError as QuicheConnectionError,
+  Header as QuicheHeader,
+  RecvInfo as QuicheRecvInfo,
+} from '@matrixai/quic/native/types.js';
+export { quiche };
+
+/** Length of the connection ids this driver issues; short-header routing relies on it. */
+export const CONNECTION_ID_BYTES = 20;
+
+/** QUIC transport error codes 0x100-0x1ff carry a TLS alert. */
+export function isCryptoErrorCode(code: number): boolean {
+  return code >= quiche.CRYPTO_ERROR_START && code <= quiche.CRYPTO_ERROR_STOP;
+}

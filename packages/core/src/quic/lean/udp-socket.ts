@@ -1,0 +1,63 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+
+/**
+ * dgram resolves the address of every unconnected send, a DNS lookup per datagram even for an
+ * IP literal; the driver only ever sends to addresses it received from (of the socket's own
+ * family), so this answers at once.
+ */
+function literalLookup(
+  address: string,
+  family: number,
+  callback: (error: Error | null, address: string, family: number) => void,
+): void {
+  callback(null, address, family);
+}
+
+/** Binds a UDP socket for QUIC at `host:port` (0 = ephemeral) with enlarged kernel buffers. */
+export async function bindUdpSocket(
+  host: string,
+  port: number,
+  bufferBytes: number,
+): Promise<Socket> {
+  const socket = createSocket({
+    type: isIPv6(host) ? 'udp6' : 'udp4',
+    lookup: literalLookup as never,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  try {
+    socket.setRecvBufferSize(bufferBytes);
+    socket.setSendBufferSize(bufferBytes);
+  } catch {
+    // Best effort: the kernel caps the size or refuses; the defaults work, only slower in bursts.
+  }
+  return socket;
+}
+
+/** Connects a bound socket to its one peer, so sends name no address and ICMP errors surface. */
+export async function connectUdpSocket(socket: Socket, host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Closes a socket, ignoring one already closed. */
+export function closeUdpSocket(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
