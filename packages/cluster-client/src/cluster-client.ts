@@ -254,6 +254,7 @@ export class ClusterClient {
     options: WorkerCallOptions,
     scope: CallScope,
   ): Promise<WorkerCallResult> {
+    scope.throwIfEnded();
     const idempotent = options.idempotent ?? this.#config.idempotent;
     const maxAttempts = options.maxAttempts ?? this.#config.maxAttempts;
     const window = this.#latency.of(method);
@@ -291,11 +292,16 @@ export class ClusterClient {
         const exclude = [...failedWorkers, ...[...running].map((attempt) => attempt.worker.id)];
         let attempt: Attempt;
         try {
-          attempt = this.#select(filter, exclude);
+          // A hedge is worth sending only to a healthy worker.
+          attempt = this.#select(filter, exclude, kind === 'hedge');
         } catch (error) {
           if (running.size === 0) {
             settle(() => reject(this.#selectionError(error, failedWorkers, lastError)));
           }
+          return false;
+        }
+        if (kind === 'hedge' && attempt.worker.state !== NodeState.Alive) {
+          attempt.lease.release({ cancelled: true });
           return false;
         }
         if (kind !== 'first' && !free && !this.#budget.tryWithdraw()) {
@@ -572,17 +578,26 @@ export class ClusterClient {
 
   /**
    * Chooses and acquires a worker, excluding `exclude` (workers this call already tried) and
-   * those outlier detection ejected; when only ejected ones match `filter`, they are used anyway.
-   * Throws the registry's error when none is left.
+   * those outlier detection ejected; when only ejected ones match `filter`, they are used anyway
+   * unless `healthyOnly`. Throws the registry's error when none is left.
    */
-  #select(filter: WorkerFilter | undefined, exclude: readonly string[]): Attempt {
+  #select(
+    filter: WorkerFilter | undefined,
+    exclude: readonly string[],
+    healthyOnly = false,
+  ): Attempt {
     let lease: WorkerLease | undefined;
     const ejected = this.#outliers.ejected();
     if (ejected.length > 0) {
-      try {
-        lease = this.#source.selectWorker(filter, { exclude: new Set([...exclude, ...ejected]) });
-      } catch (error) {
-        if (!(error instanceof NoWorkersAvailableError)) throw error;
+      const all = new Set([...exclude, ...ejected]);
+      if (healthyOnly) {
+        lease = this.#source.selectWorker(filter, { exclude: all });
+      } else {
+        try {
+          lease = this.#source.selectWorker(filter, { exclude: all });
+        } catch (error) {
+          if (!(error instanceof NoWorkersAvailableError)) throw error;
+        }
       }
     }
     lease ??= this.#source.selectWorker(filter, { exclude: new Set(exclude) });

@@ -60,6 +60,17 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
     registry.stop();
   });
 
+  it('ends a call at once when its deadline already passed or its signal already aborted', async () => {
+    await expect(
+      client.callWorker('compute', bytes('x'), undefined, { deadline: clock.now() - 1 }),
+    ).rejects.toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
+    await expect(
+      client.callWorker('compute', bytes('x'), undefined, { signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ code: ErrorCode.CANCELLED });
+    expect(client.metrics).toMatchObject({ calls: 2, failed: 2 });
+    expect(registry.workers().map((worker) => worker.inFlight)).toEqual([0, 0, 0]);
+  });
+
   it('derives the attempt timeout from the method’s latency: none before 20 samples, then p99 x3', async () => {
     expect(client.attemptTimeoutFor('compute')).toBeUndefined();
     await warmUp(100);
@@ -188,11 +199,12 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
 describe('ClusterClient hedging', () => {
   let clock: ManualClock;
   let workers: FakeWorkers;
+  let membership: FakeMembership;
   let registry: WorkerRegistry;
   let client: ClusterClient;
 
   beforeEach(async () => {
-    ({ clock, workers, registry } = startFixture(firstCandidate, ['w1', 'w2', 'w3']));
+    ({ clock, workers, membership, registry } = startFixture(firstCandidate, ['w1', 'w2', 'w3']));
     client = fakeClient(registry, workers, clock, { hedging: { enabled: true } });
     for (const id of ['w1', 'w2', 'w3']) workers.setUnary(id, answerAfter(clock, 10));
     for (let i = 0; i < MIN_SAMPLES; i += 1) {
@@ -237,6 +249,18 @@ describe('ClusterClient hedging', () => {
     await clock.advance(100);
     await expect(once).resolves.toMatchObject({ workerId: 'w1', attempts: 1 });
     expect(client.metrics.hedges).toBe(0);
+  });
+
+  it('never hedges to a suspected worker', async () => {
+    workers.setUnary('w1', answerAfter(clock, 100));
+    workers.setUnary('w3', answerAfter(clock, 100));
+    membership.suspect('w2');
+    const call = client.callWorkerDetailed('compute', bytes('x'));
+    await clock.advance(100);
+    // w1, then a hedge to w3; the third attempt would have gone to the suspect w2.
+    await expect(call).resolves.toMatchObject({ workerId: 'w1', attempts: 2 });
+    expect(client.metrics.hedges).toBe(1);
+    expect(workers.connectionsTo('w2')).toHaveLength(0);
   });
 
   it('hedges no more than the retry budget allows', async () => {
