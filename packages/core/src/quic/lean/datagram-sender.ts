@@ -1,4 +1,4 @@
-import type { Socket } from 'node:dgram';
+import type { DatagramSocket } from './datagram-socket.js';
 import type { QuicheConnection } from './quiche.js';
 
 const SLAB_BYTES = 256 * 1024;
@@ -9,7 +9,7 @@ const SLAB_BYTES = 256 * 1024;
  * leaves, so a region is handed out once and the slab is dropped when it is used up.
  */
 export class DatagramSender {
-  readonly #socket: Socket;
+  readonly #socket: DatagramSocket;
   readonly #packetBytes: number;
   #slab = Buffer.allocUnsafe(SLAB_BYTES);
   #offset = 0;
@@ -17,7 +17,7 @@ export class DatagramSender {
 
   /** `connected`: the socket is connected to its one peer, so packets name no address. */
   constructor(
-    socket: Socket,
+    socket: DatagramSocket,
     packetBytes: number,
     private readonly connected: boolean,
   ) {

@@ -1,4 +1,3 @@
-import type { RemoteInfo, Socket } from 'node:dgram';
 import { formatHostPort } from '../../address.js';
 import type { HostPort, TransportConnection, TransportListener } from '../../transport.js';
 import { CloseCode } from '../close-code.js';
@@ -6,6 +5,7 @@ import type { ResolvedQuicTransportOptions } from '../config.js';
 import { QuicTransportError } from '../errors.js';
 import { connectionIdKey, newConnectionId, shortHeaderKey } from './connection-ids.js';
 import { DatagramSender } from './datagram-sender.js';
+import type { DatagramOrigin, DatagramSocket } from './datagram-socket.js';
 import { LeanConnection, type LeanConnectionOwner } from './lean-connection.js';
 import { CONNECTION_ID_BYTES, type QuicheConfig, type QuicheHeader, quiche } from './quiche.js';
 import { RetryTokens } from './retry-tokens.js';
@@ -47,7 +47,7 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
     handshakesFailed: 0,
     dropped: { malformed: 0, unknownConnection: 0, refused: 0, invalidToken: 0 },
   };
-  readonly #socket: Socket;
+  readonly #socket: DatagramSocket;
   readonly #sender: DatagramSender;
   readonly #config: QuicheConfig;
   readonly #options: ResolvedQuicTransportOptions;
@@ -60,8 +60,9 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
   readonly #accepted = new Set<LeanConnection>();
   #closing: Promise<void> | undefined;
 
-  private constructor(
-    socket: Socket,
+  /** Serves on an already bound socket (tests hand in a fake one). */
+  constructor(
+    socket: DatagramSocket,
     config: QuicheConfig,
     options: ResolvedQuicTransportOptions,
     onConnection: (connection: TransportConnection) => void,
@@ -130,7 +131,7 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
     this.#accepted.delete(connection);
   }
 
-  readonly #onDatagram = (datagram: Buffer, from: RemoteInfo): void => {
+  readonly #onDatagram = (datagram: Buffer, from: DatagramOrigin): void => {
     this.counters.datagramsReceived++;
     try {
       const key = shortHeaderKey(datagram);
@@ -147,7 +148,7 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
     }
   };
 
-  #onLongHeader(datagram: Buffer, from: RemoteInfo): void {
+  #onLongHeader(datagram: Buffer, from: DatagramOrigin): void {
     if (datagram.length === 0 || (datagram[0]! & 0x80) === 0) {
       this.counters.dropped.malformed++;
       return;
@@ -212,7 +213,7 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
     this.#accept(Uint8Array.from(header.dcid), originalId, key, datagram, from);
   }
 
-  #sendRetry(header: QuicheHeader, from: RemoteInfo): void {
+  #sendRetry(header: QuicheHeader, from: DatagramOrigin): void {
     const id = newConnectionId((key) => this.#routes.has(key));
     const token = this.#tokens.mint(header.dcid, from.address);
     const out = Buffer.allocUnsafe(quiche.MAX_DATAGRAM_SIZE);
@@ -226,7 +227,7 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
     originalId: Uint8Array,
     key: number,
     datagram: Buffer,
-    from: RemoteInfo,
+    from: DatagramOrigin,
   ): void {
     const peer = { host: from.address, port: from.port };
     const native = quiche.Connection.accept(id, originalId, this.#local, peer, this.#config);

@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import type { DatagramSocket } from './datagram-socket.js';
 
 /**
  * dgram resolves the address of every unconnected send, a DNS lookup per datagram even for an
@@ -52,7 +53,7 @@ export async function connectUdpSocket(socket: Socket, host: string, port: numbe
 }
 
 /** Closes a socket, ignoring one already closed. */
-export function closeUdpSocket(socket: Socket): Promise<void> {
+export function closeUdpSocket(socket: DatagramSocket): Promise<void> {
   return new Promise((resolve) => {
     try {
       socket.close(() => resolve());
