@@ -27,7 +27,8 @@ export interface AdaptiveTimeoutOptions {
 /**
  * Settings of hedged requests: an idempotent attempt still unanswered after `percentile` x
  * `multiplier` of its method's recent latency (at least `minDelayMs`) is sent to a second worker
- * too; the first answer wins and the other attempt is cancelled. Each hedge takes a retry token.
+ * too; the first answer wins and the other attempt is cancelled. Each hedge takes a retry token,
+ * and only while half of the budget's `maxTokens` would be left for failover retries.
  */
 export interface HedgingOptions {
   /** Whether idempotent unary calls are hedged. */

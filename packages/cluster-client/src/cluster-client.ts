@@ -304,7 +304,9 @@ export class ClusterClient {
           attempt.lease.release({ cancelled: true });
           return false;
         }
-        if (kind !== 'first' && !free && !this.#budget.tryWithdraw()) {
+        // Hedges leave half the bucket to the retries of calls whose worker is lost.
+        const reserve = kind === 'hedge' ? this.#config.retryBudget.maxTokens / 2 : 0;
+        if (kind !== 'first' && !free && !this.#budget.tryWithdraw(reserve)) {
           attempt.lease.release({ cancelled: true });
           if (kind === 'failover') this.#retriesDenied += 1;
           this.#logger.debug('cluster client: retry budget spent', { kind, method });

@@ -39,10 +39,13 @@ export class RetryBudget {
     this.#tokens = Math.min(this.#options.maxTokens, this.#tokens + this.#options.ratio);
   }
 
-  /** Takes one token for a retry; false (and nothing taken) when the budget is spent. */
-  tryWithdraw(): boolean {
+  /**
+   * Takes one token for a retry; false (and nothing taken) when the budget is spent, or when
+   * fewer than `reserve` tokens would be left (hedges keep a reserve for failover retries).
+   */
+  tryWithdraw(reserve = 0): boolean {
     this.#refill();
-    if (this.#tokens < 1) return false;
+    if (this.#tokens < 1 + reserve) return false;
     this.#tokens -= 1;
     return true;
   }
