@@ -1,14 +1,17 @@
 // Failover measurement with real processes on 127.0.0.1: this process is the director (gossip
 // member + WorkerRegistry + ClusterClient under a steady paced load), three workers run as child
 // processes (tests/fixtures/cluster/worker-process.mjs). One worker is killed with SIGKILL; we time
-// how long until a call that had been sent to it is served by another worker, and how long until
-// every surviving member (director and the two other workers) has declared it failed.
+// how long until a call that had been sent to it is served by another worker, how long until
+// every surviving member (director and the two other workers) has declared it failed, and the p99
+// latency of the calls around the kill. Each client setting (variant) runs its own trials: a
+// tuned attempt timeout, the default options, and the defaults with hedging.
 // Run: pnpm --filter @rpcnet/bench exec tsx src/failover.ts
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import {
   Cluster,
   ClusterClient,
+  type ClusterClientConfig,
   createDevCertificate,
   createSeededRandom,
   type LoadBalancingStrategy,
@@ -21,17 +24,33 @@ import {
 import { WorkerHandle, type WorkerReady } from '../../tests/fixtures/cluster/worker-handle.js';
 import { median } from './statistics.js';
 
+/**
+ * The client settings a trial runs with: `tuned` sets `attemptTimeoutMs`; `defaults` sets
+ * nothing; `hedging` is the defaults with hedging enabled.
+ */
+export type FailoverVariant = 'tuned' | 'defaults' | 'hedging';
+
+/** Every variant, in report order. */
+export const FAILOVER_VARIANTS: readonly FailoverVariant[] = ['tuned', 'defaults', 'hedging'];
+
+/** Calls started this long before the kill up to {@link KILL_WINDOW_AFTER_MS} after it are "during the kill". */
+const KILL_WINDOW_BEFORE_MS = 500;
+/** The call deadline: calls started later meet a balancer that has long stopped choosing the victim. */
+const KILL_WINDOW_AFTER_MS = 3000;
+
 /** Knobs of {@link runFailoverBench}. */
 export interface FailoverBenchOptions {
-  /** Independent trials, each with a fresh cluster. Default 5. */
+  /** Independent trials per variant, each with a fresh cluster. Default 5. */
   trials?: number;
+  /** The client settings to measure. Default: all of {@link FAILOVER_VARIANTS}. */
+  variants?: readonly FailoverVariant[];
   /** Calls per second the director sends through its ClusterClient. Default 200. */
   callsPerSecond?: number;
   /** Load before the kill; a seeded random 0..1 s is added so the kill lands anywhere in a probe period. Default 2000 ms. */
   warmupMs?: number;
   /** Per-call deadline. Default 3000 ms. */
   callTimeoutMs?: number;
-  /** Per-attempt timeout of the ClusterClient (how fast a silent worker is given up). Default 500 ms. */
+  /** Per-attempt timeout of the `tuned` variant (how fast a silent worker is given up). Default 500 ms. */
   attemptTimeoutMs?: number;
   /** Bound on waiting for every member to declare the victim failed. Default 40,000 ms. */
   detectionLimitMs?: number;
@@ -44,6 +63,8 @@ export interface FailoverBenchOptions {
 /** One kill -9 and what followed, times in ms after the kill. */
 export interface FailoverTrial {
   readonly trial: number;
+  /** The client settings of the trial. */
+  readonly variant: FailoverVariant;
   /** Name of the killed worker. */
   readonly victim: string;
   /** First success of a call that had been attempted on the victim. */
@@ -69,6 +90,12 @@ export interface FailoverTrial {
   readonly untyped: number;
   /** Longest time a settled call took (compare with the call deadline). */
   readonly slowestCallMs: number;
+  /** p99 latency of the calls started from 500 ms before the kill to 3000 ms after it. */
+  readonly p99DuringKillMs: number | undefined;
+  /** Calls started in that window. */
+  readonly callsDuringKill: number;
+  /** Hedged attempts (the `hedging` variant). */
+  readonly hedges: number;
   readonly retries: number;
   /** Retries the client's retry budget refused (those calls failed with their attempt's error). */
   readonly retriesDenied: number;
@@ -84,13 +111,27 @@ export interface FailoverStat {
   readonly samples: number;
 }
 
-/** Everything {@link runFailoverBench} measured. */
-export interface FailoverBenchResult {
-  readonly trials: readonly FailoverTrial[];
+/** The measures of one variant over its trials. */
+export interface FailoverVariantResult {
+  readonly variant: FailoverVariant;
+  readonly trials: number;
   readonly firstFailover: FailoverStat;
   readonly directorFailed: FailoverStat;
   readonly allFailed: FailoverStat;
   readonly lastRouted: FailoverStat;
+  /** p99 latency of the calls around the kill (see {@link FailoverTrial.p99DuringKillMs}). */
+  readonly p99DuringKill: FailoverStat;
+  /** Calls that failed or never settled, over all trials. */
+  readonly failedCalls: number;
+  readonly calls: number;
+}
+
+/** Everything {@link runFailoverBench} measured. */
+export interface FailoverBenchResult {
+  /** Every trial of every variant, in the order they ran. */
+  readonly trials: readonly FailoverTrial[];
+  /** Per variant, in {@link FAILOVER_VARIANTS} order. */
+  readonly variants: readonly FailoverVariantResult[];
   /** The gossip settings both sides ran with (the `local()` preset) and the suspicion bounds they imply for 4 members. */
   readonly config: {
     readonly probeIntervalMs: number;
@@ -99,6 +140,7 @@ export interface FailoverBenchResult {
     readonly suspicionMinMs: number;
     readonly suspicionMaxMs: number;
     readonly callsPerSecond: number;
+    /** The `tuned` variant's attempt timeout. */
     readonly attemptTimeoutMs: number;
     readonly callTimeoutMs: number;
   };
@@ -216,9 +258,29 @@ function stat(values: ReadonlyArray<number | undefined>): FailoverStat {
   };
 }
 
+/** The ClusterClient options of a variant (besides `tls`). */
+function clientOptions(variant: FailoverVariant, attemptTimeoutMs: number): ClusterClientConfig {
+  switch (variant) {
+    case 'tuned':
+      return { attemptTimeoutMs, maxAttempts: 3 };
+    case 'defaults':
+      return {};
+    case 'hedging':
+      return { hedging: { enabled: true } };
+  }
+}
+
+/** The nearest-rank 99th percentile of `values`; `undefined` when there are none. */
+function p99(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)];
+}
+
 async function runTrial(
   trial: number,
-  options: Required<Omit<FailoverBenchOptions, 'print' | 'trials' | 'seed'>>,
+  variant: FailoverVariant,
+  options: Required<Omit<FailoverBenchOptions, 'print' | 'trials' | 'seed' | 'variants'>>,
   random: () => number,
 ): Promise<FailoverTrial> {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -242,8 +304,7 @@ async function runTrial(
     cleanups.push(() => registry.stop());
     const client = new ClusterClient(registry, {
       tls: { ca: certificate.certPem },
-      attemptTimeoutMs: options.attemptTimeoutMs,
-      maxAttempts: 3,
+      ...clientOptions(variant, options.attemptTimeoutMs),
     });
     cleanups.push(() => client.close());
 
@@ -349,8 +410,14 @@ async function runTrial(
       if (record.errorCode === 'untyped') untyped += 1;
       else failedByCode[record.errorCode] = (failedByCode[record.errorCode] ?? 0) + 1;
     }
+    const duringKill = load.records.filter(
+      (record) =>
+        record.startedAt >= killAt - KILL_WINDOW_BEFORE_MS &&
+        record.startedAt <= killAt + KILL_WINDOW_AFTER_MS,
+    );
     return {
       trial,
+      variant,
       victim: victimName,
       firstFailoverMs: after(failovers.length > 0 ? Math.min(...failovers) : undefined),
       lastRoutedMs: victimPicks.length > 0 ? Math.max(...victimPicks.map((p) => p.at)) - killAt : 0,
@@ -369,6 +436,11 @@ async function runTrial(
           record.endedAt === undefined ? [] : [record.endedAt - record.startedAt],
         ),
       ),
+      p99DuringKillMs: p99(
+        duringKill.map((record) => (record.endedAt ?? Number.POSITIVE_INFINITY) - record.startedAt),
+      ),
+      callsDuringKill: duringKill.length,
+      hedges: client.metrics.hedges,
       retries: client.metrics.retries,
       retriesDenied: client.metrics.retriesDenied,
       achievedCallsPerSecond: load.achievedCallsPerSecond,
@@ -409,27 +481,41 @@ export async function runFailoverBench(
     preset.suspicionMaxTimeoutMultiplier,
   );
   print(
-    `failover: director + ${WORKERS.length} worker processes on 127.0.0.1, local() preset (probe ${preset.probeIntervalMs} ms, timeout ${preset.probeTimeoutMs} ms, suspicion ${bounds.minMs}-${bounds.maxMs} ms), ${resolved.callsPerSecond} calls/s, attempt timeout ${resolved.attemptTimeoutMs} ms; load average ${loadavg()
+    `failover: director + ${WORKERS.length} worker processes on 127.0.0.1, local() preset (probe ${preset.probeIntervalMs} ms, timeout ${preset.probeTimeoutMs} ms, suspicion ${bounds.minMs}-${bounds.maxMs} ms), ${resolved.callsPerSecond} calls/s; variants ${(options.variants ?? FAILOVER_VARIANTS).join(', ')} (tuned: attempt timeout ${resolved.attemptTimeoutMs} ms); load average ${loadavg()
       .map((value) => value.toFixed(2))
       .join(' ')}`,
   );
+  const variants = options.variants ?? FAILOVER_VARIANTS;
   const results: FailoverTrial[] = [];
+  // Variants take turns, so a machine that gets busier later does not favour one of them.
   for (let trial = 0; trial < trials; trial += 1) {
-    const result = await runTrial(trial, resolved, random);
-    results.push(result);
-    const failures = Object.entries(result.failedByCode)
-      .map(([code, count]) => `${count} ${code}`)
-      .join(', ');
-    print(
-      `failover trial ${trial + 1}/${trials} kill -9 ${result.victim}: first call served elsewhere ${formatMs(result.firstFailoverMs)}, last routed to it ${formatMs(result.lastRoutedMs)} (${result.routedAfterKill} calls), suspected ${formatMs(result.firstSuspectMs)}, director failed ${formatMs(result.directorFailedMs)}, all failed ${formatMs(result.allFailedMs)}; calls ${result.succeeded}/${result.calls} ok${failures ? `, ${failures}` : ''}, ${result.untyped} untyped/unsettled, slowest ${formatMs(result.slowestCallMs)}, ${result.retries} retries (${result.retriesDenied} denied by the budget), ${Math.round(result.achievedCallsPerSecond)} calls/s`,
-    );
+    for (const variant of variants) {
+      const result = await runTrial(trial, variant, resolved, random);
+      results.push(result);
+      const failures = Object.entries(result.failedByCode)
+        .map(([code, count]) => `${count} ${code}`)
+        .join(', ');
+      print(
+        `failover ${variant} trial ${trial + 1}/${trials} kill -9 ${result.victim}: first call served elsewhere ${formatMs(result.firstFailoverMs)}, last routed to it ${formatMs(result.lastRoutedMs)} (${result.routedAfterKill} calls), suspected ${formatMs(result.firstSuspectMs)}, director failed ${formatMs(result.directorFailedMs)}, all failed ${formatMs(result.allFailedMs)}; calls ${result.succeeded}/${result.calls} ok${failures ? `, ${failures}` : ''}, ${result.untyped} untyped/unsettled, p99 during the kill ${formatMs(result.p99DuringKillMs)}, slowest ${formatMs(result.slowestCallMs)}, ${result.retries} retries (${result.retriesDenied} denied by the budget), ${result.hedges} hedges, ${Math.round(result.achievedCallsPerSecond)} calls/s`,
+      );
+    }
   }
   return {
     trials: results,
-    firstFailover: stat(results.map((r) => r.firstFailoverMs)),
-    directorFailed: stat(results.map((r) => r.directorFailedMs)),
-    allFailed: stat(results.map((r) => r.allFailedMs)),
-    lastRouted: stat(results.map((r) => r.lastRoutedMs)),
+    variants: variants.map((variant) => {
+      const of = results.filter((r) => r.variant === variant);
+      return {
+        variant,
+        trials: of.length,
+        firstFailover: stat(of.map((r) => r.firstFailoverMs)),
+        directorFailed: stat(of.map((r) => r.directorFailedMs)),
+        allFailed: stat(of.map((r) => r.allFailedMs)),
+        lastRouted: stat(of.map((r) => r.lastRoutedMs)),
+        p99DuringKill: stat(of.map((r) => r.p99DuringKillMs)),
+        failedCalls: of.reduce((sum, r) => sum + (r.calls - r.succeeded), 0),
+        calls: of.reduce((sum, r) => sum + r.calls, 0),
+      };
+    }),
     config: {
       probeIntervalMs: preset.probeIntervalMs,
       probeTimeoutMs: preset.probeTimeoutMs,
@@ -447,7 +533,9 @@ export async function runFailoverBench(
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const trials = Number(process.env.FAILOVER_TRIALS ?? 5);
   const result = await runFailoverBench({ trials });
-  console.log(
-    `failover: first call served elsewhere median ${formatMs(result.firstFailover.medianMs)} max ${formatMs(result.firstFailover.maxMs)}; all members marked failed median ${formatMs(result.allFailed.medianMs)} max ${formatMs(result.allFailed.maxMs)}`,
-  );
+  for (const v of result.variants) {
+    console.log(
+      `failover ${v.variant}: ${v.failedCalls}/${v.calls} calls failed; p99 during the kill median ${formatMs(v.p99DuringKill.medianMs)} max ${formatMs(v.p99DuringKill.maxMs)}; last routed to the victim median ${formatMs(v.lastRouted.medianMs)}; all members marked failed median ${formatMs(v.allFailed.medianMs)}`,
+    );
+  }
 }

@@ -3,9 +3,18 @@
 import type { FailoverBenchResult } from './failover.js';
 import type { GossipBenchResult } from './gossip.js';
 import type { PhiBenchResult } from './phi.js';
-import { barChartSvg, lineChartSvg } from './plot.js';
+import { lineChartSvg } from './plot.js';
 import type { RegistryBenchRow } from './registry.js';
-import type { RpcBenchResult } from './rpc.js';
+import { type RpcSection, rpcSection, rpcThroughputPlot } from './rpc-report.js';
+
+export {
+  type DriverRatio,
+  driverRatios,
+  type GrpcRatio,
+  grpcRatios,
+  issueTargets,
+  type RpcSection,
+} from './rpc-report.js';
 
 /** The suites `pnpm bench` knows, in the order it runs them. */
 export const SUITE_NAMES = ['phi', 'registry', 'gossip', 'rpc', 'failover'] as const;
@@ -25,25 +34,6 @@ export interface SuiteRun<T> {
   /** The results, or undefined when the suite threw (see `error`). */
   readonly results: T | undefined;
   readonly error?: string;
-}
-
-/** rpcnet's throughput relative to @grpc/grpc-js for one case. */
-export interface GrpcRatio {
-  readonly case: string;
-  /** QUIC UDP payload size rpcnet ran with. */
-  readonly udpPayload: number | undefined;
-  readonly rpcnetOpsPerSecond: number;
-  readonly grpcOpsPerSecond: number;
-  /** rpcnet / grpc-js (above 1: rpcnet is faster). */
-  readonly ratio: number;
-  readonly rpcnetP50Ms: number | undefined;
-  readonly grpcP50Ms: number | undefined;
-}
-
-/** The RPC suite's results plus the derived comparison with grpc-js. */
-export interface RpcSection {
-  readonly results: readonly RpcBenchResult[];
-  readonly grpcRatios: readonly GrpcRatio[];
 }
 
 /** Everything in bench/results/latest.json. */
@@ -67,32 +57,6 @@ export interface BenchReport {
     rpc?: SuiteRun<RpcSection>;
     failover?: SuiteRun<FailoverBenchResult>;
   };
-}
-
-/** Pairs every rpcnet case with the grpc-js run of the same case. */
-export function grpcRatios(results: readonly RpcBenchResult[]): GrpcRatio[] {
-  const grpc = new Map(
-    results
-      .filter((result) => result.system === 'grpc-js' && result.completed)
-      .map((result) => [result.name, result]),
-  );
-  return results.flatMap((result) => {
-    const reference = grpc.get(result.name);
-    if (result.system !== 'rpcnet' || reference === undefined || reference.opsPerSecond <= 0) {
-      return [];
-    }
-    return [
-      {
-        case: result.name,
-        udpPayload: result.udpPayload,
-        rpcnetOpsPerSecond: result.opsPerSecond,
-        grpcOpsPerSecond: reference.opsPerSecond,
-        ratio: result.opsPerSecond / reference.opsPerSecond,
-        rpcnetP50Ms: result.p50Ms,
-        grpcP50Ms: reference.p50Ms,
-      },
-    ];
-  });
 }
 
 const count = (value: number): string => Math.round(value).toLocaleString('en-US');
@@ -193,65 +157,33 @@ function gossipSection(results: readonly GossipBenchResult[]): string {
   return `${main}\n\nFalse failures under datagram loss (healthy members only):\n\n${falsePositives}`;
 }
 
-function rpcSection(section: RpcSection): string {
-  const label = (r: RpcBenchResult): string =>
-    r.udpPayload === undefined ? r.system : `${r.system} (UDP ${r.udpPayload})`;
-  const unit = (r: RpcBenchResult): string =>
-    r.kind === 'unary' ? 'calls/s' : r.kind === 'server-stream' ? 'msgs/s' : 'frames/s';
-  const cpuPerK = (cpu: number, ops: number): string =>
-    ops > 0 ? ((cpu / ops) * 1000).toFixed(0) : '-';
-  const all = table(
-    ['system', 'case', 'ops/s', 'p50 ms', 'p99 ms', 'client CPU ms/1k', 'server CPU ms/1k', 'note'],
-    section.results.map((r) => [
-      label(r),
-      r.name,
-      `${count(r.opsPerSecond)} ${unit(r)}`,
-      ms(r.p50Ms),
-      ms(r.p99Ms),
-      cpuPerK(r.clientCpuMs, r.ops),
-      cpuPerK(r.serverCpuMs, r.ops),
-      r.completed ? '' : `incomplete${r.error ? `: ${r.error}` : ''}`,
-    ]),
-  );
-  const ratios = table(
-    [
-      'case',
-      'rpcnet UDP payload',
-      'rpcnet ops/s',
-      'grpc-js ops/s',
-      'rpcnet / grpc-js',
-      'p50 ms rpcnet / grpc-js',
-    ],
-    section.grpcRatios.map((r) => [
-      r.case,
-      r.udpPayload === undefined ? '-' : `${r.udpPayload}`,
-      count(r.rpcnetOpsPerSecond),
-      count(r.grpcOpsPerSecond),
-      r.ratio.toFixed(2),
-      `${ms(r.rpcnetP50Ms)} / ${ms(r.grpcP50Ms)}`,
-    ]),
-  );
-  return `rpcnet vs @grpc/grpc-js, same case:\n\n${ratios}\n\nEvery case:\n\n${all}`;
-}
-
 function failoverSection(result: FailoverBenchResult): string {
   const c = result.config;
+  const measures = [
+    ['calls failed or lost / total', undefined],
+    ['p99 latency of the calls around the kill', 'p99DuringKill'],
+    ['first call that had gone to the victim served by another worker', 'firstFailover'],
+    ['last call the balancer routed to the victim', 'lastRouted'],
+    ['director declares the victim failed (registry drops it)', 'directorFailed'],
+    ['every surviving member declares it failed', 'allFailed'],
+  ] as const;
   const summary = table(
-    ['measure (ms after kill -9)', 'median', 'max', 'trials'],
-    [
-      ['first call that had gone to the victim served by another worker', result.firstFailover],
-      ['last call the balancer routed to the victim', result.lastRouted],
-      ['director declares the victim failed (registry drops it)', result.directorFailed],
-      ['every surviving member declares it failed', result.allFailed],
-    ].map(([name, stat]) => {
-      const s = stat as FailoverBenchResult['allFailed'];
-      return [name as string, ms(s.medianMs), ms(s.maxMs), `${s.samples}/${result.trials.length}`];
-    }),
+    ['measure (ms after kill -9), median / max', ...result.variants.map((v) => v.variant)],
+    measures.map(([name, key]) => [
+      name,
+      ...result.variants.map((v) =>
+        key === undefined
+          ? `${count(v.failedCalls)} / ${count(v.calls)}`
+          : `${ms(v[key].medianMs)} / ${ms(v[key].maxMs)} (${v[key].samples}/${v.trials})`,
+      ),
+    ]),
   );
   const trials = table(
     [
+      'client',
       'trial',
       'killed',
+      'p99 around the kill',
       'first failover',
       'last routed',
       'first suspect',
@@ -261,11 +193,13 @@ function failoverSection(result: FailoverBenchResult): string {
       'typed failures',
       'untyped or lost',
       'slowest call',
-      'retries (denied)',
+      'retries (denied), hedges',
     ],
     result.trials.map((t) => [
+      t.variant,
       `${t.trial + 1}`,
       t.victim,
+      ms(t.p99DuringKillMs),
       ms(t.firstFailoverMs),
       ms(t.lastRoutedMs),
       ms(t.firstSuspectMs),
@@ -277,11 +211,11 @@ function failoverSection(result: FailoverBenchResult): string {
         .join(', ') || '0',
       `${t.untyped}`,
       ms(t.slowestCallMs),
-      `${t.retries} (${t.retriesDenied})`,
+      `${t.retries} (${t.retriesDenied}), ${t.hedges}`,
     ]),
   );
   return [
-    `Director (this process) + 3 worker processes on 127.0.0.1, gossip preset \`local()\`: probe every ${c.probeIntervalMs} ms, probe timeout ${c.probeTimeoutMs} ms, suspicion multiplier ${c.suspicionMultiplier} (suspicion timeout ${c.suspicionMinMs}-${c.suspicionMaxMs} ms for 4 members). Load: ${c.callsPerSecond} calls/s through ClusterClient (round robin, attempt timeout ${c.attemptTimeoutMs} ms, call deadline ${c.callTimeoutMs} ms, 3 attempts, default retry budget).`,
+    `Director (this process) + 3 worker processes on 127.0.0.1, gossip preset \`local()\`: probe every ${c.probeIntervalMs} ms, probe timeout ${c.probeTimeoutMs} ms, suspicion multiplier ${c.suspicionMultiplier} (suspicion timeout ${c.suspicionMinMs}-${c.suspicionMaxMs} ms for 4 members). Load: ${c.callsPerSecond} calls/s through ClusterClient (round robin, call deadline ${c.callTimeoutMs} ms). Clients: \`tuned\` sets \`attemptTimeoutMs: ${c.attemptTimeoutMs}\`; \`defaults\` sets nothing (adaptive attempt timeout, membership signals); \`hedging\` is the defaults with \`hedging: { enabled: true }\`. "Around the kill": calls started from 500 ms before to 3000 ms after it.`,
     '',
     summary,
     '',
@@ -314,7 +248,7 @@ export function renderMarkdown(report: BenchReport): string {
     for (const plot of plots) parts.push(`![${plot}](${plot})`, '');
   };
   section(
-    'RPC: rpcnet vs @grpc/grpc-js (and the raw QUIC transport)',
+    'RPC: rpcnet vs @grpc/grpc-js, lean vs classic QUIC driver, raw QUIC and bare UDP',
     report.suites.rpc,
     rpcSection,
     ['rpc-throughput.svg'],
@@ -368,39 +302,7 @@ export function renderPlots(report: BenchReport): Map<string, string> {
     );
   }
   const rpc = report.suites.rpc?.results;
-  if (rpc !== undefined) {
-    const unary = rpc.results.filter((r) => r.kind === 'unary' || r.kind === 'server-stream');
-    const categories = [...new Set(unary.map((r) => r.name))];
-    const systems = [
-      ...new Set(
-        unary.map((r) =>
-          r.udpPayload === undefined ? r.system : `${r.system} UDP ${r.udpPayload}`,
-        ),
-      ),
-    ];
-    if (categories.length > 0) {
-      plots.set(
-        'rpc-throughput.svg',
-        barChartSvg({
-          title: 'RPC throughput on loopback: rpcnet vs @grpc/grpc-js',
-          yLabel: 'calls/s (streaming: messages/s)',
-          categories,
-          logY: true,
-          series: systems.map((system) => ({
-            name: system,
-            values: categories.map((name) => {
-              const hit = unary.find(
-                (r) =>
-                  r.name === name &&
-                  (r.udpPayload === undefined ? r.system : `${r.system} UDP ${r.udpPayload}`) ===
-                    system,
-              );
-              return hit?.opsPerSecond;
-            }),
-          })),
-        }),
-      );
-    }
-  }
+  const throughput = rpc === undefined ? undefined : rpcThroughputPlot(rpc.results);
+  if (throughput !== undefined) plots.set('rpc-throughput.svg', throughput);
   return plots;
 }
