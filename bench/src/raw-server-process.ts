@@ -48,6 +48,7 @@ function serve(connection: TransportConnection): void {
 await runServerChild(async (spec) => {
   const transport = new QuicTransport({
     tls: { cert: spec.certPem, key: spec.keyPem },
+    ...(spec.driver === undefined ? {} : { driver: spec.driver }),
     maxUdpPayloadSize: spec.udpPayload,
   });
   const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, serve);

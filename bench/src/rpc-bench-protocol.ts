@@ -1,12 +1,18 @@
 // Messages exchanged over IPC between the benchmark orchestrator (rpc.ts) and its child
 // processes (servers and clients).
+import type { QuicDriver } from '@rpcnet/core';
 
-/** Which implementation a process runs. */
-export type BenchSystem = 'rpcnet' | 'grpc-js' | 'raw-quic';
+/**
+ * Which implementation a process runs: rpcnet and grpc-js (the RPC comparison), `raw-quic` (a bare
+ * QuicTransport connection, no RPC layer) and `udp` (bare node:dgram, no QUIC: the syscall floor).
+ */
+export type BenchSystem = 'rpcnet' | 'grpc-js' | 'raw-quic' | 'udp';
 
 /** Settings every server child receives as its single argv JSON. */
 export interface ServerSpec {
   readonly system: BenchSystem;
+  /** QUIC driver of rpcnet and raw-quic; undefined for grpc-js and udp. */
+  readonly driver?: QuicDriver;
   /** UDP payload size for the QUIC-based systems. */
   readonly udpPayload: number;
   readonly certPem: string;
@@ -16,10 +22,16 @@ export interface ServerSpec {
 /** One measured case, run by a client child. */
 export interface ClientSpec {
   readonly system: BenchSystem;
+  readonly driver?: QuicDriver;
   readonly udpPayload: number;
   readonly caPem: string;
   readonly port: number;
-  readonly kind: 'unary' | 'server-stream' | 'raw' | 'raw-stream';
+  /**
+   * `raw`: frames echoed by a raw-quic server, one write in flight per `concurrency`. `raw-stream`:
+   * the raw-quic server writes one way as fast as backpressure allows. `udp-pingpong` /
+   * `udp-blast`: the same two patterns over bare datagrams of `payloadBytes`.
+   */
+  readonly kind: 'unary' | 'server-stream' | 'raw' | 'raw-stream' | 'udp-pingpong' | 'udp-blast';
   readonly payloadBytes: number;
   readonly concurrency: number;
   /** Unary and raw: measured window after warm-up. */
@@ -31,12 +43,26 @@ export interface ClientSpec {
   readonly timeLimitMs: number;
 }
 
+/** UDP packets the client sent and received in the measured window (both directions). */
+export interface PacketCounts {
+  readonly sent: number;
+  readonly received: number;
+  /** Packets the transport declared lost (QUIC); 0 for bare UDP. */
+  readonly lost: number;
+}
+
 /** What a client child reports when its case is done. */
 export interface ClientResult {
   readonly ops: number;
   readonly durationMs: number;
   readonly latenciesMs: { readonly p50: number; readonly p99: number } | undefined;
   readonly cpuMs: number;
+  /**
+   * Packets on the wire in the window, from the client's side: every packet between the two
+   * processes is either sent or received by the client. Undefined where the transport does not
+   * count them (the classic QUIC driver, grpc-js).
+   */
+  readonly packets?: PacketCounts;
   readonly completed: boolean;
   readonly error?: string;
 }
@@ -61,6 +87,15 @@ export const RAW_MODE_ECHO = 0x45;
 /** First byte on a raw-transport connection: a uint32 write size follows; the server then writes
  * chunks of that size as fast as backpressure allows (the one-way floor of streaming). */
 export const RAW_MODE_STREAM = 0x53;
+
+/** First byte of a datagram to the udp server: send it straight back. */
+export const UDP_MODE_ECHO = 0x45;
+/** First byte of a datagram to the udp server: count it; every {@link UDP_ACK_EVERY} datagrams the
+ * server answers with a uint32 of the total counted, so the blasting client can bound what is in
+ * flight and knows what arrived. */
+export const UDP_MODE_BLAST = 0x42;
+/** Blast datagrams per acknowledgement from the udp server. */
+export const UDP_ACK_EVERY = 32;
 
 /** Request of the streaming method: how many messages of which size. */
 export function encodeStreamRequest(messages: number, size: number): Uint8Array {

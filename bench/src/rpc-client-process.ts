@@ -1,6 +1,13 @@
 // Child process: runs ONE benchmark case as a client and reports the result to the parent.
+import { createSocket } from 'node:dgram';
 import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
-import { QuicTransport, RpcClient } from '@rpcnet/core';
+import {
+  QuicTransport,
+  RpcClient,
+  type Transport,
+  type TransportConnection,
+  type TransportConnectionStats,
+} from '@rpcnet/core';
 import { grpcBenchService } from './grpc-bench-service.js';
 import { LatencyRecorder } from './measure.js';
 import {
@@ -8,10 +15,14 @@ import {
   type ClientSpec,
   cpuMs,
   encodeStreamRequest,
+  type PacketCounts,
   type ParentMessage,
   RAW_MODE_ECHO,
   RAW_MODE_STREAM,
   toParent,
+  UDP_ACK_EVERY,
+  UDP_MODE_BLAST,
+  UDP_MODE_ECHO,
 } from './rpc-bench-protocol.js';
 
 /** What a case needs from a system under test. */
@@ -19,6 +30,8 @@ interface Caller {
   unary(payload: Uint8Array): Promise<unknown>;
   /** Consumes a server stream; returns the number of messages received. */
   stream(messages: number, size: number, signal: AbortSignal): Promise<number>;
+  /** The connection's counters, where the transport keeps them (lean QUIC driver). */
+  stats(): TransportConnectionStats | undefined;
   close(): Promise<void>;
 }
 
@@ -40,12 +53,43 @@ function mark(phase: 'measure-start' | 'measure-end'): Promise<void> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function rpcnetCaller(): Promise<Caller> {
-  const client = await RpcClient.connect(
-    { host: '127.0.0.1', port: spec.port },
-    { tls: { ca: spec.caPem }, quic: { maxUdpPayloadSize: spec.udpPayload } },
-  );
+/** The QUIC transport of this case: the spec's driver and UDP payload. */
+function quicTransport(): QuicTransport {
+  return new QuicTransport({
+    tls: { ca: spec.caPem },
+    ...(spec.driver === undefined ? {} : { driver: spec.driver }),
+    maxUdpPayloadSize: spec.udpPayload,
+  });
+}
+
+/** Packets counted between two snapshots of a connection's stats. */
+function packetsBetween(
+  before: TransportConnectionStats | undefined,
+  after: TransportConnectionStats | undefined,
+): PacketCounts | undefined {
+  if (before === undefined || after === undefined) return undefined;
   return {
+    sent: after.packetsSent - before.packetsSent,
+    received: after.packetsReceived - before.packetsReceived,
+    lost: after.packetsLost - before.packetsLost,
+  };
+}
+
+async function rpcnetCaller(): Promise<Caller> {
+  // The same QuicTransport RpcClient would build from `quic: { driver, maxUdpPayloadSize }`,
+  // passed in so the bench can read the connection's packet counters (RpcClient has no stats).
+  const quic = quicTransport();
+  let connection: TransportConnection | undefined;
+  const transport: Transport = {
+    listen: (address, onConnection) => quic.listen(address, onConnection),
+    async connect(address, options) {
+      connection = await quic.connect(address, options);
+      return connection;
+    },
+  };
+  const client = await RpcClient.connect({ host: '127.0.0.1', port: spec.port }, { transport });
+  return {
+    stats: () => connection?.stats?.(),
     unary: (payload) => client.unary('bench.Echo', payload),
     async stream(messages, size, signal) {
       let received = 0;
@@ -95,6 +139,7 @@ async function grpcCaller(): Promise<Caller> {
           (error, response) => (error ? reject(error) : resolve(response)),
         ),
       ),
+    stats: () => undefined,
     stream: (messages, size, signal) =>
       new Promise((resolve, reject) => {
         let received = 0;
@@ -133,9 +178,11 @@ async function unaryCase(caller: Caller): Promise<ClientResult> {
   await mark('measure-start');
   const cpuStart = cpuMs();
   const start = performance.now();
+  const statsStart = caller.stats();
   measuring = true;
   await Promise.race([sleep(spec.durationMs), failed]);
   measuring = false;
+  const packets = packetsBetween(statsStart, caller.stats());
   const durationMs = performance.now() - start;
   const cpu = cpuMs() - cpuStart;
   await mark('measure-end');
@@ -146,6 +193,7 @@ async function unaryCase(caller: Caller): Promise<ClientResult> {
     durationMs,
     latenciesMs: latencies.percentiles(),
     cpuMs: cpu,
+    ...(packets === undefined ? {} : { packets }),
     completed: error === undefined,
     ...(error === undefined ? {} : { error: String(error) }),
   };
@@ -161,8 +209,10 @@ async function streamCase(caller: Caller): Promise<ClientResult> {
   await mark('measure-start');
   const cpuStart = cpuMs();
   const start = performance.now();
+  const statsStart = caller.stats();
   const limit = AbortSignal.timeout(spec.timeLimitMs);
   const received = await caller.stream(spec.messages, spec.payloadBytes, limit);
+  const packets = packetsBetween(statsStart, caller.stats());
   const durationMs = performance.now() - start;
   const cpu = cpuMs() - cpuStart;
   await mark('measure-end');
@@ -171,17 +221,17 @@ async function streamCase(caller: Caller): Promise<ClientResult> {
     durationMs,
     latenciesMs: undefined,
     cpuMs: cpu,
+    ...(packets === undefined ? {} : { packets }),
     completed: received === spec.messages,
   };
 }
 
-/** Raw transport floor: frames of `payloadBytes`, `messages` per write, echoed by the server. */
+/**
+ * Raw transport: frames of `payloadBytes`, `messages` per write, echoed by the server, with
+ * `concurrency` writes in flight (1: ping-pong, the request/response pattern without RPC).
+ */
 async function rawCase(): Promise<ClientResult> {
-  const transport = new QuicTransport({
-    tls: { ca: spec.caPem },
-    maxUdpPayloadSize: spec.udpPayload,
-  });
-  const connection = await transport.connect({ host: '127.0.0.1', port: spec.port });
+  const connection = await quicTransport().connect({ host: '127.0.0.1', port: spec.port });
   const batchBytes = spec.payloadBytes * spec.messages;
   const batch = new Uint8Array(batchBytes).fill(3);
   const latencies = new LatencyRecorder();
@@ -211,7 +261,6 @@ async function rawCase(): Promise<ClientResult> {
     },
   });
   await connection.write(Uint8Array.of(RAW_MODE_ECHO));
-  // Keep `concurrency` batches in flight: the pipelined pattern the RPC layer produces.
   const pump = (async () => {
     while (running) {
       if (sentAt.length - batchesBack >= spec.concurrency) {
@@ -230,9 +279,11 @@ async function rawCase(): Promise<ClientResult> {
   await mark('measure-start');
   const cpuStart = cpuMs();
   const start = performance.now();
+  const statsStart = connection.stats?.();
   measuring = true;
   await sleep(spec.durationMs);
   measuring = false;
+  const packets = packetsBetween(statsStart, connection.stats?.());
   const durationMs = performance.now() - start;
   const cpu = cpuMs() - cpuStart;
   await mark('measure-end');
@@ -245,17 +296,14 @@ async function rawCase(): Promise<ClientResult> {
     durationMs,
     latenciesMs: latencies.percentiles(),
     cpuMs: cpu,
+    ...(packets === undefined ? {} : { packets }),
     completed: true,
   };
 }
 
-/** Raw one-way floor: the server writes chunks of `payloadBytes * messages` back to back. */
+/** Raw one-way bulk: the server writes chunks of `payloadBytes * messages` back to back. */
 async function rawStreamCase(): Promise<ClientResult> {
-  const transport = new QuicTransport({
-    tls: { ca: spec.caPem },
-    maxUdpPayloadSize: spec.udpPayload,
-  });
-  const connection = await transport.connect({ host: '127.0.0.1', port: spec.port });
+  const connection = await quicTransport().connect({ host: '127.0.0.1', port: spec.port });
   let received = 0;
   connection.start({
     onData(chunk) {
@@ -271,19 +319,145 @@ async function rawStreamCase(): Promise<ClientResult> {
   await mark('measure-start');
   const cpuStart = cpuMs();
   const start = performance.now();
+  const statsStart = connection.stats?.();
   const receivedAtStart = received;
   await sleep(spec.durationMs);
   const bytes = received - receivedAtStart;
+  const packets = packetsBetween(statsStart, connection.stats?.());
   const durationMs = performance.now() - start;
   const cpu = cpuMs() - cpuStart;
   await mark('measure-end');
   await connection.close(new Error('benchmark done'));
   return {
-    ops: Math.floor(bytes / spec.payloadBytes),
+    ops: bytes / spec.payloadBytes,
     durationMs,
     latenciesMs: undefined,
     cpuMs: cpu,
+    ...(packets === undefined ? {} : { packets }),
     completed: true,
+  };
+}
+
+/** A node:dgram socket connected to the udp server (connected: no address lookup per send). */
+async function udpSocket() {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(spec.port, '127.0.0.1', () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  socket.setRecvBufferSize(4 * 1024 * 1024);
+  socket.setSendBufferSize(4 * 1024 * 1024);
+  return socket;
+}
+
+/** Bare UDP ping-pong: one datagram of `payloadBytes` in flight, echoed by the server. */
+async function udpPingPongCase(): Promise<ClientResult> {
+  const socket = await udpSocket();
+  const datagram = new Uint8Array(spec.payloadBytes).fill(9);
+  datagram[0] = UDP_MODE_ECHO;
+  const latencies = new LatencyRecorder();
+  let measuring = false;
+  let running = true;
+  let roundTrips = 0;
+  let sentAt = 0;
+  const send = (): void => {
+    sentAt = performance.now();
+    socket.send(datagram);
+  };
+  socket.on('message', () => {
+    if (measuring) {
+      latencies.record(performance.now() - sentAt);
+      roundTrips++;
+    }
+    if (running) send();
+  });
+  send();
+  await sleep(spec.warmupMs);
+  await mark('measure-start');
+  const cpuStart = cpuMs();
+  const start = performance.now();
+  measuring = true;
+  await sleep(spec.durationMs);
+  measuring = false;
+  const durationMs = performance.now() - start;
+  const cpu = cpuMs() - cpuStart;
+  await mark('measure-end');
+  running = false;
+  socket.close();
+  return {
+    ops: roundTrips,
+    durationMs,
+    latenciesMs: latencies.percentiles(),
+    cpuMs: cpu,
+    // Each round trip in the window is one datagram each way (the one in flight at either edge
+    // of the window makes this exact to within one).
+    packets: { sent: roundTrips, received: roundTrips, lost: 0 },
+    completed: roundTrips > 0,
+  };
+}
+
+/** Datagrams of a blast un-acknowledged at once: bounds the kernel buffers, so nothing drops. */
+const UDP_BLAST_WINDOW = 8 * UDP_ACK_EVERY;
+
+/**
+ * Bare UDP one-way blast of `payloadBytes` datagrams: at most {@link UDP_BLAST_WINDOW} beyond
+ * what the server last acknowledged; ops are datagrams the server counted in the window.
+ */
+async function udpBlastCase(): Promise<ClientResult> {
+  const socket = await udpSocket();
+  const datagram = new Uint8Array(spec.payloadBytes).fill(9);
+  datagram[0] = UDP_MODE_BLAST;
+  let sent = 0;
+  let acks = 0;
+  let counted = 0;
+  let running = true;
+  const pump = (): void => {
+    while (running && sent - counted < UDP_BLAST_WINDOW) {
+      socket.send(datagram);
+      sent++;
+    }
+  };
+  socket.on('message', (message) => {
+    acks++;
+    counted = new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(0);
+    pump();
+  });
+  // A lost datagram would leave the window stuck: after a quiet 20 ms, count it as gone.
+  let countedAtCheck = -1;
+  const unstick = setInterval(() => {
+    if (counted === countedAtCheck && sent - counted >= UDP_BLAST_WINDOW) {
+      counted = sent;
+      pump();
+    }
+    countedAtCheck = counted;
+  }, 20);
+  pump();
+  await sleep(spec.warmupMs);
+  await mark('measure-start');
+  const cpuStart = cpuMs();
+  const start = performance.now();
+  const sentAtStart = sent;
+  const acksAtStart = acks;
+  const countedAtStart = counted;
+  await sleep(spec.durationMs);
+  const arrived = counted - countedAtStart;
+  const packets = { sent: sent - sentAtStart, received: acks - acksAtStart, lost: 0 };
+  const durationMs = performance.now() - start;
+  const cpu = cpuMs() - cpuStart;
+  await mark('measure-end');
+  running = false;
+  clearInterval(unstick);
+  socket.close();
+  return {
+    ops: arrived,
+    durationMs,
+    latenciesMs: undefined,
+    cpuMs: cpu,
+    packets,
+    completed: arrived > 0,
   };
 }
 
@@ -293,6 +467,10 @@ try {
     result = await rawCase();
   } else if (spec.kind === 'raw-stream') {
     result = await rawStreamCase();
+  } else if (spec.kind === 'udp-pingpong') {
+    result = await udpPingPongCase();
+  } else if (spec.kind === 'udp-blast') {
+    result = await udpBlastCase();
   } else {
     const caller = spec.system === 'grpc-js' ? await grpcCaller() : await rpcnetCaller();
     result = spec.kind === 'unary' ? await unaryCase(caller) : await streamCase(caller);

@@ -6,7 +6,10 @@ import { runServerChild } from './rpc-server-child.js';
 await runServerChild(async (spec) => {
   const server = new RpcServer({
     tls: { cert: spec.certPem, key: spec.keyPem },
-    quic: { maxUdpPayloadSize: spec.udpPayload },
+    quic: {
+      ...(spec.driver === undefined ? {} : { driver: spec.driver }),
+      maxUdpPayloadSize: spec.udpPayload,
+    },
   });
   server.unary('bench.Echo', (request) => request);
   server.serverStream('bench.Generate', async function* (request) {

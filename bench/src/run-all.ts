@@ -12,7 +12,9 @@ import { runPhiBench } from './phi.js';
 import { runRegistryBench } from './registry.js';
 import {
   type BenchReport,
+  driverRatios,
   grpcRatios,
+  issueTargets,
   renderMarkdown,
   renderPlots,
   type SuiteName,
@@ -103,6 +105,12 @@ async function gossipSuite(quick: boolean): Promise<GossipBenchResult[]> {
   return rows.sort((a, b) => a.nodes - b.nodes);
 }
 
+/**
+ * RPC suite. Full: grpc-js, bare UDP, and raw-quic and rpcnet with both QUIC drivers at UDP
+ * payloads 1350 and 16000. Quick (about a minute): short windows at 1350 only; grpc-js, bare UDP,
+ * lean raw-quic and lean rpcnet in full, and the classic driver only on unary 64B c=1 and c=64,
+ * enough for a lean/classic ratio.
+ */
 async function rpcSuite(quick: boolean) {
   const results = await runRpcBench(
     quick
@@ -112,12 +120,17 @@ async function rpcSuite(quick: boolean) {
           streamMessages: 20_000,
           streamTimeLimitMs: 8000,
           udpPayloads: [1350],
-          // The raw-transport floor only runs in full mode: quick keeps the grpc-js comparison.
-          systems: ['grpc-js', 'rpcnet'],
+          systems: ['grpc-js', 'udp', 'raw-quic', 'rpcnet'],
+          classicCases: ['unary 64B c=1', 'unary 64B c=64'],
         }
       : {},
   );
-  return { results, grpcRatios: grpcRatios(results) };
+  return {
+    results,
+    grpcRatios: grpcRatios(results),
+    driverRatios: driverRatios(results),
+    targets: issueTargets(results),
+  };
 }
 
 async function readPrevious(path: string): Promise<Partial<BenchReport>> {

@@ -95,7 +95,9 @@ describe('renderMarkdown', () => {
   it('writes a section per suite present, with its run conditions and plots', () => {
     expect(markdown).toContain('Written by `pnpm bench` at 2026-11-23T18:10:00.000Z');
     expect(markdown).toContain('## RPC: rpcnet vs @grpc/grpc-js');
-    expect(markdown).toContain('| unary 64B c=64 | 16000 | 6,000 | 4,000 | 1.50 | 2.00 / 1.00 |');
+    expect(markdown).toContain(
+      '| unary 64B c=64 | rpcnet[udp 16000] | 6,000 | 4,000 | 1.50 | 2.00 / 1.00 |',
+    );
     expect(markdown).toContain('load average 1.00 2.00 3.00 at start');
     expect(markdown).toContain('![rpc-throughput.svg](rpc-throughput.svg)');
     expect(markdown).toContain('| 10 | 0.30 | 0.40 | 5.00 | 8.40 | 118 | 2.50 |');
@@ -117,7 +119,7 @@ describe('renderPlots', () => {
       'rpc-throughput.svg',
     ]);
     const rpc = plots.get('rpc-throughput.svg') ?? '';
-    expect(rpc).toContain('rpcnet UDP 16000');
+    expect(rpc).toContain('rpcnet[udp 16000]');
     expect(rpc).not.toContain('raw 80B');
   });
 
