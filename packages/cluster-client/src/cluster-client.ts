@@ -300,10 +300,6 @@ export class ClusterClient {
           }
           return false;
         }
-        if (kind === 'hedge' && attempt.worker.state !== NodeState.Alive) {
-          attempt.lease.release({ cancelled: true });
-          return false;
-        }
         // Hedges leave half the bucket to the retries of calls whose worker is lost.
         const reserve = kind === 'hedge' ? this.#config.retryBudget.maxTokens / 2 : 0;
         if (kind !== 'first' && !free && !this.#budget.tryWithdraw(reserve)) {
@@ -580,8 +576,9 @@ export class ClusterClient {
 
   /**
    * Chooses and acquires a worker, excluding `exclude` (workers this call already tried) and
-   * those outlier detection ejected; when only ejected ones match `filter`, they are used anyway
-   * unless `healthyOnly`. Throws the registry's error when none is left.
+   * those outlier detection ejected; when only ejected ones match `filter`, they are used anyway.
+   * With `healthyOnly` neither ejected nor suspected workers are. Throws the registry's error when
+   * none is left.
    */
   #select(
     filter: WorkerFilter | undefined,
@@ -589,17 +586,17 @@ export class ClusterClient {
     healthyOnly = false,
   ): Attempt {
     let lease: WorkerLease | undefined;
-    const ejected = this.#outliers.ejected();
+    const ejected = [...this.#outliers.ejected()];
+    if (healthyOnly) {
+      for (const worker of this.#source.workers(filter)) {
+        if (worker.state !== NodeState.Alive) ejected.push(worker.id);
+      }
+    }
     if (ejected.length > 0) {
-      const all = new Set([...exclude, ...ejected]);
-      if (healthyOnly) {
-        lease = this.#source.selectWorker(filter, { exclude: all });
-      } else {
-        try {
-          lease = this.#source.selectWorker(filter, { exclude: all });
-        } catch (error) {
-          if (!(error instanceof NoWorkersAvailableError)) throw error;
-        }
+      try {
+        lease = this.#source.selectWorker(filter, { exclude: new Set([...exclude, ...ejected]) });
+      } catch (error) {
+        if (healthyOnly || !(error instanceof NoWorkersAvailableError)) throw error;
       }
     }
     lease ??= this.#source.selectWorker(filter, { exclude: new Set(exclude) });
