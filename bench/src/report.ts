@@ -244,7 +244,19 @@ export function renderMarkdown(report: BenchReport): string {
       parts.push(`**Failed:** ${run.error ?? 'unknown error'}`, '');
       return;
     }
-    parts.push(render(run.results), '');
+    let rendered: string;
+    try {
+      rendered = render(run.results);
+    } catch (error) {
+      // Results written by an older version of a suite: keep the rest of the report.
+      const reason = error instanceof Error ? error.message : String(error);
+      parts.push(
+        `**Not rendered:** these results do not fit this version's report (${reason}); run the suite again.`,
+        '',
+      );
+      return;
+    }
+    parts.push(rendered, '');
     for (const plot of plots) parts.push(`![${plot}](${plot})`, '');
   };
   section(

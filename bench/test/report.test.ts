@@ -104,6 +104,16 @@ describe('renderMarkdown', () => {
     expect(markdown).not.toContain('## Failover');
   });
 
+  it('keeps rendering the other suites when one holds results of an older format', () => {
+    const old = renderMarkdown({
+      ...report,
+      suites: { ...report.suites, failover: run({}) as never },
+    });
+    expect(old).toContain('## Failover');
+    expect(old).toContain('**Not rendered:**');
+    expect(old).toContain('## Gossip membership');
+  });
+
   it('reports a failed suite with its error instead of a table', () => {
     expect(markdown).toContain('## Worker registry');
     expect(markdown).toContain('**Failed:** boom');
