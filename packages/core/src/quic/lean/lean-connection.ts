@@ -82,6 +82,12 @@ export class LeanConnection implements TransportConnection {
   #writes: PendingWrite[] = [];
   #writesIdle: Deferred<void> | undefined;
   #flushImmediate: NodeJS.Immediate | undefined;
+  /** Stream data was delivered since the last flush: a reply may be on its way. */
+  #deliveredSinceFlush = false;
+  /** Stream data was handed to quiche since the last flush. */
+  #wroteSinceFlush = false;
+  /** This flush already waited one turn for a reply to carry its ACK. */
+  #ackDeferred = false;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   #lastSendAt = performance.now();
@@ -131,6 +137,7 @@ export class LeanConnection implements TransportConnection {
       // quiche has closed the connection with a local error (e.g. TlsFail); #progress reports it.
     }
     if (this.#progress()) {
+      this.#deliveredSinceFlush = true;
       if (this.#flushImmediate !== undefined) clearImmediate(this.#flushImmediate);
       this.#flushImmediate = setImmediate(this.#flush);
     } else {
@@ -487,6 +494,7 @@ export class LeanConnection implements TransportConnection {
 
   /** quiche's `streamSend`; returns the bytes accepted, or -1 after failing the connection. */
   #streamSend(data: Uint8Array, fin: boolean): number {
+    this.#wroteSinceFlush = true;
     try {
       return this.#native.streamSend(STREAM, data, fin) ?? 0;
     } catch (cause) {
@@ -527,6 +535,21 @@ export class LeanConnection implements TransportConnection {
       this.#flushImmediate = undefined;
     }
     if (this.#terminated) return;
+    if (
+      this.#deliveredSinceFlush &&
+      !this.#wroteSinceFlush &&
+      !this.#ackDeferred &&
+      this.#phase === 'open'
+    ) {
+      // Only an ACK to send: wait one turn for the reply (the RPC layer writes it from its own
+      // setImmediate, or later from a promise), so both leave in one packet.
+      this.#ackDeferred = true;
+      this.#flushImmediate = setImmediate(this.#flush);
+      return;
+    }
+    this.#deliveredSinceFlush = false;
+    this.#wroteSinceFlush = false;
+    this.#ackDeferred = false;
     if (this.#writes.length > 0 && this.#phase !== 'closed') this.#pumpWrites();
     let packets = 0;
     try {
