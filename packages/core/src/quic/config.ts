@@ -34,8 +34,11 @@ export interface QuicTransportOptions {
   /** Interval of keep-alive pings on an idle connection; below maxIdleTimeoutMs. Default 1000. */
   keepAliveIntervalMs?: number;
   /**
-   * Largest UDP payload sent and accepted. Default 1350, safe on 1500-byte MTU links. Larger
-   * values (e.g. 16000) cut the per-packet cost sharply but only suit loopback or jumbo frames.
+   * Largest UDP payload sent and accepted (1200-65527). Default: automatic. The `lean` driver
+   * uses 16000 towards a loopback peer (127.0.0.0/8, ::1: the loopback MTU is 64 KiB, and every
+   * packet costs a syscall) and 1350 otherwise, safe on 1500-byte MTU links; a listener accepts
+   * up to 16000 and sends each peer at most what that peer advertised. The `classic` driver
+   * uses 1350. Set it (on both peers) for jumbo-frame networks.
    */
   maxUdpPayloadSize?: number;
   /** Bidirectional streams the peer may open; the transport uses one per connection. Default 1. */
@@ -67,6 +70,10 @@ export interface QuicTransportOptions {
 }
 
 const MAX_UDP_PAYLOAD = 65527;
+/** UDP payload for paths whose MTU is unknown: fits 1500-byte Ethernet with IPv6 and tunnels. */
+export const SAFE_UDP_PAYLOAD = 1350;
+/** UDP payload towards loopback peers (the loopback MTU is 64 KiB on Linux, 16 KiB on macOS). */
+export const LOOPBACK_UDP_PAYLOAD = 16000;
 const MIN_UDP_PAYLOAD = 1200;
 
 const loggerSchema = z.custom<Logger>(
@@ -88,7 +95,7 @@ const optionsSchema = z
     maxPendingHandshakes: z.number().int().min(1).max(100_000).default(256),
     maxIdleTimeoutMs: z.number().int().positive().default(5000),
     keepAliveIntervalMs: z.number().int().positive().default(1000),
-    maxUdpPayloadSize: z.number().int().min(MIN_UDP_PAYLOAD).max(MAX_UDP_PAYLOAD).default(1350),
+    maxUdpPayloadSize: z.number().int().min(MIN_UDP_PAYLOAD).max(MAX_UDP_PAYLOAD).optional(),
     initialMaxStreams: z.number().int().min(1).max(1000).default(1),
     initialMaxData: z
       .number()

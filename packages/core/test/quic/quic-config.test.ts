@@ -2,6 +2,7 @@ import type MatrixLogger from '@matrixai/logger';
 import { LogLevel } from '@matrixai/logger';
 import { describe, expect, it } from 'vitest';
 import { parseQuicTransportOptions } from '../../src/quic/config.js';
+import { udpPayloadFor } from '../../src/quic/lean/quiche-config.js';
 import { createQuicLogger } from '../../src/quic/quic-logger.js';
 import { QuicTransport } from '../../src/quic/quic-transport.js';
 import { MemoryLogger } from './helpers.js';
@@ -11,9 +12,26 @@ describe('QuicTransportOptions', () => {
     const options = parseQuicTransportOptions({ tls: {} });
     expect(options.maxIdleTimeoutMs).toBe(5000);
     expect(options.keepAliveIntervalMs).toBe(1000);
-    expect(options.maxUdpPayloadSize).toBe(1350);
+    expect(options.maxUdpPayloadSize).toBeUndefined();
     expect(options.initialMaxStreams).toBe(1);
     expect(options.applicationProtocol).toBe('rpcnet/1');
+    expect(options.driver).toBe('lean');
+    expect(options.congestionControl).toBe('cubic');
+  });
+
+  it('sizes UDP payloads automatically: 16000 to loopback peers, 1350 elsewhere, or as set', () => {
+    const auto = parseQuicTransportOptions({ tls: {} });
+    expect(udpPayloadFor(auto, '127.0.0.1')).toBe(16000);
+    expect(udpPayloadFor(auto, '127.8.9.10')).toBe(16000);
+    expect(udpPayloadFor(auto, '::1')).toBe(16000);
+    expect(udpPayloadFor(auto, '::ffff:127.0.0.1')).toBe(16000);
+    expect(udpPayloadFor(auto, '10.0.0.7')).toBe(1350);
+    expect(udpPayloadFor(auto, 'fd00::7')).toBe(1350);
+    // A listener accepts large packets; each peer's advertised limit caps what it is sent.
+    expect(udpPayloadFor(auto)).toBe(16000);
+    const fixed = parseQuicTransportOptions({ tls: {}, maxUdpPayloadSize: 1350 });
+    expect(udpPayloadFor(fixed, '127.0.0.1')).toBe(1350);
+    expect(udpPayloadFor(fixed)).toBe(1350);
   });
 
   it.each([

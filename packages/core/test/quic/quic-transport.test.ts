@@ -83,6 +83,20 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
     expect(server.remoteAddress).toMatch(/127\.0\.0\.1:\d+$/);
   });
 
+  it('uses 16000-byte packets to a loopback peer by default, and 1350 when told', async () => {
+    const sizes: number[] = [];
+    for (const tuning of [{}, { maxUdpPayloadSize: 1350 }]) {
+      const { client, serverReceiver } = await connectedPair(tuning);
+      const before = client.stats!();
+      await client.write(patternBytes(256 * 1024, 1));
+      await waitFor(() => serverReceiver.received === 256 * 1024, 10_000, 'bulk write');
+      const after = client.stats!();
+      sizes.push((after.bytesSent - before.bytesSent) / (after.packetsSent - before.packetsSent));
+    }
+    expect(sizes[0]).toBeGreaterThan(8000);
+    expect(sizes[1]).toBeLessThanOrEqual(1350);
+  });
+
   it('delivers bytes in order in both directions under arbitrary chunking', async () => {
     const { client, server, clientReceiver, serverReceiver } = await connectedPair();
     const payload = patternBytes(300_000, 42);

@@ -17,7 +17,7 @@ import type {
   TransportListener,
 } from '../../transport.js';
 import { CloseCode } from '../close-code.js';
-import type { ResolvedQuicTransportOptions } from '../config.js';
+import { type ResolvedQuicTransportOptions, SAFE_UDP_PAYLOAD } from '../config.js';
 import { QuicTransportError } from '../errors.js';
 import { readHello, TRANSPORT_HELLO } from '../hello.js';
 import { verifyServerByIp } from '../peer-verification.js';
@@ -196,8 +196,8 @@ export class ClassicQuicTransport implements Transport {
       ...(tls.key === undefined ? {} : { key: tls.key }),
       maxIdleTimeout: o.maxIdleTimeoutMs,
       keepAliveIntervalTime: o.keepAliveIntervalMs,
-      maxSendUdpPayloadSize: o.maxUdpPayloadSize,
-      maxRecvUdpPayloadSize: o.maxUdpPayloadSize,
+      maxSendUdpPayloadSize: o.maxUdpPayloadSize ?? SAFE_UDP_PAYLOAD,
+      maxRecvUdpPayloadSize: o.maxUdpPayloadSize ?? SAFE_UDP_PAYLOAD,
       initialMaxStreamsBidi: o.initialMaxStreams,
       initialMaxStreamsUni: 0,
       initialMaxData: o.initialMaxData,

@@ -17,6 +17,8 @@ export interface ClientConnectionSpec {
   /** SNI and the DNS name BoringSSL verifies; null for IP literals. */
   readonly serverName: string | null;
   readonly config: QuicheConfig;
+  /** The largest UDP payload `config` allows: the size of each send buffer. */
+  readonly udpPayloadBytes: number;
   readonly verifyServer?: (chainDer: Uint8Array[]) => number | undefined;
   readonly options: ResolvedQuicTransportOptions;
   readonly signal?: AbortSignal;
@@ -28,7 +30,7 @@ export interface ClientConnectionSpec {
  */
 export function startClientConnection(spec: ClientConnectionSpec): Promise<LeanConnection> {
   const { socket, options: o, signal } = spec;
-  const sender = new DatagramSender(socket, o.maxUdpPayloadSize, true);
+  const sender = new DatagramSender(socket, spec.udpPayloadBytes, true);
   let native: ReturnType<typeof quiche.Connection.connect>;
   try {
     native = quiche.Connection.connect(

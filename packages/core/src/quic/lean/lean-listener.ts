@@ -8,6 +8,7 @@ import { DatagramSender } from './datagram-sender.js';
 import type { DatagramOrigin, DatagramSocket } from './datagram-socket.js';
 import { LeanConnection, type LeanConnectionOwner } from './lean-connection.js';
 import { CONNECTION_ID_BYTES, type QuicheConfig, type QuicheHeader, quiche } from './quiche.js';
+import { udpPayloadFor } from './quiche-config.js';
 import { RetryTokens } from './retry-tokens.js';
 import { bindUdpSocket, closeUdpSocket } from './udp-socket.js';
 
@@ -74,7 +75,7 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
     const bound = socket.address();
     this.#local = { host: bound.address, port: bound.port };
     this.address = { host: bound.address, port: bound.port };
-    this.#sender = new DatagramSender(socket, options.maxUdpPayloadSize, false);
+    this.#sender = new DatagramSender(socket, udpPayloadFor(options), false);
     socket.on('message', this.#onDatagram);
     socket.on('error', this.#onSocketError);
   }

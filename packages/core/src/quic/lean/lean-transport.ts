@@ -13,7 +13,7 @@ import { checkServerChainForIp } from '../peer-verification.js';
 import { resolveConnectTls, resolveListenerTls } from '../tls.js';
 import { startClientConnection } from './lean-client.js';
 import { LeanQuicListener } from './lean-listener.js';
-import { buildQuicheConfig, pemCertificates } from './quiche-config.js';
+import { buildQuicheConfig, pemCertificates, udpPayloadFor } from './quiche-config.js';
 import { bindUdpSocket, closeUdpSocket, connectUdpSocket } from './udp-socket.js';
 
 /**
@@ -32,7 +32,7 @@ export class LeanQuicTransport implements Transport {
     onConnection: (connection: TransportConnection) => void,
   ): Promise<TransportListener> {
     const tls = await resolveListenerTls(this.#options.tls);
-    const config = buildQuicheConfig(this.#options, tls);
+    const config = buildQuicheConfig(this.#options, tls, udpPayloadFor(this.#options));
     return LeanQuicListener.open(address, config, this.#options, onConnection);
   }
 
@@ -59,13 +59,15 @@ export class LeanQuicTransport implements Transport {
       throw new QuicTransportError('connect', `connect failed: ${String(error)}`, { cause: error });
     }
     const bound = socket.address();
+    const udpPayloadBytes = udpPayloadFor(o, ip);
     return startClientConnection({
       socket,
       local: { host: bound.address, port: bound.port },
       peer: { host: ip, port: address.port },
       remoteAddress: formatHostPort(address),
       serverName: tls.serverName ?? (literal ? null : address.host),
-      config: buildQuicheConfig(o, tls, verifyIp),
+      config: buildQuicheConfig(o, tls, udpPayloadBytes, verifyIp),
+      udpPayloadBytes,
       ...(verifyIp
         ? { verifyServer: (chain: Uint8Array[]) => checkServerChainForIp(ip, chain, caPem) }
         : {}),

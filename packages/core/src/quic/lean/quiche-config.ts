@@ -1,9 +1,26 @@
-import type { ResolvedQuicTransportOptions } from '../config.js';
+import {
+  LOOPBACK_UDP_PAYLOAD,
+  type ResolvedQuicTransportOptions,
+  SAFE_UDP_PAYLOAD,
+} from '../config.js';
 import type { ResolvedTls } from '../tls.js';
 import { type QuicheConfig, quiche } from './quiche.js';
 
 const encoder = new TextEncoder();
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** True for 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+export function isLoopbackAddress(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
+}
+
+/** The UDP payload a connection uses when `maxUdpPayloadSize` is not set (see its doc). */
+export function udpPayloadFor(options: ResolvedQuicTransportOptions, peerIp?: string): number {
+  if (options.maxUdpPayloadSize !== undefined) return options.maxUdpPayloadSize;
+  return peerIp === undefined || isLoopbackAddress(peerIp)
+    ? LOOPBACK_UDP_PAYLOAD
+    : SAFE_UDP_PAYLOAD;
+}
 
 /** Splits a PEM bundle into its certificates (PEM text each). */
 export function pemCertificates(pem: string): string[] {
@@ -23,6 +40,7 @@ const CONGESTION_CONTROL = {
 export function buildQuicheConfig(
   options: ResolvedQuicTransportOptions,
   tls: ResolvedTls,
+  udpPayloadBytes: number,
   verifyInJs = false,
 ): QuicheConfig {
   let config: QuicheConfig;
@@ -41,8 +59,9 @@ export function buildQuicheConfig(
   }
   config.setApplicationProtos([options.applicationProtocol]);
   config.setMaxIdleTimeout(options.maxIdleTimeoutMs);
-  config.setMaxRecvUdpPayloadSize(options.maxUdpPayloadSize);
-  config.setMaxSendUdpPayloadSize(options.maxUdpPayloadSize);
+  // Each side sends at most what the other advertises as its receive limit.
+  config.setMaxRecvUdpPayloadSize(udpPayloadBytes);
+  config.setMaxSendUdpPayloadSize(udpPayloadBytes);
   config.setInitialMaxData(options.initialMaxData);
   config.setInitialMaxStreamDataBidiLocal(options.initialMaxStreamData);
   config.setInitialMaxStreamDataBidiRemote(options.initialMaxStreamData);

@@ -26,7 +26,7 @@ async function fakeListener(network: FakeUdpNetwork, tuning: Tuning = {}) {
     tls: { cert: server.certPem, key: server.keyPem },
     ...tuning,
   });
-  const config = buildQuicheConfig(options, await resolveListenerTls(options.tls));
+  const config = buildQuicheConfig(options, await resolveListenerTls(options.tls), 1350);
   const socket = network.bind();
   const accepted: Array<{ connection: TransportConnection; receiver: RecordingReceiver }> = [];
   const listener = new LeanQuicListener(socket, config, options, (connection) => {
@@ -54,7 +54,8 @@ async function fakeConnect(
     peer: { host: '127.0.0.1', port: serverPort },
     remoteAddress: `127.0.0.1:${serverPort}`,
     serverName: null,
-    config: buildQuicheConfig(options, tls, true),
+    config: buildQuicheConfig(options, tls, 1350, true),
+    udpPayloadBytes: 1350,
     verifyServer: (chain) => checkServerChainForIp('127.0.0.1', chain, [server.certPem]),
     options,
   });
@@ -164,7 +165,8 @@ describe('lean QUIC driver: routing', { timeout: 20_000 }, () => {
       peer: { host: '127.0.0.1', port: socket.port },
       remoteAddress: 'stalled',
       serverName: null,
-      config: buildQuicheConfig(options, await resolveConnectTls(options.tls), true),
+      config: buildQuicheConfig(options, await resolveConnectTls(options.tls), 1350, true),
+      udpPayloadBytes: 1350,
       options,
     }).catch((error: unknown) => error);
     await waitFor(() => listener.connectionCount === 1, 5000, 'a pending handshake');
