@@ -43,7 +43,8 @@ class InMemoryConnection implements TransportConnection {
     if (this.#closed || this.peer === undefined) {
       return Promise.reject(new Error('in-memory connection is closed'));
     }
-    const copy = data.slice();
+    // A copy (Uint8Array semantics: Buffer#slice would only make a view).
+    const copy = Uint8Array.prototype.slice.call(data);
     const step = this.#chunkBytes > 0 ? this.#chunkBytes : copy.length;
     for (let at = 0; at < copy.length; at += step) {
       this.peer.deliver({ kind: 'data', chunk: copy.subarray(at, at + step) });

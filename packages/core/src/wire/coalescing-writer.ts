@@ -1,4 +1,4 @@
-import { FRAME_HEADER_BYTES, type FrameType, writeFrameHeader } from './frame.js';
+import { allocateBytes, FRAME_HEADER_BYTES, type FrameType, writeFrameHeader } from './frame.js';
 
 interface QueuedFrame {
   type: FrameType;
@@ -108,7 +108,7 @@ export class CoalescingWriter {
   #flush(): void {
     if (this.#writing || this.#queue.length === 0 || this.#failed !== undefined) return;
     const frames = this.#queue;
-    const batch = new Uint8Array(this.#queuedBytes);
+    const batch = allocateBytes(this.#queuedBytes);
     this.#queue = [];
     this.#queuedBytes = 0;
     let offset = 0;

@@ -101,6 +101,17 @@ export function writeFrameHeader(
   target[offset + 9] = callId & 0xff;
 }
 
+/**
+ * An uninitialised byte array that the caller fills completely. Small ones come from Node's
+ * shared pool: a `new Uint8Array` per frame costs a zeroed backing store, and V8 counts every
+ * backing store as external memory, which triggers garbage collections on busy connections.
+ */
+export function allocateBytes(length: number): Uint8Array {
+  const pooled = Buffer.allocUnsafe(length);
+  // A plain Uint8Array view: callers keep Uint8Array semantics (`slice` copies).
+  return new Uint8Array(pooled.buffer, pooled.byteOffset, length);
+}
+
 /** Encodes one frame into a fresh buffer (the writer batches frames without this copy). */
 export function encodeFrame(
   type: FrameType,
@@ -108,7 +119,7 @@ export function encodeFrame(
   callId: number,
   payload: Uint8Array,
 ): Uint8Array {
-  const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
+  const out = allocateBytes(FRAME_HEADER_BYTES + payload.length);
   writeFrameHeader(out, 0, payload.length, type, flags, callId);
   out.set(payload, FRAME_HEADER_BYTES);
   return out;
@@ -118,7 +129,7 @@ export function encodeFrame(
 export function encodeRequestWithMessage(body: Uint8Array, message: Uint8Array): Uint8Array {
   let prefix = 1;
   for (let rest = body.length >>> 7; rest > 0; rest >>>= 7) prefix += 1;
-  const out = new Uint8Array(prefix + body.length + message.length);
+  const out = allocateBytes(prefix + body.length + message.length);
   let at = 0;
   let value = body.length;
   while (value > 0x7f) {
