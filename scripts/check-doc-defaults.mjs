@@ -53,6 +53,7 @@ function markdownFiles() {
   for (const pkg of readdirSync(join(root, 'packages'))) {
     if (existsSync(join(root, 'packages', pkg, 'README.md')))
       files.push(`packages/${pkg}/README.md`);
+    files.push(...listMd(`packages/${pkg}/docs`));
   }
   return files.sort();
 }
