@@ -12,6 +12,7 @@ export type {
   TransportConnection,
   TransportConnectionStats,
   TransportListener,
+  TransportListenerStats,
 } from './transport.js';
 export { formatHostPort, parseHostPort } from './address.js';
 

@@ -46,10 +46,22 @@ export interface TransportConnection {
   stats?(): TransportConnectionStats;
 }
 
+/** Counters of a listener, for diagnostics. */
+export interface TransportListenerStats {
+  /** Connections held now (handshaking, open or draining). */
+  readonly connections: number;
+  readonly connectionsAccepted: number;
+  readonly datagramsReceived: number;
+  /** Datagrams dropped, by reason (e.g. `malformed`, `unknownConnection`). */
+  readonly droppedDatagrams: Readonly<Record<string, number>>;
+}
+
 /** A bound server endpoint. */
 export interface TransportListener {
   /** The address actually bound (the real port when 0 was asked for). */
   readonly address: HostPort;
+  /** Counters, where the transport keeps them (the lean QUIC driver does). */
+  stats?(): TransportListenerStats;
   /** Stops accepting and closes every connection it accepted. */
   close(): Promise<void>;
 }

@@ -1,5 +1,10 @@
 import { formatHostPort } from '../../address.js';
-import type { HostPort, TransportConnection, TransportListener } from '../../transport.js';
+import type {
+  HostPort,
+  TransportConnection,
+  TransportListener,
+  TransportListenerStats,
+} from '../../transport.js';
 import { CloseCode } from '../close-code.js';
 import type { ResolvedQuicTransportOptions } from '../config.js';
 import { QuicTransportError } from '../errors.js';
@@ -94,6 +99,15 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
   /** Connections held now (handshaking, open or draining). */
   get connectionCount(): number {
     return this.#routes.size;
+  }
+
+  stats(): TransportListenerStats {
+    return {
+      connections: this.#routes.size,
+      connectionsAccepted: this.counters.connectionsAccepted,
+      datagramsReceived: this.counters.datagramsReceived,
+      droppedDatagrams: { ...this.counters.dropped },
+    };
   }
 
   close(): Promise<void> {
@@ -201,7 +215,7 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
       this.#sendRetry(header, from);
       return;
     }
-    const originalId = this.#tokens.validate(token, from.address);
+    const originalId = this.#tokens.validate(token, header.dcid, from.address);
     const key = connectionIdKey(header.dcid);
     if (
       originalId === undefined ||
@@ -216,7 +230,7 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
 
   #sendRetry(header: QuicheHeader, from: DatagramOrigin): void {
     const id = newConnectionId((key) => this.#routes.has(key));
-    const token = this.#tokens.mint(header.dcid, from.address);
+    const token = this.#tokens.mint(header.dcid, id, from.address);
     const out = Buffer.allocUnsafe(quiche.MAX_DATAGRAM_SIZE);
     const length = quiche.retry(header.scid, header.dcid, id, token, header.version, out);
     this.#sender.sendRaw(out.subarray(0, length), from.port, from.address);
