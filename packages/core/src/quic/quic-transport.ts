@@ -5,6 +5,21 @@ import {
   type ResolvedQuicTransportOptions,
 } from './config.js';
 
+/** Rejects a host or port no socket can use, naming the field (port 0 only to listen). */
+function checkAddress(address: HostPort, operation: string, ephemeral: boolean): void {
+  const { host, port } = address ?? {};
+  if (typeof host !== 'string' || host.length === 0) {
+    throw new TypeError(
+      `QuicTransport.${operation}: host must be a non-empty string, got ${String(host)}`,
+    );
+  }
+  if (!Number.isInteger(port) || port < (ephemeral ? 0 : 1) || port > 65535) {
+    throw new RangeError(
+      `QuicTransport.${operation}: port must be an integer from ${ephemeral ? 0 : 1} to 65535, got ${String(port)}`,
+    );
+  }
+}
+
 /** Loads the chosen driver on first use, so importing rpcnet never loads the native addon. */
 async function loadDriver(options: ResolvedQuicTransportOptions): Promise<Transport> {
   if (options.driver === 'classic') {
@@ -37,6 +52,7 @@ export class QuicTransport implements Transport {
     address: HostPort,
     onConnection: (connection: TransportConnection) => void,
   ): Promise<TransportListener> {
+    checkAddress(address, 'listen', true);
     this.#driver ??= loadDriver(this.#options);
     return (await this.#driver).listen(address, onConnection);
   }
@@ -45,6 +61,7 @@ export class QuicTransport implements Transport {
     address: HostPort,
     options?: { signal?: AbortSignal },
   ): Promise<TransportConnection> {
+    checkAddress(address, 'connect', false);
     this.#driver ??= loadDriver(this.#options);
     return (await this.#driver).connect(address, options);
   }

@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 
@@ -76,6 +77,32 @@ async function readPem(source: PemSource, field: string): Promise<string> {
   return text;
 }
 
+/**
+ * Checks that `key` is the private key of the first certificate in `cert`, so a mismatch fails
+ * at start with a message that names the fields, not later as a handshake failure.
+ */
+export function checkKeyMatchesCertificate(cert: string, key: string): void {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch (error) {
+    throw new Error('tls.cert: not a PEM X.509 certificate', { cause: error });
+  }
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch (error) {
+    throw new Error('tls.key: not a PEM private key (an encrypted key is not supported)', {
+      cause: error,
+    });
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new Error(
+      `tls.key: the private key does not belong to tls.cert (${certificate.subject.replace(/\n/g, ', ')}); pass the key the certificate was issued for`,
+    );
+  }
+}
+
 /** Reads PEM files and decides verification for a listener (server role). */
 export async function resolveListenerTls(tls: TlsOptions): Promise<ResolvedTls> {
   if (tls.cert === undefined || tls.key === undefined) {
@@ -85,9 +112,12 @@ export async function resolveListenerTls(tls: TlsOptions): Promise<ResolvedTls> 
   if (verifyPeer && tls.ca === undefined) {
     throw new Error('tls.ca: mutual TLS (verifyPeer on a listener) needs the client CA');
   }
+  const cert = await readPem(tls.cert, 'cert');
+  const key = await readPem(tls.key, 'key');
+  checkKeyMatchesCertificate(cert, key);
   return {
-    cert: await readPem(tls.cert, 'cert'),
-    key: await readPem(tls.key, 'key'),
+    cert,
+    key,
     ...(tls.ca === undefined ? {} : { ca: await readPem(tls.ca, 'ca') }),
     verifyPeer,
   };
@@ -99,9 +129,12 @@ export async function resolveConnectTls(tls: TlsOptions): Promise<ResolvedTls> {
   if (!skip && tls.verifyPeer === false) {
     throw new Error('tls.verifyPeer: disabling server verification needs insecureSkipVerify: true');
   }
+  const cert = tls.cert === undefined ? undefined : await readPem(tls.cert, 'cert');
+  const key = tls.key === undefined ? undefined : await readPem(tls.key, 'key');
+  if (cert !== undefined && key !== undefined) checkKeyMatchesCertificate(cert, key);
   return {
-    ...(tls.cert === undefined ? {} : { cert: await readPem(tls.cert, 'cert') }),
-    ...(tls.key === undefined ? {} : { key: await readPem(tls.key, 'key') }),
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
     ...(tls.ca === undefined ? {} : { ca: await readPem(tls.ca, 'ca') }),
     verifyPeer: !skip,
     ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }),

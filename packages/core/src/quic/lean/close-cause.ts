@@ -1,11 +1,7 @@
 import { CloseCode } from '../close-code.js';
 import { QuicTransportError } from '../errors.js';
-import { isCryptoErrorCode, type QuicheConnection } from './quiche.js';
-
-/** The TLS alert a crypto error code carries (RFC 9001 §4.8). */
-function alertOf(code: number): number {
-  return code - 0x100;
-}
+import { describeTlsAlert, tlsAlertOf } from '../tls-alerts.js';
+import type { QuicheConnection } from './quiche.js';
 
 /**
  * Why quiche's connection ended: `graceful` when the peer closed with rpcnet's graceful code,
@@ -17,10 +13,11 @@ export function closeCause(native: QuicheConnection): QuicTransportError | 'grac
   }
   const peer = native.peerError();
   if (peer !== null) {
-    if (!peer.isApp && isCryptoErrorCode(peer.errorCode)) {
+    const alert = peer.isApp ? undefined : tlsAlertOf(peer.errorCode);
+    if (alert !== undefined) {
       return new QuicTransportError(
         'tls',
-        `TLS handshake failed: the peer sent TLS alert ${alertOf(peer.errorCode)}`,
+        `TLS handshake failed: the peer refused us with ${describeTlsAlert(alert)}`,
       );
     }
     if (peer.isApp && peer.errorCode === CloseCode.GRACEFUL) return 'graceful';
@@ -31,10 +28,11 @@ export function closeCause(native: QuicheConnection): QuicTransportError | 'grac
   }
   const local = native.localError();
   if (local !== null) {
-    if (!local.isApp && isCryptoErrorCode(local.errorCode)) {
+    const alert = local.isApp ? undefined : tlsAlertOf(local.errorCode);
+    if (alert !== undefined) {
       return new QuicTransportError(
         'tls',
-        `TLS handshake failed: certificate rejected (TLS alert ${alertOf(local.errorCode)})`,
+        `TLS handshake failed: we refused the peer with ${describeTlsAlert(alert)}`,
       );
     }
     return new QuicTransportError(

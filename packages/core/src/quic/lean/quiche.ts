@@ -13,8 +13,3 @@ export { quiche };
 
 /** Length of the connection ids this driver issues; short-header routing relies on it. */
 export const CONNECTION_ID_BYTES = 20;
-
-/** QUIC transport error codes 0x100-0x1ff carry a TLS alert. */
-export function isCryptoErrorCode(code: number): boolean {
-  return code >= quiche.CRYPTO_ERROR_START && code <= quiche.CRYPTO_ERROR_STOP;
-}
