@@ -23,6 +23,7 @@ import { WorkerAssignments } from '../../examples/shared/worker-assignments.js';
 
 /** A clock that moves only when told to. */
 class ManualClock implements Clock {
+  readonly kind = 'wall';
   #now = 0;
   #timers: Array<{ at: number; callback: () => void }> = [];
   now(): number {

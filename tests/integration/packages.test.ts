@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const packages = [
+  '@rpcnet/base',
   '@rpcnet/phi',
   '@rpcnet/core',
   '@rpcnet/gossip',
@@ -39,9 +40,17 @@ describe('workspace packages', () => {
     });
   }
 
-  it('the meta-package re-exports every public name of every package', async () => {
+  it('@rpcnet/base, the bottom layer, has no dependencies at all', () => {
+    const manifest = fileURLToPath(import.meta.resolve('@rpcnet/base/package.json'));
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: object };
+    expect(pkg.dependencies ?? {}).toEqual({});
+  });
+
+  // @rpcnet/base reaches users through the packages built on it (and `ConfigError` in rpcnet).
+  it('the meta-package re-exports every public name of every package above base', async () => {
     const meta = await import('rpcnet');
-    for (const name of packages.slice(0, -1)) {
+    expect(meta).toHaveProperty('ConfigError');
+    for (const name of packages.slice(1, -1)) {
       const mod = await import(name);
       for (const key of Object.keys(mod)) {
         expect(meta, `${name}.${key}`).toHaveProperty(key);

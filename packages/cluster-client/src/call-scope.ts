@@ -1,4 +1,5 @@
-import { type CancelTimer, type Clock, ErrorCode, RpcError } from '@rpcnet/core';
+import { type CancelTimer, resolveDeadline } from '@rpcnet/base';
+import { type Clock, ErrorCode, RpcError } from '@rpcnet/core';
 
 /** Deadline and cancellation of one call, across all of its attempts. */
 export interface CallScopeOptions {
@@ -21,12 +22,7 @@ export class CallScope {
 
   constructor(clock: Clock, options: CallScopeOptions, defaultTimeoutMs: number | undefined) {
     const now = clock.now();
-    const timeoutMs =
-      options.timeoutMs ?? (options.deadline === undefined ? defaultTimeoutMs : undefined);
-    this.deadline = Math.min(
-      options.deadline ?? Number.POSITIVE_INFINITY,
-      timeoutMs === undefined ? Number.POSITIVE_INFINITY : now + timeoutMs,
-    );
+    this.deadline = resolveDeadline(options, now, defaultTimeoutMs);
     this.#callerSignal = options.signal;
     this.#onCallerAbort = () =>
       this.#abort(

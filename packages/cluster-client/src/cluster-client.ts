@@ -1,4 +1,5 @@
-import { type CallOptions, ErrorCode, type Logger, RpcError } from '@rpcnet/core';
+import type { Logger } from '@rpcnet/base';
+import { type CallOptions, ErrorCode, RpcError } from '@rpcnet/core';
 import { NodeState } from '@rpcnet/gossip';
 import {
   InvalidFilterError,

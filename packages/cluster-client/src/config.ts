@@ -1,11 +1,10 @@
 import {
-  type Clock,
+  type WallClock as Clock,
   type Logger,
-  type QuicTuning,
   silentLogger,
-  systemClock,
-  type TlsOptions,
-} from '@rpcnet/core';
+  systemWallClock as systemClock,
+} from '@rpcnet/base';
+import type { QuicTuning, TlsOptions } from '@rpcnet/core';
 import { z } from 'zod';
 import type { AdaptiveTimeoutOptions, HedgingOptions } from './adaptive-timing.js';
 import type { BackoffOptions } from './backoff.js';
@@ -216,9 +215,14 @@ const configSchema = z
       .strict()
       .default({ ...defaults.hedging }),
     clock: z
-      .custom<Clock>(hasMethods('now', 'setTimer'), {
-        message: 'must be a Clock with now/setTimer',
-      })
+      .custom<Clock>(
+        (value) =>
+          hasMethods('now', 'setTimer')(value) && (value as { kind?: unknown }).kind === 'wall',
+        {
+          message:
+            "must be a wall clock (kind: 'wall', epoch ms) such as systemClock; deadlines are epoch ms",
+        },
+      )
       .default(systemClock),
     random: z
       .custom<() => number>((value) => typeof value === 'function', {

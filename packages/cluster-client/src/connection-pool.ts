@@ -1,4 +1,5 @@
-import { type Clock, ErrorCode, type Logger, RpcError, silentLogger } from '@rpcnet/core';
+import { type Logger, silentLogger } from '@rpcnet/base';
+import { type Clock, ErrorCode, RpcError } from '@rpcnet/core';
 import { abortable } from './abortable.js';
 import { type BackoffOptions, ExponentialBackoff } from './backoff.js';
 import type { ConnectWorker, WorkerConnection, WorkerTarget } from './worker-connection.js';

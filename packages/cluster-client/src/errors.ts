@@ -1,11 +1,12 @@
-/** A {@link ClusterClientConfig} value failed validation; `field` names it. */
-export class ClusterClientConfigError extends Error {
-  /** The dotted path of the invalid option, e.g. `retryBudget.ratio`. */
-  readonly field: string;
+import { ConfigError } from '@rpcnet/base';
 
-  constructor(field: string, message: string) {
-    super(`invalid cluster client option "${field}": ${message}`);
+/**
+ * A {@link ClusterClientConfig} value failed validation; `field` is its dotted path (e.g.
+ * `retryBudget.ratio`). A {@link ConfigError}.
+ */
+export class ClusterClientConfigError extends ConfigError {
+  constructor(field: string, reason: string) {
+    super(field, reason, { component: 'cluster client' });
     this.name = 'ClusterClientConfigError';
-    this.field = field;
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { Logger } from '@rpcnet/base';
 import type { QuicTransportOptions } from './quic/config.js';
 import type { TlsOptions } from './quic/tls.js';
 import type { Transport } from './transport.js';

@@ -1,3 +1,5 @@
+import { ConfigError } from '@rpcnet/base';
+
 /** Status codes carried by every failed call; the names follow gRPC's. */
 export const ErrorCode = {
   CANCELLED: 'CANCELLED',
@@ -78,5 +80,13 @@ export class ProtocolError extends Error {
     this.callId = callId;
     this.fatal = fatal;
     this.code = code;
+  }
+}
+
+/** An invalid option of `RpcClient` or `RpcServer`, thrown at construction; a {@link ConfigError}. */
+export class RpcConfigError extends ConfigError {
+  constructor(component: string, field: string, reason: string) {
+    super(field, reason, { component });
+    this.name = 'RpcConfigError';
   }
 }

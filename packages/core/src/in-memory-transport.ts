@@ -1,4 +1,4 @@
-import { formatHostPort } from './address.js';
+import { formatHostPort } from '@rpcnet/base';
 import type {
   ChannelReceiver,
   HostPort,

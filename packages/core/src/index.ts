@@ -1,8 +1,8 @@
 // biome-ignore-all assist/source/organizeImports: exports are grouped by concept, one block each.
 
-// --- Logging ---
-export type { LogFields, Logger } from './logger.js';
-export { silentLogger } from './logger.js';
+// --- Basics from @rpcnet/base, re-exported where users import them today ---
+export type { LogFields, Logger } from '@rpcnet/base';
+export { silentLogger } from '@rpcnet/base';
 
 // --- Transport contract and addresses ---
 export type {
@@ -14,15 +14,16 @@ export type {
   TransportListener,
   TransportListenerStats,
 } from './transport.js';
-export { formatHostPort, parseHostPort } from './address.js';
+export { formatHostPort, parseHostPort } from '@rpcnet/base';
 
-// --- Time ---
-export type { CancelTimer, Clock } from './clock.js';
-export { systemClock } from './clock.js';
+// --- Time: RPC deadlines are epoch ms, so core's clock is the wall clock ---
+/** The clock `RpcClient` and `RpcServer` take: a {@link WallClock} (epoch milliseconds). */
+export type { CancelTimer, WallClock as Clock, WallClock } from '@rpcnet/base';
+export { systemWallClock as systemClock } from '@rpcnet/base';
 
 // --- Errors ---
 export type { RpcErrorOptions } from './errors.js';
-export { ErrorCode, isErrorCode, ProtocolError, RpcError } from './errors.js';
+export { ErrorCode, isErrorCode, ProtocolError, RpcConfigError, RpcError } from './errors.js';
 
 // --- Metadata, call context and handlers ---
 export type { CallContext } from './call-context.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RpcConfigError } from './errors.js';
 
 const MiB = 1024 * 1024;
 
@@ -37,7 +38,7 @@ export type RpcLimitsInput = z.input<typeof rpcLimitsSchema>;
 /** The default limits. */
 export const defaultRpcLimits: RpcLimits = Object.freeze(rpcLimitsSchema.parse({}));
 
-/** Parses `value` with `schema`, throwing a TypeError whose message names each bad field. */
+/** Parses `value` with `schema`, throwing an {@link RpcConfigError} naming the first bad field. */
 export function parseOptions<S extends z.ZodType>(
   schema: S,
   value: unknown,
@@ -45,8 +46,8 @@ export function parseOptions<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues
-    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
-  throw new TypeError(`invalid ${what}: ${problems}`);
+  const [first, ...more] = result.error.issues;
+  const field = first?.path.map(String).join('.') || '(root)';
+  const others = more.map((issue) => `; ${issue.path.map(String).join('.')}: ${issue.message}`);
+  throw new RpcConfigError(what, field, `${first?.message ?? 'invalid'}${others.join('')}`);
 }

@@ -1,6 +1,5 @@
+import type { Logger, WallClock } from '@rpcnet/base';
 import { z } from 'zod';
-import type { Clock } from './clock.js';
-import type { Logger } from './logger.js';
 import type { Transport } from './transport.js';
 
 function hasMethods(value: unknown, methods: readonly string[]): boolean {
@@ -15,10 +14,18 @@ export const loggerSchema = z.custom<Logger>(
   { message: 'expected a Logger with debug/info/warn/error' },
 );
 
-/** Accepts any {@link Clock}. */
-export const clockSchema = z.custom<Clock>((value) => hasMethods(value, ['now', 'setTimer']), {
-  message: 'expected a Clock with now/setTimer',
-});
+/**
+ * Accepts a {@link WallClock} only: deadlines are epoch ms, so a monotonic clock (gossip's, which
+ * counts from process start) would expire every call with a `deadline` at once.
+ */
+export const clockSchema = z.custom<WallClock>(
+  (value) =>
+    hasMethods(value, ['now', 'setTimer']) && (value as { kind?: unknown }).kind === 'wall',
+  {
+    message:
+      "expected a wall clock (kind: 'wall', epoch ms) such as systemClock; a monotonic clock counts from process start and would expire every deadline at once",
+  },
+);
 
 /** Accepts any {@link Transport}. */
 export const transportSchema = z.custom<Transport>(

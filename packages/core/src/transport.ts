@@ -1,8 +1,7 @@
-/** A network address as host and port. Port 0 asks the OS for an ephemeral port. */
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
+import type { HostPort } from '@rpcnet/base';
+
+/** A network address as host and port (from `@rpcnet/base`). Port 0 asks the OS for an ephemeral port. */
+export type { HostPort };
 
 /** What a channel delivers to its receiver. */
 export interface ChannelReceiver {

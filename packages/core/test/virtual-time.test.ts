@@ -70,6 +70,23 @@ describe('deadlines and keep-alive under a virtual clock', () => {
     expect(late.notProcessed).toBe(true);
   });
 
+  it('applies defaultTimeoutMs only to calls without deadline or timeout, never shortening them', async () => {
+    const { clock, server, transport, contexts } = await setup();
+    const address = server.address!;
+    const client = await RpcClient.connect(address, { transport, clock, defaultTimeoutMs: 50 });
+    cleanups.push(() => client.close());
+    const explicit = client.unary('park', bytes(''), { deadline: clock.now() + 5000 });
+    const defaulted = client.unary('park', bytes(''));
+    await waitFor(() => contexts.length === 2);
+    clock.advance(50);
+    expect(((await rejectionOf(defaulted)) as RpcError).code).toBe(ErrorCode.DEADLINE_EXCEEDED);
+    expect(client.inFlight).toBe(1);
+    clock.advance(4949);
+    expect(client.inFlight).toBe(1);
+    clock.advance(1);
+    expect(((await rejectionOf(explicit)) as RpcError).code).toBe(ErrorCode.DEADLINE_EXCEEDED);
+  });
+
   it('cancels timers when calls finish, leaving only the keep-alive timers', async () => {
     const { clock, client, contexts } = await setup({ keepAliveIntervalMs: 0, idleTimeoutMs: 0 });
     const abort = new AbortController();

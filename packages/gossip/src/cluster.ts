@@ -1,18 +1,22 @@
 import { networkInterfaces } from 'node:os';
-import { type Logger, silentLogger } from '@rpcnet/core';
-import type { Clock, RandomSource } from './clock.js';
+import {
+  type MonotonicClock as Clock,
+  formatHostPort,
+  type Logger,
+  silentLogger,
+  systemMonotonicClock as systemClock,
+} from '@rpcnet/base';
+import type { RandomSource } from './clock.js';
 import { type ClusterConfig, type ClusterConfigInput, parseClusterConfig } from './config.js';
-import { ClusterError, ClusterErrorCode } from './errors.js';
+import { ClusterConfigError, ClusterError, ClusterErrorCode } from './errors.js';
 import { ClusterEventHub, type SubscribeOptions } from './event-hub.js';
 import type { ClusterEvent, ClusterEventOf, ClusterEventType } from './events.js';
-import { formatHostPort } from './host-port.js';
 import { Keyring } from './keyring.js';
 import type { GossipMetricsSnapshot } from './metrics.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
 import { createNodeId } from './node-id.js';
 import { SECURE_OVERHEAD_BYTES, SecureTransport } from './secure-transport.js';
 import { SwimProtocol } from './swim.js';
-import { systemClock } from './system-clock.js';
 import type { PacketTransport } from './transport.js';
 import type { TransportDropReason } from './transport-drop.js';
 import { UdpTransport } from './udp-transport.js';
@@ -204,8 +208,7 @@ export class Cluster {
 
   /** Sets one of this node's tags and gossips it (others see `NodeUpdated`). */
   setTag(key: string, value: string): void {
-    if (key.length === 0)
-      throw new ClusterError(ClusterErrorCode.InvalidConfig, 'tag key must not be empty');
+    if (key.length === 0) throw new ClusterConfigError('key', 'a tag key must not be empty');
     this.#tags = { ...this.#tags, [key]: value };
     this.#publishTags();
   }

@@ -1,15 +1,11 @@
+import { tryParseHostPort } from '@rpcnet/base';
 import { z } from 'zod';
-import { ClusterError, ClusterErrorCode } from './errors.js';
+import { ClusterConfigError } from './errors.js';
 import type { NodeTags } from './node.js';
 
-const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/;
-
-const hostPort = z
-  .string()
-  .regex(HOST_PORT, 'must be "host:port"')
-  .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65_535, {
-    message: 'port must be 0..65535',
-  });
+const hostPort = z.string().refine((value) => tryParseHostPort(value) !== undefined, {
+  message: 'must be "host:port" or "[ipv6]:port" with port 0..65535',
+});
 const port = z.number().int().min(0).max(65_535);
 const positiveMs = z.number().int().positive();
 const tagsSchema = z.record(z.string().min(1).max(256), z.string().max(256));
@@ -116,7 +112,7 @@ export type ClusterConfig = Readonly<z.output<typeof clusterConfigSchema>>;
 /** What {@link parseClusterConfig} accepts: any subset of fields; the rest take defaults. */
 export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;
 
-/** Validates `input` and fills defaults; throws `ClusterError(INVALID_CONFIG)` naming the field. */
+/** Validates `input` and fills defaults; throws {@link ClusterConfigError} naming the field. */
 export function parseClusterConfig(input: ClusterConfigInput = {}): ClusterConfig {
   const parsed = clusterConfigSchema.safeParse(input);
   if (parsed.success) return Object.freeze(parsed.data);
@@ -125,10 +121,7 @@ export function parseClusterConfig(input: ClusterConfigInput = {}): ClusterConfi
   const path = issue?.path.map(String).join('.') ?? '';
   const field = unknownKey ?? (path === '' ? 'config' : path);
   const reason = unknownKey !== undefined ? 'is not a known field' : (issue?.message ?? 'invalid');
-  throw new ClusterError(
-    ClusterErrorCode.InvalidConfig,
-    `invalid cluster config field "${field}": ${reason}`,
-  );
+  throw new ClusterConfigError(field, reason);
 }
 
 /** LAN preset (memberlist's LAN timings): the schema defaults, with `overrides` applied. */

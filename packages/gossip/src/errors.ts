@@ -1,3 +1,5 @@
+import { ConfigError } from '@rpcnet/base';
+
 /** Machine-readable reasons a cluster operation can fail. */
 export const ClusterErrorCode = {
   /** A configuration value failed validation; the message names the field. */
@@ -39,5 +41,19 @@ export class DecodeError extends ClusterError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ClusterErrorCode.DecodeFailed, message, options);
     this.name = 'DecodeError';
+  }
+}
+
+/**
+ * An invalid cluster option or argument, thrown where it is given; `field` names it. A
+ * {@link ConfigError}, with `code` INVALID_CONFIG as gossip's other errors carry a code.
+ */
+export class ClusterConfigError extends ConfigError {
+  /** Always {@link ClusterErrorCode.InvalidConfig}. */
+  readonly code = ClusterErrorCode.InvalidConfig;
+
+  constructor(field: string, reason: string) {
+    super(field, reason, { component: 'cluster' });
+    this.name = 'ClusterConfigError';
   }
 }

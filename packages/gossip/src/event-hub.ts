@@ -1,4 +1,4 @@
-import { ClusterError, ClusterErrorCode } from './errors.js';
+import { ClusterConfigError } from './errors.js';
 import type { ClusterEvent, ClusterEventOf, ClusterEventType } from './events.js';
 
 /** A listener of every event, or of one event type. */
@@ -93,10 +93,7 @@ export class ClusterEventHub {
   subscribe(options: SubscribeOptions = {}): AsyncIterableIterator<ClusterEvent> {
     const maxBuffered = options.maxBuffered ?? 10_000;
     if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
-      throw new ClusterError(
-        ClusterErrorCode.InvalidConfig,
-        'maxBuffered must be a positive integer',
-      );
+      throw new ClusterConfigError('maxBuffered', 'must be a positive integer');
     }
     const buffered: ClusterEvent[] = [];
     const waiting: Array<(result: IteratorResult<ClusterEvent, undefined>) => void> = [];

@@ -1,5 +1,7 @@
 // biome-ignore-all assist/source/organizeImports: exports stay grouped by owner (protocol, service)
-export type { CancelTimer, Clock, RandomSource } from './clock.js';
+/** Gossip's clock: a {@link MonotonicClock} (probe periods and timeouts only measure durations). */
+export type { CancelTimer, MonotonicClock as Clock, MonotonicClock } from '@rpcnet/base';
+export type { RandomSource } from './clock.js';
 export type { ClusterEvent, ClusterEventOf, ClusterEventType } from './events.js';
 export type { ClusterNode, NodeId, NodeTags } from './node.js';
 export { NodeState } from './node.js';
@@ -36,7 +38,7 @@ export {
   withTags,
 } from './config.js';
 export { BroadcastQueue, retransmitLimit } from './dissemination.js';
-export { ClusterError, ClusterErrorCode, DecodeError } from './errors.js';
+export { ClusterConfigError, ClusterError, ClusterErrorCode, DecodeError } from './errors.js';
 export type {
   AckMessage,
   AliveMessage,
@@ -84,7 +86,7 @@ export type { ReplayGuardOptions, ReplayVerdict } from './replay-guard.js';
 export { ReplayGuard } from './replay-guard.js';
 export type { SecureTransportOptions } from './secure-transport.js';
 export { SECURE_OVERHEAD_BYTES, SecureTransport } from './secure-transport.js';
-export { systemClock } from './system-clock.js';
+export { systemMonotonicClock as systemClock } from '@rpcnet/base';
 export type { TransportDropReason } from './transport-drop.js';
 export type { UdpTransportOptions, UdpTransportStats } from './udp-transport.js';
 export { UdpTransport } from './udp-transport.js';

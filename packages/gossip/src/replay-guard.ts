@@ -1,4 +1,4 @@
-import { ClusterError, ClusterErrorCode } from './errors.js';
+import { ClusterConfigError } from './errors.js';
 
 /** Options of {@link ReplayGuard}. */
 export interface ReplayGuardOptions {
@@ -24,10 +24,8 @@ export class ReplayGuard {
   constructor(options: ReplayGuardOptions = {}) {
     this.windowMs = options.windowMs ?? 120_000;
     this.maxEntries = options.maxEntries ?? 100_000;
-    if (!(this.windowMs > 0))
-      throw new ClusterError(ClusterErrorCode.InvalidConfig, 'windowMs must be positive');
-    if (!(this.maxEntries >= 1))
-      throw new ClusterError(ClusterErrorCode.InvalidConfig, 'maxEntries must be at least 1');
+    if (!(this.windowMs > 0)) throw new ClusterConfigError('windowMs', 'must be positive');
+    if (!(this.maxEntries >= 1)) throw new ClusterConfigError('maxEntries', 'must be at least 1');
   }
 
   /** Records the datagram's nonce if it is fresh; call only after it authenticated. */

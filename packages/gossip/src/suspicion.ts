@@ -1,4 +1,4 @@
-import type { CancelTimer, Clock } from './clock.js';
+import type { CancelTimer, MonotonicClock as Clock } from '@rpcnet/base';
 import type { NodeId } from './node.js';
 
 /** Shortest and longest suspicion timeout for a cluster of `liveNodes` members (Lifeguard). */

@@ -1,7 +1,12 @@
-import { type Logger, silentLogger } from '@rpcnet/core';
+import {
+  type CancelTimer,
+  type MonotonicClock as Clock,
+  type Logger,
+  silentLogger,
+} from '@rpcnet/base';
 import { PhiDetectorSet } from '@rpcnet/phi';
 import { Awareness } from './awareness.js';
-import type { CancelTimer, Clock, RandomSource } from './clock.js';
+import type { RandomSource } from './clock.js';
 import {
   assembleDatagram,
   DATAGRAM_HEADER_BYTES,

@@ -1,7 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { type Logger, silentLogger } from '@rpcnet/core';
-import { ClusterError, ClusterErrorCode } from './errors.js';
-import { formatHostPort, parseHostPort } from './host-port.js';
+import { formatHostPort, type Logger, silentLogger, tryParseHostPort } from '@rpcnet/base';
+import { ClusterConfigError } from './errors.js';
 import type { PacketTransport } from './transport.js';
 import type { TransportDropReason } from './transport-drop.js';
 
@@ -70,10 +69,7 @@ export class UdpTransport implements PacketTransport {
     const maxDatagramBytes = options.maxDatagramBytes ?? MAX_UDP_PAYLOAD;
     if (!Number.isInteger(maxDatagramBytes) || maxDatagramBytes < 1) {
       return Promise.reject(
-        new ClusterError(
-          ClusterErrorCode.InvalidConfig,
-          'maxDatagramBytes must be a positive integer',
-        ),
+        new ClusterConfigError('maxDatagramBytes', 'must be a positive integer'),
       );
     }
     const socket = createSocket({ type: options.host.includes(':') ? 'udp6' : 'udp4' });
@@ -109,7 +105,7 @@ export class UdpTransport implements PacketTransport {
       this.#drop('oversize-send');
       return;
     }
-    const target = parseHostPort(to);
+    const target = tryParseHostPort(to);
     if (!target || target.port === 0) {
       this.#drop('bad-address');
       return;

@@ -1,11 +1,12 @@
-/** Thrown at construction when a detector option is invalid; `field` names the offending option. */
-export class PhiConfigError extends Error {
-  /** The option that failed validation, e.g. `threshold`, or `options` for the whole object. */
-  readonly field: string;
+import { ConfigError } from '@rpcnet/base';
 
-  constructor(field: string, message: string) {
-    super(`invalid phi option "${field}": ${message}`);
+/**
+ * Thrown at construction when a detector option is invalid; `field` names the offending option
+ * (e.g. `threshold`, or `options` for the whole object). A {@link ConfigError}.
+ */
+export class PhiConfigError extends ConfigError {
+  constructor(field: string, reason: string) {
+    super(field, reason, { component: 'phi' });
     this.name = 'PhiConfigError';
-    this.field = field;
   }
 }

@@ -1,4 +1,6 @@
-/** Base class of every error thrown by `@rpcnet/registry`. */
+import { ConfigError } from '@rpcnet/base';
+
+/** Base class of the runtime errors of `@rpcnet/registry` (option errors are {@link ConfigError}s). */
 export class RegistryError extends Error {
   constructor(message: string) {
     super(message);
@@ -37,14 +39,13 @@ export class NoWorkersAvailableError extends RegistryError {
   }
 }
 
-/** An option given to the registry or the health service is invalid; `field` names it. */
-export class RegistryConfigError extends RegistryError {
-  /** The option that failed validation, e.g. `ewmaAlpha`. */
-  readonly field: string;
-
-  constructor(field: string, message: string) {
-    super(`invalid registry option "${field}": ${message}`);
+/**
+ * An option given to the registry or the health service is invalid; `field` names it (e.g.
+ * `ewmaAlpha`). A {@link ConfigError}.
+ */
+export class RegistryConfigError extends ConfigError {
+  constructor(field: string, reason: string) {
+    super(field, reason, { component: 'registry' });
     this.name = 'RegistryConfigError';
-    this.field = field;
   }
 }

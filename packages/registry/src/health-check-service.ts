@@ -1,4 +1,4 @@
-import type { CancelTimer } from '@rpcnet/gossip';
+import type { CancelTimer } from '@rpcnet/base';
 import { RegistryConfigError } from './errors.js';
 import { alwaysHealthy, type HealthCheck, type HealthStatus } from './health-check.js';
 import {

@@ -1,10 +1,12 @@
-import type { Logger } from '@rpcnet/core';
-import { silentLogger } from '@rpcnet/core';
-import type { Clock } from '@rpcnet/gossip';
+import {
+  type AnyClock as Clock,
+  type Logger,
+  silentLogger,
+  systemMonotonicClock as systemClock,
+} from '@rpcnet/base';
 import { z } from 'zod';
 import type { HealthCheck } from './health-check.js';
 import type { TagPublisher } from './membership.js';
-import { systemClock } from './system-clock.js';
 import { hasMethods, validateOptions } from './validate-options.js';
 
 /** Options of a `HealthCheckService`; validated at construction. */
@@ -17,7 +19,7 @@ export interface HealthCheckServiceOptions {
   intervalMs?: number | undefined;
   /** A check that has not settled after this many ms counts as unhealthy. Default 2000. */
   timeoutMs?: number | undefined;
-  /** Schedules rounds and timeouts. Default: real time. */
+  /** Schedules rounds and timeouts; any clock (only durations count). Default: the monotonic system clock. */
   clock?: Clock | undefined;
   /** Where failures of checks and of publishing are logged. Default: silent. */
   logger?: Logger | undefined;

@@ -1,4 +1,4 @@
-import type { Clock } from '@rpcnet/gossip';
+import type { AnyClock as Clock } from '@rpcnet/base';
 import type { CallOutcome, Worker, WorkerLease } from './worker.js';
 import type { WorkerEntry } from './worker-entry.js';
 

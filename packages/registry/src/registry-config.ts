@@ -1,9 +1,11 @@
-import type { Logger } from '@rpcnet/core';
-import { silentLogger } from '@rpcnet/core';
-import type { Clock } from '@rpcnet/gossip';
+import {
+  type AnyClock as Clock,
+  type Logger,
+  silentLogger,
+  systemMonotonicClock as systemClock,
+} from '@rpcnet/base';
 import { z } from 'zod';
 import type { WorkerFilter } from './filter.js';
-import { systemClock } from './system-clock.js';
 import { hasMethods, validateOptions } from './validate-options.js';
 
 /** Options of a `WorkerRegistry`; every field is optional and validated at construction. */
@@ -18,7 +20,7 @@ export interface WorkerRegistryOptions {
   failurePenaltyMs?: number | undefined;
   /** Most tag filters whose candidate lists are cached; the oldest is dropped beyond it. Default 256. */
   maxCachedFilters?: number | undefined;
-  /** Measures lease durations when a release gives no latency. Default: `performance.now()`. */
+  /** Measures lease durations when a release gives no latency; any clock (only differences count). Default: the monotonic system clock. */
   clock?: Clock | undefined;
   /** Where the registry logs membership handling. Default: silent. */
   logger?: Logger | undefined;

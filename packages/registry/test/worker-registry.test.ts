@@ -164,6 +164,21 @@ describe('following membership', () => {
     expect(removed).toEqual(['w1:unmatched']);
   });
 
+  it('without workerFilter counts only members that serve RPC, however they arrive', () => {
+    const membership = new FakeMembership();
+    membership.preload('w1');
+    const registry = startRegistry(membership);
+    membership.join('director-2', { rpcAddress: undefined, tags: { role: 'director' } });
+    membership.join('w2');
+    membership.updateTags('director-2', { zone: 'b' });
+    membership.recover('director-2');
+    membership.partitionAway('nobody');
+    expect(ids(registry)).toEqual(['w1', 'w2']);
+    expect(registry.size).toBe(2);
+    expect(registry.getWorker('director')).toBeUndefined();
+    expect(registry.getWorker('director-2')).toBeUndefined();
+  });
+
   it('stops following membership on stop() and reports every worker removed', () => {
     const membership = new FakeMembership();
     membership.preload('w1');

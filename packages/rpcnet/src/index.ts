@@ -5,6 +5,9 @@ export * from '@rpcnet/gossip';
 export * from '@rpcnet/registry';
 export * from '@rpcnet/cluster-client';
 
+// The base class of every package's option errors (`instanceof ConfigError`).
+export { ConfigError } from '@rpcnet/base';
+
 // Names both core and gossip export. The plain name is the RPC layer's; the gossip one gets a
 // prefixed alias, so no name in this package is ambiguous.
 export type { CancelTimer, Clock } from '@rpcnet/core';

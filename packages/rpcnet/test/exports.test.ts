@@ -57,13 +57,15 @@ describe('the rpcnet meta-package', () => {
     }
   });
 
-  it('adds the server integration on top', () => {
+  it('adds the server integration and the ConfigError base class on top', () => {
     expect(typeof meta.enableCluster).toBe('function');
+    expect(new meta.RegistryConfigError('x', 'bad')).toBeInstanceOf(meta.ConfigError);
     expect(typeof meta.discoverNodes).toBe('function');
     expect(typeof meta.connectNode).toBe('function');
     const own = Object.keys(meta).filter((name) => !owners().has(name));
     expect(own.sort()).toEqual(
       [
+        'ConfigError',
         'GOSSIP_PROTOCOL_VERSION',
         'connectNode',
         'discoverNodes',

@@ -8,6 +8,7 @@ interface Timer {
 
 /** A virtual clock: time moves only through `advance`, which runs due timers in order. */
 export class ManualClock implements Clock {
+  readonly kind = 'wall';
   #now: number;
   #seq = 0;
   #timers: Timer[] = [];

@@ -1,11 +1,17 @@
+import {
+  formatHostPort,
+  type Logger,
+  parseHostPort,
+  resolveDeadline,
+  silentLogger,
+  systemWallClock,
+  type WallClock,
+} from '@rpcnet/base';
 import { z } from 'zod';
-import { formatHostPort, parseHostPort } from '../address.js';
 import { deferred } from '../call/deferred.js';
-import { type Clock, systemClock } from '../clock.js';
 import { createDefaultTransport, type QuicTuning } from '../default-transport.js';
 import { ErrorCode, ProtocolError, RpcError } from '../errors.js';
 import { parseOptions, type RpcLimits, rpcLimitsSchema } from '../limits.js';
-import { type Logger, silentLogger } from '../logger.js';
 import { emptyMetadata, type Metadata, toMetadata } from '../metadata.js';
 import { clockSchema, loggerSchema, transportSchema } from '../options-schemas.js';
 import type { TlsOptions } from '../quic/tls.js';
@@ -45,8 +51,8 @@ export interface RpcClientOptions {
   quic?: QuicTuning;
   /** Where the client logs. Default: silent. */
   logger?: Logger;
-  /** Time source for deadlines and keep-alive. Default: the system clock. */
-  clock?: Clock;
+  /** Time source for deadlines and keep-alive: a wall clock (epoch ms). Default: the system clock. */
+  clock?: WallClock;
   /** Connection limits; see {@link RpcLimits} for the defaults. */
   limits?: Partial<RpcLimits>;
   /** Bound on connecting, including the HELLO exchange. Default 10000 ms. */
@@ -60,7 +66,7 @@ const clientOptionsSchema = z.object({
   tls: z.unknown().optional(),
   quic: z.unknown().optional(),
   logger: loggerSchema.default(silentLogger),
-  clock: clockSchema.default(systemClock),
+  clock: clockSchema.default(systemWallClock),
   limits: rpcLimitsSchema.default(rpcLimitsSchema.parse({})),
   connectTimeoutMs: z.number().int().positive().default(10_000),
   defaultTimeoutMs: z.number().int().positive().optional(),
@@ -170,7 +176,7 @@ export class RpcClient {
     address: string | HostPort,
     options: RpcClientOptions = {},
   ): Promise<RpcClient> {
-    const resolved = parseOptions(clientOptionsSchema, options, 'RpcClient options');
+    const resolved = parseOptions(clientOptionsSchema, options, 'RpcClient');
     const target = typeof address === 'string' ? parseHostPort(address) : address;
     const where = formatHostPort(target);
     const transport =
@@ -336,11 +342,7 @@ export class RpcClient {
       });
     }
     const now = this.#options.clock.now();
-    const timeoutMs = options.timeoutMs ?? this.#options.defaultTimeoutMs;
-    const deadline = Math.min(
-      options.deadline ?? Number.POSITIVE_INFINITY,
-      timeoutMs === undefined ? Number.POSITIVE_INFINITY : now + timeoutMs,
-    );
+    const deadline = resolveDeadline(options, now, this.#options.defaultTimeoutMs);
     if (deadline <= now) {
       throw new RpcError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before the call started', {
         notProcessed: true,

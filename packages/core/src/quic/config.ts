@@ -1,6 +1,6 @@
+import type { Logger } from '@rpcnet/base';
+import { silentLogger } from '@rpcnet/base';
 import { z } from 'zod';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
 import type { QuicLogLevel } from './quic-logger.js';
 import { type TlsOptions, tlsOptionsSchema } from './tls.js';
 

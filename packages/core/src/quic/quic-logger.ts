@@ -1,5 +1,5 @@
 import MatrixLogger, { Handler, LogLevel, type LogRecord } from '@matrixai/logger';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@rpcnet/base';
 
 /** How verbose @matrixai/quic may be; INFO and DEBUG are never allowed (it logs every stream). */
 export type QuicLogLevel = 'warn' | 'error';

@@ -1,7 +1,7 @@
+import type { CancelTimer, WallClock } from '@rpcnet/base';
 import { MessageQueue } from '../call/message-queue.js';
 import { SendCredit } from '../call/send-credit.js';
 import type { CallContext } from '../call-context.js';
-import type { CancelTimer, Clock } from '../clock.js';
 import { ErrorCode, RpcError } from '../errors.js';
 import type { MethodHandler } from '../handlers.js';
 import type { Metadata } from '../metadata.js';
@@ -12,7 +12,7 @@ import type { FrameChannel } from '../wire/frame-channel.js';
 /** What a call needs from the connection that carries it. */
 export interface ServerCallHost {
   readonly channel: FrameChannel;
-  readonly clock: Clock;
+  readonly clock: WallClock;
   /** The client's receive limits, from its HELLO. */
   readonly peerMaxFrameBytes: number;
   readonly peerWindowBytes: number;

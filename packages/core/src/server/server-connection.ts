@@ -1,8 +1,7 @@
-import type { Clock } from '../clock.js';
+import type { Logger, WallClock } from '@rpcnet/base';
 import { ErrorCode, ProtocolError, RpcError } from '../errors.js';
 import type { MethodHandler } from '../handlers.js';
 import type { RpcLimits } from '../limits.js';
-import type { Logger } from '../logger.js';
 import { toMetadata } from '../metadata.js';
 import type { TransportConnection } from '../transport.js';
 import { Envelopes } from '../wire/envelopes.js';
@@ -21,7 +20,7 @@ import { ServerCall, type ServerCallHost } from './server-call.js';
 /** What a connection needs from its server. */
 export interface ServerConnectionHost {
   readonly limits: RpcLimits;
-  readonly clock: Clock;
+  readonly clock: WallClock;
   readonly logger: Logger;
   readonly draining: boolean;
   lookup(method: string): MethodHandler | undefined;
@@ -64,7 +63,7 @@ export class ServerConnection implements ServerCallHost {
   }
 
   /** The engine's clock. */
-  get clock(): Clock {
+  get clock(): WallClock {
     return this.#host.clock;
   }
 

@@ -1,5 +1,5 @@
+import { type Logger, silentLogger, systemWallClock, type WallClock } from '@rpcnet/base';
 import { z } from 'zod';
-import { type Clock, systemClock } from '../clock.js';
 import { createDefaultTransport, type QuicTuning } from '../default-transport.js';
 import { ErrorCode, type ProtocolError, RpcError } from '../errors.js';
 import type {
@@ -10,7 +10,6 @@ import type {
   UnaryHandler,
 } from '../handlers.js';
 import { parseOptions, type RpcLimits, rpcLimitsSchema } from '../limits.js';
-import { type Logger, silentLogger } from '../logger.js';
 import { clockSchema, loggerSchema, transportSchema } from '../options-schemas.js';
 import type { TlsOptions } from '../quic/tls.js';
 import type { MethodMap, ServiceDefinition } from '../service/service-definition.js';
@@ -28,8 +27,8 @@ export interface RpcServerOptions {
   tls?: TlsOptions;
   /** Where the server logs. Default: silent. */
   logger?: Logger;
-  /** Time source for deadlines and keep-alive. Default: the system clock. */
-  clock?: Clock;
+  /** Time source for deadlines and keep-alive: a wall clock (epoch ms). Default: the system clock. */
+  clock?: WallClock;
   /** Tuning of the default QUIC transport (e.g. `maxUdpPayloadSize`). */
   quic?: QuicTuning;
   /** Per-connection limits; see {@link RpcLimits} for the defaults. */
@@ -43,7 +42,7 @@ const serverOptionsSchema = z.object({
   tls: z.unknown().optional(),
   quic: z.unknown().optional(),
   logger: loggerSchema.default(silentLogger),
-  clock: clockSchema.default(systemClock),
+  clock: clockSchema.default(systemWallClock),
   limits: rpcLimitsSchema.default(rpcLimitsSchema.parse({})),
   stopGraceMs: z.number().int().min(0).default(5000),
 });
@@ -87,7 +86,7 @@ export class RpcServer {
   #protocolErrors = 0;
 
   constructor(options: RpcServerOptions = {}) {
-    this.#options = parseOptions(serverOptionsSchema, options, 'RpcServer options');
+    this.#options = parseOptions(serverOptionsSchema, options, 'RpcServer');
     this.#tls = options.tls;
     this.#quic = options.quic;
     this.#limits = this.#options.limits;

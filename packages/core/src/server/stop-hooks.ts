@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '@rpcnet/base';
 
 /**
  * Work an integration runs around {@link RpcServer.stop}: `beforeDrain` while the server still

@@ -1,7 +1,6 @@
-import type { CancelTimer, Clock } from '../clock.js';
+import type { CancelTimer, Logger, WallClock } from '@rpcnet/base';
 import { ErrorCode, type ProtocolError, RpcError } from '../errors.js';
 import type { RpcLimits } from '../limits.js';
-import type { Logger } from '../logger.js';
 import type { TransportConnection } from '../transport.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import type { EnvelopeCodec } from './envelopes.js';
@@ -21,7 +20,7 @@ export interface FrameChannelHandler {
 /** Dependencies of a {@link FrameChannel}. */
 export interface FrameChannelOptions {
   limits: RpcLimits;
-  clock: Clock;
+  clock: WallClock;
   logger: Logger;
 }
 
@@ -34,7 +33,7 @@ export class FrameChannel {
   readonly #handler: FrameChannelHandler;
   readonly #decoder: FrameDecoder;
   readonly #writer: CoalescingWriter;
-  readonly #clock: Clock;
+  readonly #clock: WallClock;
   readonly #logger: Logger;
   readonly #keepAliveIntervalMs: number;
   readonly #idleTimeoutMs: number;

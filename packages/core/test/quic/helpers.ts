@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import type { Logger } from '../../src/logger.js';
+import type { Logger } from '../../src/index.js';
 import { createDevCertificate, type DevCertificate } from '../../src/quic/dev-certificate.js';
 import type {
   ChannelReceiver,

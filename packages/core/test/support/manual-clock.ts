@@ -1,7 +1,8 @@
-import type { CancelTimer, Clock } from '../../src/clock.js';
+import type { CancelTimer, Clock } from '../../src/index.js';
 
 /** A virtual clock: time moves only when the test calls `advance`. */
 export class ManualClock implements Clock {
+  readonly kind = 'wall';
   #now: number;
   #timers: Array<{ at: number; callback: () => void; id: number }> = [];
   #nextId = 0;

@@ -1,4 +1,4 @@
-import type { Logger } from '@rpcnet/core';
+import type { Logger } from '@rpcnet/base';
 import type { RandomSource } from '../clock.js';
 import { type ClusterConfig, type ClusterConfigInput, lan } from '../config.js';
 import type { ClusterEvent } from '../events.js';

@@ -1,4 +1,5 @@
-import type { Clock, RandomSource } from '../clock.js';
+import type { MonotonicClock as Clock } from '@rpcnet/base';
+import type { RandomSource } from '../clock.js';
 import type { PacketTransport } from '../transport.js';
 
 /** Options of a {@link SimulatedNetwork}; loss and delay can be changed later. */

@@ -1,4 +1,4 @@
-import type { CancelTimer, Clock } from '../clock.js';
+import type { CancelTimer, MonotonicClock } from '@rpcnet/base';
 
 interface ScheduledTimer {
   readonly at: number;
@@ -16,10 +16,11 @@ export interface RunUntilOptions {
 }
 
 /**
- * A {@link Clock} whose time only moves when told to. Timers fire in due-time order (ties in the
+ * A {@link MonotonicClock} whose time only moves when told to. Timers fire in due-time order (ties in the
  * order they were set), synchronously inside {@link advance}.
  */
-export class VirtualClock implements Clock {
+export class VirtualClock implements MonotonicClock {
+  readonly kind = 'monotonic';
   private current: number;
   private counter = 0;
   private active = 0;

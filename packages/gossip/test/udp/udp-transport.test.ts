@@ -1,5 +1,5 @@
+import { parseHostPort } from '@rpcnet/base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseHostPort } from '../../src/host-port.js';
 import { UdpTransport } from '../../src/udp-transport.js';
 import { waitFor } from './wait-for.js';
 
@@ -18,7 +18,7 @@ describe('UdpTransport', () => {
   it('binds an ephemeral port and exchanges datagrams with the sender address', async () => {
     const a = await bind();
     const b = await bind();
-    expect(parseHostPort(a.localAddress)?.port).toBeGreaterThan(0);
+    expect(parseHostPort(a.localAddress).port).toBeGreaterThan(0);
     const received: Array<{ text: string; from: string }> = [];
     b.onPacket((data, from) => received.push({ text: Buffer.from(data).toString(), from }));
     a.send(b.localAddress, new TextEncoder().encode('ping'));
@@ -69,7 +69,7 @@ describe('UdpTransport', () => {
 
   it('rejects binding a port that is taken', async () => {
     const a = await bind();
-    const port = parseHostPort(a.localAddress)!.port;
+    const port = parseHostPort(a.localAddress).port;
     await expect(UdpTransport.bind({ host: '127.0.0.1', port })).rejects.toThrow(/EADDRINUSE/);
   });
 });

@@ -1,3 +1,4 @@
+import { ConfigError } from '@rpcnet/base';
 import { describe, expect, it } from 'vitest';
 import {
   lan,
@@ -14,7 +15,7 @@ import {
   withTag,
   withTags,
 } from '../../src/config.js';
-import { ClusterError } from '../../src/errors.js';
+import { ClusterConfigError } from '../../src/errors.js';
 
 describe('ClusterConfig', () => {
   it('fills the LAN defaults (memberlist timings)', () => {
@@ -51,17 +52,19 @@ describe('ClusterConfig', () => {
   });
 
   it('names the offending field in INVALID_CONFIG errors', () => {
-    const attempt = (input: Record<string, unknown>): ClusterError => {
+    const attempt = (input: Record<string, unknown>): ClusterConfigError => {
       try {
         parseClusterConfig(input as never);
       } catch (error) {
-        return error as ClusterError;
+        return error as ClusterConfigError;
       }
       throw new Error('expected a throw');
     };
     const badPort = attempt({ gossipPort: 70_000 });
-    expect(badPort).toBeInstanceOf(ClusterError);
+    expect(badPort).toBeInstanceOf(ClusterConfigError);
+    expect(badPort).toBeInstanceOf(ConfigError);
     expect(badPort.code).toBe('INVALID_CONFIG');
+    expect(badPort.field).toBe('gossipPort');
     expect(badPort.message).toContain('"gossipPort"');
     expect(attempt({ seedNodes: ['no-port'] }).message).toContain('"seedNodes.0"');
     expect(attempt({ probeTimeoutMs: 2000 }).message).toContain('"probeTimeoutMs"');
@@ -96,6 +99,6 @@ describe('ClusterConfig', () => {
       secret: 's3cret',
       nodeId: 'node-1',
     });
-    expect(() => withSeedNodes(config, ['bad'])).toThrow(ClusterError);
+    expect(() => withSeedNodes(config, ['bad'])).toThrow(ClusterConfigError);
   });
 });

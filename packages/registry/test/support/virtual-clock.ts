@@ -8,6 +8,7 @@ interface Timer {
 
 /** A clock that only moves when the test advances it; timers fire in due order. */
 export class VirtualClock implements Clock {
+  readonly kind = 'monotonic';
   private time = 0;
   private order = 0;
   private readonly timers = new Set<Timer>();

@@ -9,7 +9,7 @@ import {
   type QUICSocket,
   type QUICStream,
 } from '@matrixai/quic';
-import { formatHostPort } from '../../address.js';
+import { formatHostPort } from '@rpcnet/base';
 import type {
   HostPort,
   Transport,

@@ -1,5 +1,5 @@
 import { errors, events, type QUICConnection, type QUICStream } from '@matrixai/quic';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '@rpcnet/base';
 import type { ChannelReceiver, TransportConnection } from '../../transport.js';
 import { CloseCode } from '../close-code.js';
 import { QuicTransportError } from '../errors.js';

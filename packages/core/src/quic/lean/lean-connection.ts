@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import type { Logger } from '@rpcnet/base';
 import { type Deferred, deferred } from '../../call/deferred.js';
-import type { Logger } from '../../logger.js';
 import type {
   ChannelReceiver,
   TransportConnection,

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { formatHostPort } from '../../address.js';
+import { formatHostPort } from '@rpcnet/base';
 import type {
   HostPort,
   Transport,
