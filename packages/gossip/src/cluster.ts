@@ -5,6 +5,7 @@ import {
   type Logger,
   silentLogger,
   systemMonotonicClock as systemClock,
+  type Unsubscribe,
 } from '@rpcnet/base';
 import type { RandomSource } from './clock.js';
 import { type ClusterConfig, type ClusterConfigInput, parseClusterConfig } from './config.js';
@@ -266,7 +267,7 @@ export class Cluster {
   }
 
   /** Calls `listener` for every event; returns the function that unsubscribes it. */
-  onEvent(listener: (event: ClusterEvent) => void): () => void {
+  onEvent(listener: (event: ClusterEvent) => void): Unsubscribe {
     return this.#events.onEvent(listener);
   }
 
@@ -275,28 +276,34 @@ export class Cluster {
     return this.#events.subscribe(options);
   }
 
-  /** Calls `listener` for each event of `type`, or for every event with `'event'`. */
-  on<T extends ClusterEventType>(type: T, listener: (event: ClusterEventOf<T>) => void): this;
-  on(type: 'event', listener: (event: ClusterEvent) => void): this;
-  on(type: ClusterEventType | 'event', listener: (event: never) => void): this {
-    this.#events.on(type as 'event', listener as (event: ClusterEvent) => void);
-    return this;
+  /**
+   * Calls `listener` for each event of `type`, or for every event with `'event'`; returns the
+   * function that unsubscribes it.
+   */
+  on<T extends ClusterEventType>(
+    type: T,
+    listener: (event: ClusterEventOf<T>) => void,
+  ): Unsubscribe;
+  on(type: 'event', listener: (event: ClusterEvent) => void): Unsubscribe;
+  on(type: ClusterEventType | 'event', listener: (event: never) => void): Unsubscribe {
+    return this.#events.on(type as 'event', listener as (event: ClusterEvent) => void);
   }
 
-  /** Like `on`, for the next matching event only. */
-  once<T extends ClusterEventType>(type: T, listener: (event: ClusterEventOf<T>) => void): this;
-  once(type: 'event', listener: (event: ClusterEvent) => void): this;
-  once(type: ClusterEventType | 'event', listener: (event: never) => void): this {
-    this.#events.once(type as 'event', listener as (event: ClusterEvent) => void);
-    return this;
+  /** Like `on`, for the next matching event only; returns the function that unsubscribes it. */
+  once<T extends ClusterEventType>(
+    type: T,
+    listener: (event: ClusterEventOf<T>) => void,
+  ): Unsubscribe;
+  once(type: 'event', listener: (event: ClusterEvent) => void): Unsubscribe;
+  once(type: ClusterEventType | 'event', listener: (event: never) => void): Unsubscribe {
+    return this.#events.once(type as 'event', listener as (event: ClusterEvent) => void);
   }
 
-  /** Removes a listener added with `on` or `once`. */
-  off<T extends ClusterEventType>(type: T, listener: (event: ClusterEventOf<T>) => void): this;
-  off(type: 'event', listener: (event: ClusterEvent) => void): this;
-  off(type: ClusterEventType | 'event', listener: (event: never) => void): this {
+  /** Removes a listener added with `on` or `once` (calling what they returned does the same). */
+  off<T extends ClusterEventType>(type: T, listener: (event: ClusterEventOf<T>) => void): void;
+  off(type: 'event', listener: (event: ClusterEvent) => void): void;
+  off(type: ClusterEventType | 'event', listener: (event: never) => void): void {
     this.#events.off(type as 'event', listener as (event: ClusterEvent) => void);
-    return this;
   }
 
   #createProtocol(transport: PacketTransport): SwimProtocol {

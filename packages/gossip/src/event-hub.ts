@@ -1,3 +1,4 @@
+import type { Unsubscribe } from '@rpcnet/base';
 import { ClusterConfigError } from './errors.js';
 import type { ClusterEvent, ClusterEventOf, ClusterEventType } from './events.js';
 
@@ -45,28 +46,39 @@ export class ClusterEventHub {
     for (const subscription of this.#subscriptions) subscription.push(event);
   }
 
-  /** Calls `listener` for events of `type` (or for all, with `'event'`) until `off`. */
-  on<T extends ClusterEventType>(type: T, listener: (event: ClusterEventOf<T>) => void): void;
-  on(type: 'event', listener: (event: ClusterEvent) => void): void;
-  on(type: ClusterEventType | 'event', listener: AnyListener): void {
+  /**
+   * Calls `listener` for events of `type` (or for all, with `'event'`); returns the function
+   * that unsubscribes it (as `off` does).
+   */
+  on<T extends ClusterEventType>(
+    type: T,
+    listener: (event: ClusterEventOf<T>) => void,
+  ): Unsubscribe;
+  on(type: 'event', listener: (event: ClusterEvent) => void): Unsubscribe;
+  on(type: ClusterEventType | 'event', listener: AnyListener): Unsubscribe {
     let listeners = this.#listeners.get(type);
     if (!listeners) {
       listeners = new Set();
       this.#listeners.set(type, listeners);
     }
     listeners.add(listener);
+    return () => this.off(type as 'event', listener);
   }
 
   /** Like `on`, for the next matching event only. */
-  once<T extends ClusterEventType>(type: T, listener: (event: ClusterEventOf<T>) => void): void;
-  once(type: 'event', listener: (event: ClusterEvent) => void): void;
-  once(type: ClusterEventType | 'event', listener: AnyListener): void {
+  once<T extends ClusterEventType>(
+    type: T,
+    listener: (event: ClusterEventOf<T>) => void,
+  ): Unsubscribe;
+  once(type: 'event', listener: (event: ClusterEvent) => void): Unsubscribe;
+  once(type: ClusterEventType | 'event', listener: AnyListener): Unsubscribe {
     const wrapper: AnyListener = (event) => {
       this.off(type as 'event', listener);
       listener(event);
     };
     this.#onceWrappers.set(listener, wrapper);
     this.on(type as 'event', wrapper);
+    return () => this.off(type as 'event', listener);
   }
 
   /** Removes a listener added with `on` or `once` for the same type. */
@@ -81,9 +93,8 @@ export class ClusterEventHub {
   }
 
   /** Calls `listener` for every event; returns the function that unsubscribes it. */
-  onEvent(listener: (event: ClusterEvent) => void): () => void {
-    this.on('event', listener);
-    return () => this.off('event', listener);
+  onEvent(listener: (event: ClusterEvent) => void): Unsubscribe {
+    return this.on('event', listener);
   }
 
   /**

@@ -1,8 +1,10 @@
 import {
   type CancelTimer,
   type MonotonicClock as Clock,
+  EventListeners,
   type Logger,
   silentLogger,
+  type Unsubscribe,
 } from '@rpcnet/base';
 import { PhiDetectorSet } from '@rpcnet/phi';
 import { Awareness } from './awareness.js';
@@ -89,7 +91,10 @@ export class SwimProtocol {
   private readonly detectors: PhiDetectorSet<NodeId>;
   private readonly counters = new GossipMetrics();
   private readonly partition: PartitionDetector;
-  private readonly listeners = new Set<(event: ClusterEvent) => void>();
+  // A throwing listener is logged and never stops delivery to the others.
+  private readonly listeners = new EventListeners<ClusterEvent>((error, event) =>
+    this.logger.error('cluster event listener threw', { type: event.type, error: String(error) }),
+  );
   private readonly pending = new Map<number, PendingAck>();
   private readonly timers = new Set<CancelTimer>();
   private readonly seeds = new Set<string>();
@@ -316,11 +321,8 @@ export class SwimProtocol {
   }
 
   /** Subscribes to membership events; returns the unsubscribe function. */
-  onEvent(listener: (event: ClusterEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+  onEvent(listener: (event: ClusterEvent) => void): Unsubscribe {
+    return this.listeners.onEvent(listener);
   }
 
   /** A snapshot of the counters. */
@@ -998,16 +1000,7 @@ export class SwimProtocol {
   }
 
   private emit(event: ClusterEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.error('cluster event listener threw', {
-          type: event.type,
-          error: String(error),
-        });
-      }
-    }
+    this.listeners.emit(event);
   }
 
   private nextSeq(): number {

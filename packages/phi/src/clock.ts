@@ -1,10 +1,10 @@
-/** Source of time for a detector, in milliseconds; only differences between readings matter. */
-export interface PhiClock {
-  /** Current time in milliseconds. Must be finite and non-negative. */
-  now(): number;
-}
+import { type MonotonicClock, systemMonotonicClock } from '@rpcnet/base';
+
+/**
+ * Source of time for a detector, in milliseconds; only differences between readings matter, so
+ * any clock with `now()` will do (a {@link MonotonicClock} is the right one).
+ */
+export type PhiClock = Pick<MonotonicClock, 'now'>;
 
 /** The default clock: the monotonic `performance.now()` of the running process. */
-export const performanceClock: PhiClock = Object.freeze({
-  now: () => performance.now(),
-});
+export const performanceClock: PhiClock = systemMonotonicClock;

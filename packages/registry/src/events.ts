@@ -1,3 +1,4 @@
+import type { EventOf } from '@rpcnet/base';
 import type { Worker } from './worker.js';
 
 /** Why a worker left the registry. */
@@ -27,4 +28,4 @@ export type WorkerEvent =
 export type WorkerEventType = WorkerEvent['type'];
 
 /** The event of one type. */
-export type WorkerEventOf<T extends WorkerEventType> = Extract<WorkerEvent, { type: T }>;
+export type WorkerEventOf<T extends WorkerEventType> = EventOf<WorkerEvent, T>;

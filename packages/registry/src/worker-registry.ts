@@ -1,3 +1,4 @@
+import { EventListeners, type Unsubscribe } from '@rpcnet/base';
 import type { ClusterEvent, ClusterNode, NodeId, NodeTags } from '@rpcnet/gossip';
 import { NodeState } from '@rpcnet/gossip';
 import { CandidateSet } from './candidate-set.js';
@@ -38,16 +39,7 @@ type Verdict =
   | { readonly worker: true; readonly rpcAddress: string }
   | { readonly worker: false; readonly reason: WorkerRemovalReason };
 
-type EventListener = (event: WorkerEvent) => void;
-
 const NO_EXCLUSIONS: ReadonlySet<NodeId> = new Set();
-
-function isEventOf<T extends WorkerEventType>(
-  event: WorkerEvent,
-  type: T,
-): event is WorkerEventOf<T> {
-  return event.type === type;
-}
 
 function sameTags(a: NodeTags, b: NodeTags): boolean {
   if (a === b) {
@@ -82,7 +74,13 @@ export class WorkerRegistry {
   private readonly filterStrings = new Map<string, CandidateSet>();
   private readonly predicateSets = new WeakMap<WorkerPredicate, CandidateSet>();
   private readonly matchAll = new CandidateSet(MATCH_ALL);
-  private readonly listeners = new Set<EventListener>();
+  // A throwing listener is logged and never stops delivery to the others.
+  private readonly events = new EventListeners<WorkerEvent>((error, event) =>
+    this.options.logger.error('registry: event listener threw', {
+      event: event.type,
+      error: String(error),
+    }),
+  );
   private generation = 0;
   private unsubscribe: (() => void) | undefined;
 
@@ -197,20 +195,13 @@ export class WorkerRegistry {
   }
 
   /** Subscribes to every registry event; returns the unsubscribe function. */
-  onEvent(listener: (event: WorkerEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+  onEvent(listener: (event: WorkerEvent) => void): Unsubscribe {
+    return this.events.onEvent(listener);
   }
 
   /** Subscribes to one event type; returns the unsubscribe function. */
-  on<T extends WorkerEventType>(type: T, listener: (event: WorkerEventOf<T>) => void): () => void {
-    return this.onEvent((event) => {
-      if (isEventOf(event, type)) {
-        listener(event);
-      }
-    });
+  on<T extends WorkerEventType>(type: T, listener: (event: WorkerEventOf<T>) => void): Unsubscribe {
+    return this.events.on(type, listener);
   }
 
   private readonly settle = (entry: WorkerEntry, lease: EntryLease, outcome: CallOutcome): void => {
@@ -490,15 +481,6 @@ export class WorkerRegistry {
   }
 
   private emit(event: WorkerEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.options.logger.error('registry: event listener threw', {
-          event: event.type,
-          error: String(error),
-        });
-      }
-    }
+    this.events.emit(event);
   }
 }

@@ -30,6 +30,20 @@ describe('ClusterEventHub', () => {
     expect(seen).toEqual(['any NodeJoined', 'failed b', 'any NodeFailed']);
   });
 
+  it('on and once return the function that unsubscribes them', () => {
+    const hub = new ClusterEventHub();
+    const seen: string[] = [];
+    const offJoined = hub.on('NodeJoined', (event) => seen.push(`joined ${event.node.id}`));
+    const offOnce = hub.once('NodeFailed', (event) => seen.push(`failed ${event.node.id}`));
+    offOnce();
+    hub.emit(joined('a'));
+    hub.emit(failed('a'));
+    offJoined();
+    offJoined();
+    hub.emit(joined('b'));
+    expect(seen).toEqual(['joined a']);
+  });
+
   it('once fires a single time and can be removed before it fires', () => {
     const hub = new ClusterEventHub();
     const seen: string[] = [];
