@@ -8,6 +8,7 @@ import {
   local,
   NodeState,
   type RandomSource,
+  SECURE_OVERHEAD_BYTES,
   type TransportDropReason,
 } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,8 +78,12 @@ function probeMessages(random: RandomSource, targetId: string): GossipMessage[] 
 /** Valid plaintext datagrams of one to three probe messages. */
 function validDatagrams(random: RandomSource, targetId: string, count: number): Uint8Array[] {
   return Array.from({ length: count }, () => {
-    const messages = probeMessages(random, targetId);
-    return encodeDatagram(messages.slice(0, randomInt(random, 1, messages.length)));
+    // No larger than a member packs them, so the sealed datagram fits the limit.
+    for (;;) {
+      const messages = probeMessages(random, targetId);
+      const datagram = encodeDatagram(messages.slice(0, randomInt(random, 1, messages.length)));
+      if (datagram.byteLength <= MAX_DATAGRAM_BYTES - SECURE_OVERHEAD_BYTES) return datagram;
+    }
   });
 }
 
@@ -99,6 +104,7 @@ const REFUSED: readonly DropReason[] = [
   'auth',
   'stale',
   'replay',
+  'wrong-destination',
   'oversize',
 ];
 
@@ -119,9 +125,15 @@ describe(`fuzzing live gossip members over UDP with malformed datagrams (seed ${
     const target = members[0]!;
     const targetNode: ClusterNode = target.localNode();
     const keyring = Keyring.fromSecret(SECRET);
-    const sealer = new DatagramSealer(keyring);
-    const staleSealer = new DatagramSealer(keyring, () => Date.now() - 10 * 60_000);
-    const wrongKeySealer = new DatagramSealer(Keyring.fromSecret('not the cluster secret'));
+    const address = targetNode.gossipAddress;
+    const sealer = new DatagramSealer(keyring, address);
+    const staleSealer = new DatagramSealer(keyring, address, () => Date.now() - 10 * 60_000);
+    const wrongKeySealer = new DatagramSealer(
+      Keyring.fromSecret('not the cluster secret'),
+      address,
+    );
+    // Authentic datagrams sealed for another member: what a capture replayed here looks like.
+    const otherMemberSealer = new DatagramSealer(keyring, members[1]!.localNode().gossipAddress);
     const sender = await UdpSender.open();
     cleanups.push(() => sender.close());
     const prober = await GossipProber.open(keyring);
@@ -148,19 +160,30 @@ describe(`fuzzing live gossip members over UDP with malformed datagrams (seed ${
       const stale = Array.from({ length: 100 }, () => staleSealer.seal(valid()));
       const original = sealer.seal(valid());
       const replays = Array.from({ length: 200 }, () => original);
+      const misdirected = Array.from({ length: 200 }, () => otherMemberSealer.seal(valid()));
       // Insiders: sealed with the right key, but the plaintext is damaged or garbage.
       const insiders = [
         ...Array.from({ length: 200 }, () =>
-          sealer.seal(randomBytes(random, randomInt(random, 1, 1300))),
+          // Up to what a member's protocol accepts once the seal is off.
+          sealer.seal(
+            randomBytes(random, randomInt(random, 1, MAX_DATAGRAM_BYTES - SECURE_OVERHEAD_BYTES)),
+          ),
         ),
         ...Array.from({ length: 200 }, () => sealer.seal(truncate(random, valid()))),
         ...Array.from({ length: 200 }, () =>
           sealer.seal(flipBits(random, valid(), randomInt(random, 1, 4))),
         ),
       ];
-      const address = targetNode.gossipAddress;
       await sender.send(address, [original]);
-      const all = [...outsiders, ...tooBig, ...wrongKey, ...stale, ...replays, ...insiders];
+      const all = [
+        ...outsiders,
+        ...tooBig,
+        ...wrongKey,
+        ...stale,
+        ...replays,
+        ...misdirected,
+        ...insiders,
+      ];
       // Shuffled, so every kind meets the node in every state of its buffers.
       for (let index = all.length - 1; index > 0; index -= 1) {
         const other = randomInt(random, 0, index);
@@ -168,7 +191,12 @@ describe(`fuzzing live gossip members over UDP with malformed datagrams (seed ${
       }
       await sender.send(address, all);
       const expectedRejected =
-        outsiders.length + tooBig.length + wrongKey.length + stale.length + replays.length;
+        outsiders.length +
+        tooBig.length +
+        wrongKey.length +
+        stale.length +
+        replays.length +
+        misdirected.length;
       await waitFor(
         () => dropsOf(target, REFUSED) - rejectedBefore >= expectedRejected,
         () =>
@@ -180,6 +208,7 @@ describe(`fuzzing live gossip members over UDP with malformed datagrams (seed ${
       expect(count('unknown-key')).toBeGreaterThanOrEqual(wrongKey.length);
       expect(count('stale')).toBe(stale.length);
       expect(count('replay')).toBe(replays.length);
+      expect(count('wrong-destination')).toBe(misdirected.length);
       expect(count('decode')).toBeGreaterThan(0);
       expect(count('handler-error')).toBe(0);
       // Still serving: a normal probe is answered, and every member still sees all three alive.

@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
 import {
   type MonotonicClock as Clock,
@@ -9,6 +10,7 @@ import {
 } from '@rpcnet/base';
 import type { RandomSource } from './clock.js';
 import { type ClusterConfig, type ClusterConfigInput, parseClusterConfig } from './config.js';
+import { destinationResolver, type HostLookup, localDestinations } from './destination-names.js';
 import { ClusterConfigError, ClusterError, ClusterErrorCode } from './errors.js';
 import { ClusterEventHub, type SubscribeOptions } from './event-hub.js';
 import type { ClusterEvent, ClusterEventOf, ClusterEventType } from './events.js';
@@ -337,7 +339,28 @@ export class Cluster {
         });
     if (transport instanceof UdpTransport) layers.push(transport);
     if (!this.keyring) return transport;
-    const secure = new SecureTransport(transport, this.keyring);
+    // Real sockets resolve names (seeds given by DNS name, `localhost`) to the address the
+    // receiver knows as its own; injected transports address nodes as written.
+    const family = this.config.bindAddr.includes(':') ? 6 : 4;
+    const lookupHost: HostLookup | undefined =
+      transport instanceof UdpTransport
+        ? async (host) => (await lookup(host, { family })).address
+        : undefined;
+    const secure = new SecureTransport(transport, this.keyring, {
+      isLocalDestination: await localDestinations({
+        bound: transport.localAddress,
+        advertised: this.#advertisedAddress(transport),
+        ...(lookupHost === undefined ? {} : { lookup: lookupHost }),
+      }),
+      ...(lookupHost === undefined
+        ? {}
+        : {
+            resolveDestination: destinationResolver({
+              lookup: lookupHost,
+              now: () => this.#clock.now(),
+            }),
+          }),
+    });
     layers.push(secure);
     return secure;
   }

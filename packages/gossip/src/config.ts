@@ -7,6 +7,13 @@ const hostPort = z.string().refine((value) => tryParseHostPort(value) !== undefi
   message: 'must be "host:port" or "[ipv6]:port" with port 0..65535',
 });
 const port = z.number().int().min(0).max(65_535);
+/** The shortest gossip secret accepted: a guessable secret makes the seal worthless. */
+export const MIN_SECRET_LENGTH = 16;
+
+const secretText = z.string().min(MIN_SECRET_LENGTH, {
+  message: `must be at least ${MIN_SECRET_LENGTH} characters; use a random secret, e.g. openssl rand -base64 32`,
+});
+
 const positiveMs = z.number().int().positive();
 const tagsSchema = z.record(z.string().min(1).max(256), z.string().max(256));
 
@@ -56,10 +63,13 @@ export const clusterConfigSchema = z
     awarenessMaxMultiplier: z.number().int().min(1).max(64).default(8),
     /** Largest datagram sent or accepted, in bytes. Default 1400 (fits an Ethernet MTU). */
     maxDatagramBytes: z.number().int().min(512).max(65_507).default(1400),
-    /** Shared secret: datagrams are sealed with AES-256-GCM under a key derived from it. */
-    secret: z.string().min(1).optional(),
+    /**
+     * Shared secret: datagrams are sealed with AES-256-GCM under a key derived from it (scrypt).
+     * At least 16 characters; use a random one (`openssl rand -base64 32`).
+     */
+    secret: secretText.optional(),
     /** Older secrets still accepted on receive during a key rotation. Default none. */
-    acceptedSecrets: z.array(z.string().min(1)).default([]),
+    acceptedSecrets: z.array(secretText).default([]),
     /** `join()` gives up with JOIN_FAILED after this long. Default 10 s. */
     joinTimeoutMs: positiveMs.default(10_000),
     /** First retry delay of `join()`; doubles per attempt up to `joinRetryMaxMs`. 250 ms. */

@@ -24,4 +24,6 @@ export type TransportDropReason =
   /** Authentic but stamped outside the replay window (old capture or clock skew). */
   | 'stale'
   /** Authentic but its nonce was already seen within the replay window. */
-  | 'replay';
+  | 'replay'
+  /** Authentic but sealed for another node's address (captured and replayed elsewhere). */
+  | 'wrong-destination';

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { KEY_BYTES, Keyring } from '../../src/keyring.js';
+import { KEY_BYTES, Keyring, SEAL_OVERHEAD_BYTES } from '../../src/keyring.js';
 import { SECURE_OVERHEAD_BYTES, SecureTransport } from '../../src/secure-transport.js';
 import type { PacketTransport } from '../../src/transport.js';
 
 /** Two in-memory endpoints that hand datagrams straight to each other and record the wire. */
-function linkedPair(): { a: PacketTransport; b: PacketTransport; wire: Uint8Array[] } {
+function linkedPair(): {
+  a: PacketTransport;
+  b: PacketTransport;
+  c: PacketTransport;
+  wire: Uint8Array[];
+} {
   const handlers = new Map<string, (data: Uint8Array, from: string) => void>();
   const wire: Uint8Array[] = [];
   const make = (address: string): PacketTransport => ({
@@ -16,7 +21,7 @@ function linkedPair(): { a: PacketTransport; b: PacketTransport; wire: Uint8Arra
     },
     close: async () => {},
   });
-  return { a: make('a:1'), b: make('b:1'), wire };
+  return { a: make('a:1'), b: make('b:1'), c: make('c:1'), wire };
 }
 
 const key = (fill: number): Uint8Array => new Uint8Array(KEY_BYTES).fill(fill);
@@ -30,7 +35,11 @@ describe('SecureTransport', () => {
     receiver.onPacket((data, from) => received.push(`${from} ${Buffer.from(data).toString()}`));
     sender.send('b:1', new TextEncoder().encode('hello-cluster'));
     expect(received).toEqual(['a:1 hello-cluster']);
-    expect(wire[0]!.byteLength).toBe('hello-cluster'.length + SECURE_OVERHEAD_BYTES);
+    // Header (10 bytes + the destination 'b:1'), then key id, nonce and tag.
+    expect(wire[0]!.byteLength).toBe(
+      'hello-cluster'.length + 10 + 'b:1'.length + SEAL_OVERHEAD_BYTES,
+    );
+    expect(wire[0]!.byteLength).toBeLessThanOrEqual('hello-cluster'.length + SECURE_OVERHEAD_BYTES);
     expect(Buffer.from(wire[0]!).includes('hello-cluster')).toBe(false);
   });
 
@@ -66,6 +75,40 @@ describe('SecureTransport', () => {
     a.send('b:1', restamped);
     expect(received).toHaveLength(1);
     expect(receiver.drops()).toEqual({ replay: 1, auth: 2, 'malformed-envelope': 1 });
+  });
+
+  it('drops an authentic datagram at any node but the one it was sealed for', () => {
+    const { a, b, c, wire } = linkedPair();
+    const sender = new SecureTransport(a, new Keyring(key(5)));
+    const atB = new SecureTransport(b, new Keyring(key(5)));
+    const atC = new SecureTransport(c, new Keyring(key(5)));
+    const received: string[] = [];
+    atB.onPacket((data) => received.push(`b ${data[0]}`));
+    atC.onPacket((data) => received.push(`c ${data[0]}`));
+    sender.send('b:1', new Uint8Array([7]));
+    a.send('c:1', wire[0]!); // captured on its way to b, replayed to c
+    expect(received).toEqual(['b 7']);
+    expect(atC.drops()).toEqual({ 'wrong-destination': 1 });
+    // The destination is authenticated: rewriting it breaks the seal.
+    const redirected = Uint8Array.from(wire[0]!);
+    redirected[10] = 'c'.charCodeAt(0);
+    a.send('c:1', redirected);
+    expect(atC.drops()).toEqual({ 'wrong-destination': 1, auth: 1 });
+  });
+
+  it('seals for the address a send target resolves to, and accepts what names this node', async () => {
+    const { a, b } = linkedPair();
+    const sender = new SecureTransport(a, new Keyring(key(6)), {
+      resolveDestination: async (to) => (to === 'node-b.example:1' ? 'b:1' : to),
+    });
+    const receiver = new SecureTransport(b, new Keyring(key(6)), {
+      isLocalDestination: (destination) => destination === 'b:1' || destination === 'b-alias:1',
+    });
+    const received: number[] = [];
+    receiver.onPacket((data) => received.push(data[0]!));
+    sender.send('node-b.example:1', new Uint8Array([1]));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(received).toEqual([1]);
   });
 
   it('drops authentic datagrams stamped outside the replay window', () => {

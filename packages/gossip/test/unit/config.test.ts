@@ -86,7 +86,7 @@ describe('ClusterConfig', () => {
     config = withSeedNodes(config, ['10.1.1.2:7946']);
     config = withTags(config, { role: 'worker' });
     config = withTag(config, 'zone', 'a');
-    config = withSecret(config, 's3cret');
+    config = withSecret(config, 'a-sixteen-char-secret');
     config = withNodeId(config, 'node-1');
     expect(config).toMatchObject({
       bindAddr: '127.0.0.1',
@@ -96,9 +96,17 @@ describe('ClusterConfig', () => {
       rpcAddress: '10.1.1.1:9000',
       seedNodes: ['10.1.1.2:7946'],
       tags: { role: 'worker', zone: 'a' },
-      secret: 's3cret',
+      secret: 'a-sixteen-char-secret',
       nodeId: 'node-1',
     });
     expect(() => withSeedNodes(config, ['bad'])).toThrow(ClusterConfigError);
+  });
+
+  it('refuses a guessable gossip secret, naming the field and the fix', () => {
+    expect(() => lan({ secret: 'x' })).toThrow(/secret.*at least 16 characters.*openssl rand/);
+    expect(() => lan({ secret: 'a-sixteen-char-secret', acceptedSecrets: ['short'] })).toThrow(
+      /acceptedSecrets/,
+    );
+    expect(lan({ secret: 'a-sixteen-char-secret' }).secret).toBe('a-sixteen-char-secret');
   });
 });

@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cluster } from '../../src/cluster.js';
+import type { ClusterConfig } from '../../src/config.js';
+import { NodeState } from '../../src/node.js';
+import type { PacketTransport } from '../../src/transport.js';
+import { UdpTransport } from '../../src/udp-transport.js';
+import { fastLoopbackConfig } from './fast-config.js';
+import { waitFor } from './wait-for.js';
+
+const SECRET = 'cluster-secret-2f8a6c1d9e0b4a7f';
+
+/** One sealed datagram as it left a member's socket. */
+interface Capture {
+  readonly to: string;
+  readonly data: Uint8Array;
+}
+
+/** A UDP transport that keeps a copy of every datagram it sends (already sealed). */
+async function recordingTransport(
+  config: ClusterConfig,
+  captures: Capture[],
+): Promise<PacketTransport> {
+  const inner = await UdpTransport.bind({
+    host: config.bindAddr,
+    port: config.gossipPort,
+    maxDatagramBytes: config.maxDatagramBytes,
+  });
+  return {
+    localAddress: inner.localAddress,
+    onPacket: (handler) => inner.onPacket(handler),
+    send: (to, data) => {
+      captures.push({ to, data: Uint8Array.from(data) });
+      inner.send(to, data);
+    },
+    close: () => inner.close(),
+  };
+}
+
+const running: Cluster[] = [];
+const sockets: UdpTransport[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((cluster) => cluster.stop()));
+  await Promise.all(sockets.splice(0).map((socket) => socket.close()));
+});
+
+async function sealedMember(captures: Capture[]): Promise<Cluster> {
+  const cluster = await Cluster.create(fastLoopbackConfig({ secret: SECRET }), {
+    openTransport: (config) => recordingTransport(config, captures),
+  });
+  running.push(cluster);
+  return cluster;
+}
+
+const drops = (cluster: Cluster, reason: string): number => cluster.metrics().drops[reason] ?? 0;
+const view = (cluster: Cluster): string[] =>
+  cluster
+    .members({ includeDead: true })
+    .map((member) => `${member.id}:${member.state}:${member.incarnation}`)
+    .sort();
+
+describe('sealed gossip is bound to its receiver and its time', { timeout: 40_000 }, () => {
+  it('datagrams captured in a 3-member cluster change nothing when replayed to a fourth node or to the members', async () => {
+    const captures: Capture[] = [];
+    const a = await sealedMember(captures);
+    const b = await sealedMember(captures);
+    const c = await sealedMember(captures);
+    const seed = a.localNode().gossipAddress;
+    await b.join([seed]);
+    await c.join([seed]);
+    await waitFor(
+      () => [a, b, c].every((member) => member.members().length === 3),
+      10_000,
+      'three members',
+    );
+    // Gossip for a while, then C leaves: joins, probes, gossip, push-pull and a leave captured.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await c.leave();
+    await waitFor(
+      () => a.members().length === 2 && b.members().length === 2,
+      10_000,
+      'C gone from A and B',
+    );
+    expect(captures.length).toBeGreaterThan(20);
+
+    // A fourth node with the cluster's key that is not a member.
+    const d = await Cluster.create(fastLoopbackConfig({ secret: SECRET }));
+    running.push(d);
+    const attacker = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
+    sockets.push(attacker);
+    const before = { a: view(a), b: view(b), d: view(d) };
+    const dAddress = d.localNode().gossipAddress;
+    for (const { data } of captures) attacker.send(dAddress, data);
+    // And each captured datagram once more to A and B (the receiver it was sealed for included).
+    for (const { data } of captures) {
+      attacker.send(a.localNode().gossipAddress, data);
+      attacker.send(b.localNode().gossipAddress, data);
+    }
+    const replayed = captures.length;
+    await waitFor(
+      () => drops(d, 'wrong-destination') >= replayed,
+      10_000,
+      'every replay dropped at D',
+    );
+    await waitFor(
+      () =>
+        drops(a, 'wrong-destination') +
+          drops(a, 'replay') +
+          drops(a, 'stale') +
+          drops(b, 'wrong-destination') +
+          drops(b, 'replay') +
+          drops(b, 'stale') >=
+        2 * replayed,
+      10_000,
+      'every replay dropped at A and B',
+    );
+    // Nothing learned anywhere: D knows only itself, A and B keep the view they had.
+    expect(view(d)).toEqual(before.d);
+    expect(d.members().map((member) => member.id)).toEqual([d.id]);
+    expect(a.members().map((member) => member.state)).toEqual([NodeState.Alive, NodeState.Alive]);
+    expect(view(a)).toEqual(before.a);
+    expect(view(b)).toEqual(before.b);
+  });
+});
