@@ -27,6 +27,11 @@ export interface QuicTransportOptions {
   /** Handshakes a listener runs at once (`lean` driver); more are dropped. Default 256. */
   maxPendingHandshakes?: number;
   /**
+   * Connections a listener holds from one peer IP address (`lean` driver); more are dropped, so
+   * one client cannot take every slot. Default 256.
+   */
+  maxConnectionsPerAddress?: number;
+  /**
    * A connection with no packet from the peer for this long is closed with an error, so a peer
    * that vanished is noticed. Default 5000 ms. The smaller of both peers' values applies.
    */
@@ -93,6 +98,7 @@ const optionsSchema = z
     congestionControl: z.enum(['cubic', 'reno', 'bbr']).default('cubic'),
     maxConnections: z.number().int().min(1).max(1_000_000).default(4096),
     maxPendingHandshakes: z.number().int().min(1).max(100_000).default(256),
+    maxConnectionsPerAddress: z.number().int().min(1).max(1_000_000).default(256),
     maxIdleTimeoutMs: z.number().int().positive().default(5000),
     keepAliveIntervalMs: z.number().int().positive().default(1000),
     maxUdpPayloadSize: z.number().int().min(MIN_UDP_PAYLOAD).max(MAX_UDP_PAYLOAD).optional(),

@@ -46,6 +46,13 @@ describe('QuicTransport refuses unusable settings at once, naming them', () => {
     );
   });
 
+  it('says when a host name does not resolve, and which', async () => {
+    const transport = new QuicTransport({ tls: { ca: server.certPem }, connectTimeoutMs: 3000 });
+    await expect(transport.connect({ host: 'no-such-host.invalid', port: 7000 })).rejects.toThrow(
+      /cannot resolve host "no-such-host\.invalid" \(DNS: /,
+    );
+  });
+
   it('names TLS alerts and what fixes them', () => {
     expect(tlsAlertOf(0x100 + 116)).toBe(116);
     expect(tlsAlertOf(12)).toBeUndefined();

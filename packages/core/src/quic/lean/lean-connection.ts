@@ -9,6 +9,7 @@ import type {
 import { CloseCode } from '../close-code.js';
 import { QuicTransportError } from '../errors.js';
 import { TRANSPORT_HELLO } from '../hello.js';
+import { describeTlsAlert } from '../tls-alerts.js';
 import { closeCause } from './close-cause.js';
 import type { DatagramSender } from './datagram-sender.js';
 import { type QuicheConnection, type QuicheRecvInfo, quiche } from './quiche.js';
@@ -268,7 +269,7 @@ export class LeanConnection implements TransportConnection {
         this.#finish(
           new QuicTransportError(
             'tls',
-            `TLS handshake failed: server certificate rejected (alert ${alert - 0x100})`,
+            `TLS handshake failed: we refused the server's certificate: ${describeTlsAlert(alert - 0x100)}`,
           ),
           CloseCode.ABORTED,
         );

@@ -23,7 +23,10 @@ export type DroppedDatagramReason =
   | 'malformed'
   /** A packet for a connection this listener does not have (stray, late or forged). */
   | 'unknownConnection'
-  /** A new connection beyond `maxConnections` or `maxPendingHandshakes`, or while closing. */
+  /**
+   * A new connection beyond `maxConnections`, `maxConnectionsPerAddress` or
+   * `maxPendingHandshakes`, or while closing.
+   */
   | 'refused'
   /** An Initial whose retry token is forged, stale or from another address. */
   | 'invalidToken';
@@ -62,6 +65,9 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
   readonly #tokens = new RetryTokens();
   readonly #routes = new Map<number, LeanConnection>();
   readonly #keys = new Map<LeanConnection, number>();
+  /** Connections held per peer IP address, for `maxConnectionsPerAddress`. */
+  readonly #perAddress = new Map<string, number>();
+  readonly #addressOf = new Map<LeanConnection, string>();
   readonly #pending = new Map<LeanConnection, NodeJS.Timeout>();
   readonly #accepted = new Set<LeanConnection>();
   #closing: Promise<void> | undefined;
@@ -141,6 +147,13 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
     const key = this.#keys.get(connection);
     if (key !== undefined) this.#routes.delete(key);
     this.#keys.delete(connection);
+    const address = this.#addressOf.get(connection);
+    if (address !== undefined) {
+      this.#addressOf.delete(connection);
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.#perAddress.set(address, left);
+      else this.#perAddress.delete(address);
+    }
     clearTimeout(this.#pending.get(connection));
     this.#pending.delete(connection);
     this.#accepted.delete(connection);
@@ -205,6 +218,7 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
     if (
       this.#closing !== undefined ||
       this.#pending.size >= this.#options.maxPendingHandshakes ||
+      (this.#perAddress.get(from.address) ?? 0) >= this.#options.maxConnectionsPerAddress ||
       this.#routes.size >= this.#options.maxConnections
     ) {
       this.counters.dropped.refused++;
@@ -260,6 +274,8 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
     });
     this.#routes.set(key, connection);
     this.#keys.set(connection, key);
+    this.#addressOf.set(connection, from.address);
+    this.#perAddress.set(from.address, (this.#perAddress.get(from.address) ?? 0) + 1);
     this.#pending.set(
       connection,
       setTimeout(() => {

@@ -16,6 +16,18 @@ import { LeanQuicListener } from './lean-listener.js';
 import { buildQuicheConfig, pemCertificates, udpPayloadFor } from './quiche-config.js';
 import { bindUdpSocket, closeUdpSocket, connectUdpSocket } from './udp-socket.js';
 
+/** Resolves a DNS name for connecting; a failure says it was DNS, for which name and why. */
+async function resolveHost(host: string): Promise<string> {
+  try {
+    return (await lookup(host)).address;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new QuicTransportError('connect', `cannot resolve host "${host}" (DNS: ${code})`, {
+      cause: error,
+    });
+  }
+}
+
 /**
  * The `lean` driver: rpcnet's own event loop over quiche's bindings (node:dgram for the
  * sockets). quiche does all of QUIC; this is the loop around it; see docs/quic.md.
@@ -47,7 +59,7 @@ export class LeanQuicTransport implements Transport {
     if (signal?.aborted) throw abortError();
     const tls = await resolveConnectTls(o.tls);
     const literal = isIP(address.host) !== 0;
-    const ip = literal ? address.host : (await lookup(address.host)).address;
+    const ip = literal ? address.host : await resolveHost(address.host);
     // BoringSSL matches DNS names only: an IP literal's certificate is checked in JS.
     const verifyIp = tls.verifyPeer && tls.serverName === undefined && literal;
     const caPem = tls.ca === undefined ? [] : pemCertificates(tls.ca);

@@ -178,6 +178,22 @@ describe('lean QUIC driver: routing', { timeout: 20_000 }, () => {
   });
 });
 
+describe('lean QUIC driver: limits per peer', { timeout: 20_000 }, () => {
+  it('refuses connections from one address beyond maxConnectionsPerAddress, and admits again once one ends', async () => {
+    const network = new FakeUdpNetwork();
+    const { socket, listener } = await fakeListener(network, { maxConnectionsPerAddress: 2 });
+    const first = await fakeConnect(network, socket.port);
+    await fakeConnect(network, socket.port);
+    await expect(
+      fakeConnect(network, socket.port, { connectTimeoutMs: 500 }),
+    ).rejects.toMatchObject({ kind: 'connect' });
+    expect(listener.counters.dropped.refused).toBeGreaterThanOrEqual(1);
+    await first.connection.close();
+    await waitFor(() => listener.connectionCount === 1, 5000, 'the first connection released');
+    await expect(fakeConnect(network, socket.port)).resolves.toBeDefined();
+  });
+});
+
 describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
   it('keeps an idle connection open with keep-alives, and times out a silent peer', async () => {
     const network = new FakeUdpNetwork();
