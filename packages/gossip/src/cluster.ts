@@ -19,6 +19,7 @@ import type { GossipMetricsSnapshot } from './metrics.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
 import { createNodeId } from './node-id.js';
 import { SECURE_OVERHEAD_BYTES, SecureTransport } from './secure-transport.js';
+import { partitionSeeds } from './seed-resolution.js';
 import { SwimProtocol } from './swim.js';
 import type { PacketTransport } from './transport.js';
 import type { TransportDropReason } from './transport-drop.js';
@@ -71,6 +72,10 @@ export class Cluster {
   readonly #clock: Clock;
   readonly #random: RandomSource;
   readonly #openTransport: ((config: ClusterConfig) => Promise<PacketTransport>) | undefined;
+  /** The address the socket is bound to, once started. */
+  #boundAddress: string | undefined;
+  /** Resolves DNS names for real sockets; undefined for injected transports. */
+  #lookupHost: HostLookup | undefined;
   readonly #events: ClusterEventHub;
   #tags: Record<string, string>;
   #lifecycle: Lifecycle = 'idle';
@@ -164,10 +169,23 @@ export class Cluster {
    */
   async join(seeds: readonly string[] = this.config.seedNodes): Promise<number> {
     const protocol = this.#running();
-    const self = protocol.localNode().gossipAddress;
-    const others = seeds.filter((seed) => seed !== self);
-    if (others.length === 0) return 0;
-    return protocol.join(others);
+    const self = await localDestinations({
+      bound: this.#boundAddress ?? protocol.localNode().gossipAddress,
+      advertised: protocol.localNode().gossipAddress,
+      ...(this.#lookupHost === undefined ? {} : { lookup: this.#lookupHost }),
+    });
+    const { others, unresolved } = await partitionSeeds(seeds, self, this.#lookupHost);
+    const dnsFailures = unresolved.map(({ seed, reason }) => `${seed} (${reason})`).join(', ');
+    if (others.length === 0) {
+      if (unresolved.length === 0) return 0;
+      throw new ClusterError(ClusterErrorCode.JoinFailed, `no seed resolves: ${dnsFailures}`);
+    }
+    try {
+      return await protocol.join(others);
+    } catch (error) {
+      if (!(error instanceof ClusterError) || unresolved.length === 0) throw error;
+      throw new ClusterError(error.code, `${error.message}; and ${dnsFailures}`, { cause: error });
+    }
   }
 
   /** Announces a graceful departure (others see `NodeLeft`), waits for it to spread, then stops. */
@@ -338,14 +356,17 @@ export class Cluster {
           logger: this.#logger,
         });
     if (transport instanceof UdpTransport) layers.push(transport);
-    if (!this.keyring) return transport;
-    // Real sockets resolve names (seeds given by DNS name, `localhost`) to the address the
-    // receiver knows as its own; injected transports address nodes as written.
+    this.#boundAddress = transport.localAddress;
+    // Real sockets resolve names (seeds given by DNS name, `localhost`) to addresses; injected
+    // transports address nodes as written.
     const family = this.config.bindAddr.includes(':') ? 6 : 4;
-    const lookupHost: HostLookup | undefined =
+    this.#lookupHost =
       transport instanceof UdpTransport
         ? async (host) => (await lookup(host, { family })).address
         : undefined;
+    if (!this.keyring) return transport;
+    // Seal for the address the receiver knows as its own, whatever name a peer was given.
+    const lookupHost = this.#lookupHost;
     const secure = new SecureTransport(transport, this.keyring, {
       isLocalDestination: await localDestinations({
         bound: transport.localAddress,
