@@ -179,15 +179,23 @@ export class RpcClient {
     const resolved = parseOptions(clientOptionsSchema, options, 'RpcClient');
     const target = typeof address === 'string' ? parseHostPort(address) : address;
     const where = formatHostPort(target);
+    // The default transport's own connect bound follows this one unless `quic` sets it.
     const transport =
       resolved.transport ??
-      (await createDefaultTransport(options.tls, resolved.logger, options.quic));
+      (await createDefaultTransport(options.tls, resolved.logger, {
+        connectTimeoutMs: resolved.connectTimeoutMs,
+        ...options.quic,
+      }));
     const abort = new AbortController();
     const cancelTimer = resolved.clock.setTimer(resolved.connectTimeoutMs, () =>
       abort.abort(
-        new RpcError(ErrorCode.UNAVAILABLE, `connecting to ${where} timed out`, {
-          notProcessed: true,
-        }),
+        new RpcError(
+          ErrorCode.UNAVAILABLE,
+          `connecting to ${where} timed out after ${resolved.connectTimeoutMs} ms`,
+          {
+            notProcessed: true,
+          },
+        ),
       ),
     );
     try {
@@ -197,6 +205,9 @@ export class RpcClient {
       return client;
     } catch (error) {
       if (error instanceof RpcError) throw error;
+      // Our own timer fired: report the timeout, not the transport's "aborted".
+      if (abort.signal.aborted && abort.signal.reason instanceof RpcError)
+        throw abort.signal.reason;
       const reason = error instanceof Error ? error.message : String(error);
       throw new RpcError(ErrorCode.UNAVAILABLE, `cannot connect to ${where}: ${reason}`, {
         notProcessed: true,

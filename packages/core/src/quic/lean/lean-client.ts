@@ -22,6 +22,8 @@ export interface ClientConnectionSpec {
   readonly verifyServer?: (chainDer: Uint8Array[]) => number | undefined;
   readonly options: ResolvedQuicTransportOptions;
   readonly signal?: AbortSignal;
+  /** Bound on this attempt's handshake and hello (default `options.connectTimeoutMs`). */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -97,7 +99,7 @@ export function startClientConnection(spec: ClientConnectionSpec): Promise<LeanC
     const timer = setTimeout(
       () =>
         fail(new QuicTransportError('connect', `connect timed out after ${o.connectTimeoutMs} ms`)),
-      o.connectTimeoutMs,
+      spec.timeoutMs ?? o.connectTimeoutMs,
     );
     const onAbort = (): void =>
       fail(new QuicTransportError('connect', 'connect aborted', { cause: signal?.reason }));

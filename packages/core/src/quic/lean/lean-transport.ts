@@ -16,6 +16,11 @@ import { LeanQuicListener } from './lean-listener.js';
 import { buildQuicheConfig, pemCertificates, udpPayloadFor } from './quiche-config.js';
 import { bindUdpSocket, closeUdpSocket, connectUdpSocket } from './udp-socket.js';
 
+/** The kind of the transport error that caused `error`, if any. */
+function causeKind(error: QuicTransportError): string | undefined {
+  return error.cause instanceof QuicTransportError ? error.cause.kind : undefined;
+}
+
 /** Resolves a DNS name for connecting; a failure says it was DNS, for which name and why. */
 async function resolveHost(host: string): Promise<string> {
   try {
@@ -63,28 +68,42 @@ export class LeanQuicTransport implements Transport {
     // BoringSSL matches DNS names only: an IP literal's certificate is checked in JS.
     const verifyIp = tls.verifyPeer && tls.serverName === undefined && literal;
     const caPem = tls.ca === undefined ? [] : pemCertificates(tls.ca);
-    const socket = await bindUdpSocket(isIP(ip) === 6 ? '::' : '0.0.0.0', 0, o.socketBufferBytes);
-    try {
-      await connectUdpSocket(socket, ip, address.port);
-    } catch (error) {
-      await closeUdpSocket(socket);
-      throw new QuicTransportError('connect', `connect failed: ${String(error)}`, { cause: error });
-    }
-    const bound = socket.address();
     const udpPayloadBytes = udpPayloadFor(o, ip);
-    return startClientConnection({
-      socket,
-      local: { host: bound.address, port: bound.port },
-      peer: { host: ip, port: address.port },
-      remoteAddress: formatHostPort(address),
-      serverName: tls.serverName ?? (literal ? null : address.host),
-      config: buildQuicheConfig(o, tls, udpPayloadBytes, verifyIp),
-      udpPayloadBytes,
-      ...(verifyIp
-        ? { verifyServer: (chain: Uint8Array[]) => checkServerChainForIp(ip, chain, caPem) }
-        : {}),
-      options: o,
-      ...(signal === undefined ? {} : { signal }),
-    });
+    const config = buildQuicheConfig(o, tls, udpPayloadBytes, verifyIp);
+    // A handshake also ends at quiche's idle timeout; a longer connectTimeoutMs starts a fresh
+    // one, as TCP keeps retransmitting its SYN until the connect timeout.
+    const deadline = performance.now() + o.connectTimeoutMs;
+    for (;;) {
+      const socket = await bindUdpSocket(isIP(ip) === 6 ? '::' : '0.0.0.0', 0, o.socketBufferBytes);
+      try {
+        await connectUdpSocket(socket, ip, address.port);
+      } catch (error) {
+        await closeUdpSocket(socket);
+        throw new QuicTransportError('connect', `connect failed: ${String(error)}`, {
+          cause: error,
+        });
+      }
+      const bound = socket.address();
+      try {
+        return await startClientConnection({
+          socket,
+          local: { host: bound.address, port: bound.port },
+          peer: { host: ip, port: address.port },
+          remoteAddress: formatHostPort(address),
+          serverName: tls.serverName ?? (literal ? null : address.host),
+          config,
+          udpPayloadBytes,
+          ...(verifyIp
+            ? { verifyServer: (chain: Uint8Array[]) => checkServerChainForIp(ip, chain, caPem) }
+            : {}),
+          options: o,
+          ...(signal === undefined ? {} : { signal }),
+          timeoutMs: Math.max(1, deadline - performance.now()),
+        });
+      } catch (error) {
+        const idle = error instanceof QuicTransportError && causeKind(error) === 'idle-timeout';
+        if (!idle || signal?.aborted || deadline - performance.now() < 50) throw error;
+      }
+    }
   }
 }
