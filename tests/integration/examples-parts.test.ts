@@ -1,8 +1,7 @@
 // The examples' own logic, without processes: settings, the failure cycle, the logical session,
 // the director's assignments and the demo's options and summary.
+import { VirtualClock } from '@rpcnet/base';
 import {
-  type CancelTimer,
-  type Clock,
   type ClusterEvent,
   type ClusterNode,
   ErrorCode,
@@ -21,33 +20,8 @@ import { FailureCycle } from '../../examples/shared/failure-cycle.js';
 import { readSettings } from '../../examples/shared/settings.js';
 import { WorkerAssignments } from '../../examples/shared/worker-assignments.js';
 
-/** A clock that moves only when told to. */
-class ManualClock implements Clock {
-  readonly kind = 'wall';
-  #now = 0;
-  #timers: Array<{ at: number; callback: () => void }> = [];
-  now(): number {
-    return this.#now;
-  }
-  setTimer(delayMs: number, callback: () => void): CancelTimer {
-    const timer = { at: this.#now + delayMs, callback };
-    this.#timers.push(timer);
-    return () => {
-      this.#timers = this.#timers.filter((t) => t !== timer);
-    };
-  }
-  advance(ms: number): void {
-    const end = this.#now + ms;
-    for (;;) {
-      const next = this.#timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (next === undefined) break;
-      this.#timers = this.#timers.filter((t) => t !== next);
-      this.#now = next.at;
-      next.callback();
-    }
-    this.#now = end;
-  }
-}
+/** A wall clock that moves only when told to. */
+const manualClock = () => new VirtualClock({ kind: 'wall' });
 
 describe('example settings', () => {
   it('uses the documented defaults and the RPC port + 1000 gossip convention', () => {
@@ -94,7 +68,7 @@ describe('example settings', () => {
 
 describe('FailureCycle', () => {
   it('cycles running, warning, failed, recovering with the configured durations', () => {
-    const clock = new ManualClock();
+    const clock = manualClock();
     const cycle = new FailureCycle(
       { runMs: 100, warningMs: 30, failedMs: 50, recoveringMs: 20 },
       clock,
@@ -174,7 +148,7 @@ describe('WorkerAssignments', () => {
     const w1 = node('w1', { role: 'worker', label: 'worker-1' });
     const w2 = node('w2', { role: 'worker', label: 'worker-2' });
     const { registry, emit } = registryOf([w1, w2]);
-    const clock = new ManualClock();
+    const clock = manualClock();
     const assignments = new WorkerAssignments(registry, 'role=worker', clock, 1000);
     const a = assignments.assign();
     const b = assignments.assign();

@@ -10,5 +10,13 @@ export {
 } from './events.js';
 export { formatHostPort, type HostPort, parseHostPort, tryParseHostPort } from './host-port.js';
 export { type LogFields, type Logger, silentLogger } from './logger.js';
+export { createSeededRandom, type RandomSource } from './random.js';
 export { systemMonotonicClock, systemWallClock } from './system-clocks.js';
 export { MAX_TIMER_DELAY_MS, setCappedTimer } from './timer.js';
+export {
+  type ClockKind,
+  type RunUntilOptions,
+  settle,
+  VirtualClock,
+  type VirtualClockOptions,
+} from './virtual-clock.js';

@@ -1,3 +1,4 @@
+import { settle, type VirtualClock } from '@rpcnet/base';
 import { ErrorCode, RpcError } from '@rpcnet/core';
 import {
   LeastConnections,
@@ -14,7 +15,6 @@ import {
 import { fakeClient, startFixture } from './support/client-fixture.js';
 import { type FakeMembership, workerNode } from './support/fake-membership.js';
 import { bytes, type FakeWorkers, text } from './support/fake-workers.js';
-import { flush, type ManualClock } from './support/manual-clock.js';
 
 /** Always the first candidate (w1, then w2 when w1 is excluded, ...): makes failover order exact. */
 const firstCandidate: LoadBalancingStrategy = {
@@ -23,7 +23,7 @@ const firstCandidate: LoadBalancingStrategy = {
 };
 
 describe('ClusterClient', () => {
-  let clock: ManualClock;
+  let clock: VirtualClock<'wall'>;
   let workers: FakeWorkers;
   let membership: FakeMembership;
   let registry: WorkerRegistry;
@@ -81,7 +81,7 @@ describe('ClusterClient', () => {
     const calls = Array.from({ length: 9 }, () =>
       client.callWorker('slow', bytes('x'), undefined, { signal: controller.signal }),
     );
-    await flush();
+    await settle();
     expect(inFlight()).toEqual([3, 3, 3]);
     controller.abort();
     const results = await Promise.allSettled(calls);
@@ -199,7 +199,7 @@ describe('ClusterClient', () => {
     });
     await client.callWorker('compute', bytes('1'));
     expect(client.retryTokens).toBe(0);
-    await clock.advance(500);
+    await clock.advanceSettling(500);
     expect(client.retryTokens).toBe(1);
   });
 
@@ -207,9 +207,9 @@ describe('ClusterClient', () => {
     workers.setUnary('w1', (_request, call) => call.hang());
     const call = client.callWorker('compute', bytes('x'), undefined, { timeoutMs: 500 });
     const outcome = call.catch((error: unknown) => error);
-    await clock.advance(499);
+    await clock.advanceSettling(499);
     expect(inFlight()).toEqual([1, 0, 0]);
-    await clock.advance(1);
+    await clock.advanceSettling(1);
     expect(await outcome).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
     expect(inFlight()).toEqual([0, 0, 0]);
     expect(registry.getWorker('w1')?.latency.failures).toBe(1);
@@ -219,7 +219,7 @@ describe('ClusterClient', () => {
     client = createClient({ defaultTimeoutMs: 1000 });
     workers.setUnary('w1', (_request, call) => call.hang());
     const outcome = client.callWorker('compute', bytes('x')).catch((error: unknown) => error);
-    await clock.advance(1000);
+    await clock.advanceSettling(1000);
     expect(await outcome).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
   });
 
@@ -227,7 +227,7 @@ describe('ClusterClient', () => {
     client = createClient({ attemptTimeoutMs: 100 });
     workers.setUnary('w1', (_request, call) => call.hang());
     const result = client.callWorkerDetailed('compute', bytes('x'), undefined, { timeoutMs: 1000 });
-    await clock.advance(100);
+    await clock.advanceSettling(100);
     await expect(result).resolves.toMatchObject({ workerId: 'w2', failedWorkers: ['w1'] });
   });
 
@@ -235,7 +235,7 @@ describe('ClusterClient', () => {
     workers.setUnary('w1', (_request, call) => call.hang());
     const controller = new AbortController();
     const call = client.callWorker('compute', bytes('x'), undefined, { signal: controller.signal });
-    await flush();
+    await settle();
     controller.abort();
     await expect(call).rejects.toMatchObject({ code: ErrorCode.CANCELLED });
     expect(inFlight()).toEqual([0, 0, 0]);
@@ -246,7 +246,7 @@ describe('ClusterClient', () => {
   it('fails over the calls running on a worker that is declared failed', async () => {
     workers.setUnary('w1', (_request, call) => call.hang());
     const call = client.callWorkerDetailed('compute', bytes('x'), 'role=worker');
-    await flush();
+    await settle();
     membership.fail('w1');
     await expect(call).resolves.toMatchObject({ workerId: 'w2', failedWorkers: ['w1'] });
     expect(workers.connectionsTo('w1')[0]?.closed).toBe(true);
@@ -289,7 +289,7 @@ describe('ClusterClient', () => {
 });
 
 describe('ClusterClient.streamWorker', () => {
-  let clock: ManualClock;
+  let clock: VirtualClock<'wall'>;
   let workers: FakeWorkers;
   let registry: WorkerRegistry;
   let client: ClusterClient;
@@ -414,9 +414,9 @@ describe('ClusterClient.streamWorker', () => {
         got.push(`${text(item.message)}@${item.workerId}`);
       }
     })();
-    await clock.advance(199);
+    await clock.advanceSettling(199);
     expect(got).toEqual(['0@w1', '1@w1']);
-    await clock.advance(1);
+    await clock.advanceSettling(1);
     await done;
     expect(got).toEqual(['0@w1', '1@w1', '2@w2', '3@w2', '4@w2', '5@w2']);
     expect(workers.connectionsTo('w1')[0]?.inFlight).toBe(0);
@@ -436,7 +436,7 @@ describe('ClusterClient.streamWorker', () => {
         got.push(text(item.message));
       }
     })().catch((error: unknown) => error);
-    await clock.advance(300);
+    await clock.advanceSettling(300);
     expect(await outcome).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
     expect(got).toEqual(['0']);
   });

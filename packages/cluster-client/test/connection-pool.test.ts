@@ -1,15 +1,15 @@
+import { settle, VirtualClock } from '@rpcnet/base';
 import { ErrorCode, RpcError } from '@rpcnet/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionPool, ExponentialBackoff } from '../src/index.js';
 import { FakeWorkers } from './support/fake-workers.js';
-import { flush, ManualClock } from './support/manual-clock.js';
 
 const workerA = { id: 'a', rpcAddress: '127.0.0.1:9001' };
 const workerB = { id: 'b', rpcAddress: '127.0.0.1:9002' };
 const reconnect = { initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2, jitter: 0 };
 
 describe('ConnectionPool', () => {
-  let clock: ManualClock;
+  let clock: VirtualClock<'wall'>;
   let workers: FakeWorkers;
   let pool: ConnectionPool;
 
@@ -24,7 +24,7 @@ describe('ConnectionPool', () => {
   }
 
   beforeEach(() => {
-    clock = new ManualClock();
+    clock = new VirtualClock({ kind: 'wall', startMs: 1_000_000 });
     workers = new FakeWorkers(clock);
     pool = createPool();
   });
@@ -49,7 +49,7 @@ describe('ConnectionPool', () => {
   it('coalesces concurrent dials to one worker into one', async () => {
     workers.holdDials = true;
     const pending = Array.from({ length: 20 }, () => pool.acquire(workerA));
-    await flush();
+    await settle();
     expect(workers.dials).toEqual(['a']);
     workers.releaseDials();
     const leases = await Promise.all(pending);
@@ -62,12 +62,12 @@ describe('ConnectionPool', () => {
     // The first connection is busy: the next call uses it now and a second one is dialled behind it.
     const second = await pool.acquire(workerA);
     expect(second.connection).toBe(first.connection);
-    await flush();
+    await settle();
     expect(pool.connectionCount('a')).toBe(2);
     const third = await pool.acquire(workerA);
     expect(third.connection).not.toBe(first.connection);
     const more = await Promise.all(Array.from({ length: 10 }, () => pool.acquire(workerA)));
-    await flush();
+    await settle();
     expect(pool.connectionCount('a')).toBe(2);
     expect(workers.dials).toHaveLength(2);
     const perConnection = new Map<unknown, number>();
@@ -80,7 +80,7 @@ describe('ConnectionPool', () => {
   it('with a cap of one never dials a second connection', async () => {
     pool = createPool(1);
     const leases = await Promise.all(Array.from({ length: 5 }, () => pool.acquire(workerA)));
-    await flush();
+    await settle();
     expect(new Set(leases.map((lease) => lease.connection)).size).toBe(1);
     expect(workers.dials).toEqual(['a']);
   });
@@ -103,14 +103,14 @@ describe('ConnectionPool', () => {
     const next = await pool.acquire(workerA);
     expect(next.connection).not.toBe(connection);
     lease.release();
-    await flush();
+    await settle();
     expect(connection?.closeCalls).toBe(1);
   });
 
   it('closes a connection whose dial finishes after its worker was removed', async () => {
     workers.holdDials = true;
     const pending = pool.acquire(workerA);
-    await flush();
+    await settle();
     pool.remove('a', { immediate: true });
     workers.releaseDials();
     await expect(pending).rejects.toMatchObject({
@@ -132,16 +132,16 @@ describe('ConnectionPool', () => {
       details: { reason: 'backoff' },
     });
     expect(workers.dials).toHaveLength(1);
-    await clock.advance(99);
+    await clock.advanceSettling(99);
     await expect(pool.acquire(workerA)).rejects.toMatchObject({ details: { reason: 'backoff' } });
-    await clock.advance(1);
+    await clock.advanceSettling(1);
     await expect(pool.acquire(workerA)).rejects.toMatchObject({ details: { reason: 'connect' } });
     expect(workers.dials).toHaveLength(2);
     // Second failure: 200 ms.
-    await clock.advance(199);
+    await clock.advanceSettling(199);
     await expect(pool.acquire(workerA)).rejects.toMatchObject({ details: { reason: 'backoff' } });
     workers.setReachable('a', true);
-    await clock.advance(1);
+    await clock.advanceSettling(1);
     const lease = await pool.acquire(workerA);
     expect(lease.workerId).toBe('a');
     expect(pool.stats).toMatchObject({ dials: 3, dialFailures: 2, connections: 1 });
@@ -154,7 +154,7 @@ describe('ConnectionPool', () => {
     lost?.lose();
     expect(pool.stats).toMatchObject({ connections: 0, connectionsLost: 1 });
     await expect(pool.acquire(workerA)).rejects.toMatchObject({ details: { reason: 'backoff' } });
-    await clock.advance(100);
+    await clock.advanceSettling(100);
     const again = await pool.acquire(workerA);
     expect(again.connection).not.toBe(lost);
     expect(workers.dials).toEqual(['a', 'a']);
@@ -170,7 +170,7 @@ describe('ConnectionPool', () => {
         lease?.release();
       }
       for (const connection of workers.connectionsTo('a')) connection.lose();
-      await clock.advance(10);
+      await clock.advanceSettling(10);
     }
     expect(attempts).toBe(1000);
     // 100 + 200 + 400 + 800 ms of backoff: at most five dials in two seconds.
@@ -182,13 +182,13 @@ describe('ConnectionPool', () => {
     for (let flap = 0; flap < 3; flap += 1) {
       (await pool.acquire(workerA)).release();
       for (const connection of workers.connectionsTo('a')) connection.lose();
-      await clock.advance(1000);
+      await clock.advanceSettling(1000);
     }
     // Three quick losses: the next delay would be 800 ms. After a quiet 2 s it is 100 ms again.
     (await pool.acquire(workerA)).release();
-    await clock.advance(2001);
+    await clock.advanceSettling(2001);
     for (const connection of workers.connectionsTo('a')) connection.lose();
-    await clock.advance(100);
+    await clock.advanceSettling(100);
     await expect(pool.acquire(workerA)).resolves.toMatchObject({ workerId: 'a' });
   });
 
@@ -197,7 +197,7 @@ describe('ConnectionPool', () => {
     lease.release(
       new RpcError(ErrorCode.UNAVAILABLE, 'the server is going away', { notProcessed: true }),
     );
-    await flush();
+    await settle();
     expect(workers.connectionsTo('a')[0]?.closeCalls).toBe(1);
     const next = await pool.acquire(workerA);
     expect(next.connection).not.toBe(lease.connection);
@@ -214,11 +214,11 @@ describe('ConnectionPool', () => {
     workers.holdDials = true;
     const controller = new AbortController();
     const pending = pool.acquire(workerA, controller.signal);
-    await flush();
+    await settle();
     controller.abort(new RpcError(ErrorCode.CANCELLED, 'stop'));
     await expect(pending).rejects.toMatchObject({ code: ErrorCode.CANCELLED });
     workers.releaseDials();
-    await flush();
+    await settle();
     expect(pool.connectionCount('a')).toBe(1);
   });
 
@@ -227,7 +227,7 @@ describe('ConnectionPool', () => {
     old.release();
     const moved = await pool.acquire({ id: 'a', rpcAddress: '127.0.0.1:9999' });
     expect(moved.connection).not.toBe(old.connection);
-    await flush();
+    await settle();
     expect(workers.connectionsTo('a')[0]?.closeCalls).toBe(1);
   });
 
@@ -257,7 +257,7 @@ describe('ExponentialBackoff', () => {
 
 describe('ConnectionPool with a connector that throws synchronously', () => {
   it('fails the dial with UNAVAILABLE and dials again after the backoff', async () => {
-    const clock = new ManualClock();
+    const clock = new VirtualClock({ kind: 'wall', startMs: 1_000_000 });
     const workers = new FakeWorkers(clock);
     let broken = true;
     const pool = new ConnectionPool({
@@ -274,7 +274,7 @@ describe('ConnectionPool with a connector that throws synchronously', () => {
       details: { reason: 'connect' },
     });
     broken = false;
-    await clock.advance(100);
+    await clock.advanceSettling(100);
     const lease = await pool.acquire(workerA);
     expect(lease.workerId).toBe('a');
     expect(pool.stats.dialing).toBe(0);

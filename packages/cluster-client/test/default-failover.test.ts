@@ -1,3 +1,4 @@
+import { settle, type VirtualClock } from '@rpcnet/base';
 import { ErrorCode } from '@rpcnet/core';
 import type { LoadBalancingStrategy, WorkerRegistry } from '@rpcnet/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -5,7 +6,6 @@ import type { ClusterClient, ClusterClientConfig } from '../src/index.js';
 import { fakeClient, startFixture } from './support/client-fixture.js';
 import type { FakeMembership } from './support/fake-membership.js';
 import { bytes, type FakeUnary, type FakeWorkers, text } from './support/fake-workers.js';
-import { flush, type ManualClock } from './support/manual-clock.js';
 
 /** Always the first candidate (w1, then w2 when w1 is excluded, ...): makes failover order exact. */
 const firstCandidate: LoadBalancingStrategy = {
@@ -17,7 +17,7 @@ const firstCandidate: LoadBalancingStrategy = {
 const MIN_SAMPLES = 20;
 
 /** A handler answering after `ms` of the manual clock, or failing like the core client on abort. */
-function answerAfter(clock: ManualClock, ms: number): FakeUnary {
+function answerAfter(clock: VirtualClock<'wall'>, ms: number): FakeUnary {
   return (request, call) =>
     new Promise((resolve, reject) => {
       const cancel = clock.setTimer(ms, () => resolve(bytes(`${call.workerId}:${text(request)}`)));
@@ -29,7 +29,7 @@ function answerAfter(clock: ManualClock, ms: number): FakeUnary {
 }
 
 describe('ClusterClient default failover: adaptive attempt timeout and membership', () => {
-  let clock: ManualClock;
+  let clock: VirtualClock<'wall'>;
   let workers: FakeWorkers;
   let membership: FakeMembership;
   let registry: WorkerRegistry;
@@ -44,7 +44,7 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
     for (const id of ['w1', 'w2', 'w3']) workers.setUnary(id, answerAfter(clock, ms));
     for (let i = 0; i < MIN_SAMPLES; i += 1) {
       const call = client.callWorker('compute', bytes('warm'));
-      await clock.advance(ms);
+      await clock.advanceSettling(ms);
       await call;
     }
   }
@@ -84,9 +84,9 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
     workers.setUnary('w1', (_request, call) => call.hang());
     const result = client.callWorkerDetailed('compute', bytes('x'), undefined, { timeoutMs: 3000 });
     const settled = result.then(() => true);
-    await clock.advance(199);
-    expect(await Promise.race([settled, flush().then(() => false)])).toBe(false);
-    await clock.advance(11);
+    await clock.advanceSettling(199);
+    expect(await Promise.race([settled, settle().then(() => false)])).toBe(false);
+    await clock.advanceSettling(11);
     await expect(result).resolves.toMatchObject({
       workerId: 'w2',
       attempts: 2,
@@ -104,12 +104,12 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
     workers.setUnary('w1', (_request, call) => call.hang());
     for (let i = 0; i < 3; i += 1) {
       const call = client.callWorkerDetailed('compute', bytes('x'), undefined, { timeoutMs: 3000 });
-      await clock.advance(210);
+      await clock.advanceSettling(210);
       await expect(call).resolves.toMatchObject({ workerId: 'w2' });
     }
     expect(client.ejectedWorkers).toEqual(['w1']);
     const next = client.callWorkerDetailed('compute', bytes('y'));
-    await clock.advance(10);
+    await clock.advanceSettling(10);
     await expect(next).resolves.toMatchObject({ workerId: 'w2', attempts: 1 });
   });
 
@@ -120,7 +120,7 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
       idempotent: false,
       timeoutMs: 3000,
     });
-    await clock.advance(1000);
+    await clock.advanceSettling(1000);
     await expect(call).resolves.toMatchObject({ workerId: 'w1', attempts: 1 });
     expect(client.metrics).toMatchObject({ attemptTimeouts: 0, retries: 0 });
   });
@@ -130,7 +130,7 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
     await warmUp(10);
     workers.setUnary('w1', answerAfter(clock, 1000));
     const call = client.callWorkerDetailed('compute', bytes('x'), undefined, { timeoutMs: 3000 });
-    await clock.advance(1000);
+    await clock.advanceSettling(1000);
     await expect(call).resolves.toMatchObject({ workerId: 'w1', attempts: 1 });
     expect(client.metrics.retriesDenied).toBe(1);
   });
@@ -142,7 +142,7 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
     const outcome = client
       .callWorker('compute', bytes('x'), undefined, { timeoutMs: 3000 })
       .catch((error: unknown) => error);
-    await clock.advance(3000);
+    await clock.advanceSettling(3000);
     expect(await outcome).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
   });
 
@@ -155,15 +155,15 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
       return call.hang();
     });
     const call = client.callWorkerDetailed('compute', bytes('x'), undefined, { timeoutMs: 3000 });
-    await flush();
+    await settle();
     membership.suspect('w1');
-    await clock.advance(10);
+    await clock.advanceSettling(10);
     await expect(call).resolves.toMatchObject({ workerId: 'w2', attempts: 2 });
     expect(cancelled).toBe(1);
     expect(client.metrics).toMatchObject({ hedges: 1, failed: 0 });
     // The suspect is chosen no more while an alive worker matches.
     const next = client.callWorkerDetailed('compute', bytes('y'));
-    await clock.advance(10);
+    await clock.advanceSettling(10);
     await expect(next).resolves.toMatchObject({ workerId: 'w2', attempts: 1 });
   });
 
@@ -171,9 +171,9 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
     workers.setUnary('w1', answerAfter(clock, 5));
     workers.setUnary('w2', answerAfter(clock, 50));
     const call = client.callWorkerDetailed('compute', bytes('x'));
-    await flush();
+    await settle();
     membership.suspect('w1');
-    await clock.advance(5);
+    await clock.advanceSettling(5);
     await expect(call).resolves.toMatchObject({ workerId: 'w1', attempts: 2 });
     expect(registry.workers().map((worker) => worker.inFlight)).toEqual([0, 0, 0]);
   });
@@ -183,9 +183,9 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
     const call = client
       .callWorkerDetailed('compute', bytes('x'), undefined, { idempotent: false, timeoutMs: 3000 })
       .catch((error: unknown) => error);
-    await flush();
+    await settle();
     membership.suspect('w1');
-    await flush();
+    await settle();
     expect(client.metrics.hedges).toBe(0);
     membership.fail('w1');
     expect(await call).toMatchObject({
@@ -197,7 +197,7 @@ describe('ClusterClient default failover: adaptive attempt timeout and membershi
 });
 
 describe('ClusterClient hedging', () => {
-  let clock: ManualClock;
+  let clock: VirtualClock<'wall'>;
   let workers: FakeWorkers;
   let membership: FakeMembership;
   let registry: WorkerRegistry;
@@ -209,7 +209,7 @@ describe('ClusterClient hedging', () => {
     for (const id of ['w1', 'w2', 'w3']) workers.setUnary(id, answerAfter(clock, 10));
     for (let i = 0; i < MIN_SAMPLES; i += 1) {
       const call = client.callWorker('compute', bytes('warm'));
-      await clock.advance(10);
+      await clock.advanceSettling(10);
       await call;
     }
   });
@@ -228,9 +228,9 @@ describe('ClusterClient hedging', () => {
       return answerAfter(clock, 100)(request, call);
     });
     const call = client.callWorkerDetailed('compute', bytes('x'));
-    await clock.advance(20);
+    await clock.advanceSettling(20);
     expect(client.metrics.hedges).toBe(1);
-    await clock.advance(10);
+    await clock.advanceSettling(10);
     await expect(call).resolves.toMatchObject({ workerId: 'w2', attempts: 2, failedWorkers: [] });
     expect(cancelled).toBe(1);
     expect(registry.workers().map((worker) => worker.inFlight)).toEqual([0, 0, 0]);
@@ -240,13 +240,13 @@ describe('ClusterClient hedging', () => {
 
   it('does not hedge a call that answers within the delay, nor a non-idempotent one', async () => {
     const fast = client.callWorkerDetailed('compute', bytes('x'));
-    await clock.advance(10);
+    await clock.advanceSettling(10);
     await expect(fast).resolves.toMatchObject({ attempts: 1 });
     workers.setUnary('w1', answerAfter(clock, 100));
     const once = client.callWorkerDetailed('compute', bytes('y'), undefined, {
       idempotent: false,
     });
-    await clock.advance(100);
+    await clock.advanceSettling(100);
     await expect(once).resolves.toMatchObject({ workerId: 'w1', attempts: 1 });
     expect(client.metrics.hedges).toBe(0);
   });
@@ -256,7 +256,7 @@ describe('ClusterClient hedging', () => {
     workers.setUnary('w3', answerAfter(clock, 100));
     membership.suspect('w2');
     const call = client.callWorkerDetailed('compute', bytes('x'));
-    await clock.advance(100);
+    await clock.advanceSettling(100);
     // w1, then a hedge to w3; the third attempt would have gone to the suspect w2.
     await expect(call).resolves.toMatchObject({ workerId: 'w1', attempts: 2 });
     expect(client.metrics.hedges).toBe(1);
@@ -269,7 +269,7 @@ describe('ClusterClient hedging', () => {
     const calls = Array.from({ length: 30 }, () =>
       client.callWorkerDetailed('compute', bytes('x')),
     );
-    await clock.advance(100);
+    await clock.advanceSettling(100);
     const results = await Promise.all(calls);
     // Each call deposits 0.2 tokens; hedges stop with 10 of the 20 tokens left.
     const bound = tokens + 0.2 * calls.length - 10;
@@ -283,7 +283,7 @@ describe('ClusterClient hedging', () => {
 });
 
 describe('ClusterClient default failover of streams', () => {
-  let clock: ManualClock;
+  let clock: VirtualClock<'wall'>;
   let workers: FakeWorkers;
   let membership: FakeMembership;
   let registry: WorkerRegistry;
@@ -312,7 +312,8 @@ describe('ClusterClient default failover of streams', () => {
         got.push(`${text(item.message)}@${item.workerId}`);
       }
     })();
-    for (let elapsed = 0; elapsed < ms && got.length < 6; elapsed += 10) await clock.advance(10);
+    for (let elapsed = 0; elapsed < ms && got.length < 6; elapsed += 10)
+      await clock.advanceSettling(10);
     await done;
     return got;
   }
@@ -337,10 +338,10 @@ describe('ClusterClient default failover of streams', () => {
         got.push(`${text(item.message)}@${item.workerId}`);
       }
     })();
-    await clock.advance(20);
+    await clock.advanceSettling(20);
     expect(got).toEqual(['0@w1', '1@w1']);
     membership.suspect('w1');
-    await clock.advance(40);
+    await clock.advanceSettling(40);
     await done;
     expect(got).toEqual(['0@w1', '1@w1', '2@w2', '3@w2', '4@w2', '5@w2']);
     expect(client.metrics).toMatchObject({ resumes: 1, succeeded: 1 });
@@ -372,7 +373,7 @@ describe('ClusterClient default failover of streams', () => {
         got.push(text(item.message));
       }
     })();
-    await clock.advance(1000);
+    await clock.advanceSettling(1000);
     await done;
     expect(got).toEqual(['0', '1']);
     expect(client.metrics.retries).toBe(0);

@@ -1,3 +1,4 @@
+import { settle, type VirtualClock } from '@rpcnet/base';
 import { ErrorCode, RpcError } from '@rpcnet/core';
 import type { LoadBalancingStrategy, WorkerPredicate, WorkerRegistry } from '@rpcnet/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,6 @@ import type {
 import { fakeClient, startFixture } from './support/client-fixture.js';
 import { type FakeMembership, workerNode } from './support/fake-membership.js';
 import { bytes, type FakeWorkers } from './support/fake-workers.js';
-import { flush, type ManualClock } from './support/manual-clock.js';
 
 /** Always the lowest id (w1, then w2 when w1 is excluded, ...): makes selection exact. */
 const lowestId: LoadBalancingStrategy = {
@@ -23,7 +23,7 @@ const unavailable = () => {
 };
 
 describe('ClusterClient outlier detection', () => {
-  let clock: ManualClock;
+  let clock: VirtualClock<'wall'>;
   let workers: FakeWorkers;
   let membership: FakeMembership;
   let registry: WorkerRegistry;
@@ -78,14 +78,14 @@ describe('ClusterClient outlier detection', () => {
     const slow = client.callWorkerDetailed('compute', bytes('slow'), undefined, {
       timeoutMs: 1000,
     });
-    await flush();
+    await settle();
     await servedBy(3);
     expect(client.ejectedWorkers).toEqual(['w1']);
     expect(client.pool.connectionCount('w1')).toBe(0);
     const connections = workers.connectionsTo('w1');
     // The connection still running the slow call stays open; the idle one is closed.
     expect(connections.map((connection) => connection.closed)).toEqual([false, true]);
-    await clock.advance(100);
+    await clock.advanceSettling(100);
     await expect(slow).resolves.toMatchObject({ workerId: 'w2', failedWorkers: ['w1'] });
     expect(connections.every((connection) => connection.closed)).toBe(true);
     expect(workers.connectionsTo('w1')).toHaveLength(connections.length);
@@ -96,7 +96,7 @@ describe('ClusterClient outlier detection', () => {
     workers.setUnary('w1', (_request, call) => call.hang());
     for (let i = 0; i < 3; i += 1) {
       const call = client.callWorkerDetailed('compute', bytes('x'), undefined, { timeoutMs: 1000 });
-      await clock.advance(100);
+      await clock.advanceSettling(100);
       await expect(call).resolves.toMatchObject({ workerId: 'w2', failedWorkers: ['w1'] });
     }
     expect(client.ejectedWorkers).toEqual(['w1']);
@@ -131,7 +131,7 @@ describe('ClusterClient outlier detection', () => {
       const outcome = client
         .callWorker('compute', bytes('x'), undefined, { timeoutMs: 100 })
         .catch((error: unknown) => error);
-      await clock.advance(100);
+      await clock.advanceSettling(100);
       expect(await outcome).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
     }
     expect(client.ejectedWorkers).toEqual([]);
@@ -143,9 +143,9 @@ describe('ClusterClient outlier detection', () => {
     await servedBy(3);
     expect(client.ejectedWorkers).toEqual(['w1']);
     workers.setUnary('w1', () => bytes('w1 is back'));
-    await clock.advance(999);
+    await clock.advanceSettling(999);
     expect(await servedBy(1)).toEqual(['w2']);
-    await clock.advance(1);
+    await clock.advanceSettling(1);
     expect(await servedBy(1)).toEqual(['w1']);
     expect(client.ejectedWorkers).toEqual([]);
   });
@@ -154,14 +154,14 @@ describe('ClusterClient outlier detection', () => {
     client = createClient({ outlierDetection: { baseEjectionMs: 1000 } });
     workers.setUnary('w1', unavailable);
     await servedBy(3);
-    await clock.advance(1000);
+    await clock.advanceSettling(1000);
     // On probation: a single failure ejects it again, now for 2000 ms.
     expect(await servedBy(1)).toEqual(['w2']);
     expect(client.ejectedWorkers).toEqual(['w1']);
     expect(client.metrics.ejections).toBe(2);
-    await clock.advance(1999);
+    await clock.advanceSettling(1999);
     expect(client.ejectedWorkers).toEqual(['w1']);
-    await clock.advance(1);
+    await clock.advanceSettling(1);
     expect(client.ejectedWorkers).toEqual([]);
   });
 
@@ -212,7 +212,7 @@ describe('ClusterClient outlier detection', () => {
     client = createClient({ connect: hangingDial, attemptTimeoutMs: 100 });
     const tokens = client.retryTokens;
     const call = client.callWorkerDetailed('compute', bytes('x'), undefined, { timeoutMs: 1000 });
-    await clock.advance(100);
+    await clock.advanceSettling(100);
     await expect(call).resolves.toMatchObject({ workerId: 'w2', failedWorkers: ['w1'] });
     // The request never left: the retry did not take a budget token.
     expect(client.retryTokens).toBe(tokens);

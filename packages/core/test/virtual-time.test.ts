@@ -1,3 +1,4 @@
+import { VirtualClock } from '@rpcnet/base';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CallContext,
@@ -8,9 +9,11 @@ import {
   RpcServer,
 } from '../src/index.js';
 import { FrameType } from '../src/wire/frame.js';
-import { ManualClock } from './support/manual-clock.js';
 import { connectRawPeer } from './support/raw-peer.js';
 import { bytes, rejectionOf, waitFor } from './support/wait-for.js';
+
+/** A virtual wall clock at a realistic epoch time. */
+const wallClock = () => new VirtualClock({ kind: 'wall', startMs: 1_700_000_000_000 });
 
 describe('deadlines and keep-alive under a virtual clock', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -19,7 +22,7 @@ describe('deadlines and keep-alive under a virtual clock', () => {
   });
 
   async function setup(limits: { keepAliveIntervalMs?: number; idleTimeoutMs?: number } = {}) {
-    const clock = new ManualClock();
+    const clock = wallClock();
     const transport = new InMemoryTransport();
     const contexts: CallContext[] = [];
     const server = new RpcServer({ transport, clock, limits });
@@ -124,7 +127,7 @@ describe('deadlines and keep-alive under a virtual clock', () => {
   });
 
   it('fails connect with UNAVAILABLE, not processed, when the server never answers HELLO', async () => {
-    const clock = new ManualClock();
+    const clock = wallClock();
     const transport = new InMemoryTransport();
     const silent = await transport.listen({ host: '127.0.0.1', port: 0 }, (connection) => {
       connection.start({ onData: () => undefined, onClose: () => undefined });

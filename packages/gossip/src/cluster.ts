@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
+import type { RandomSource } from '@rpcnet/base';
 import {
   type MonotonicClock as Clock,
   formatHostPort,
@@ -8,7 +9,6 @@ import {
   systemMonotonicClock as systemClock,
   type Unsubscribe,
 } from '@rpcnet/base';
-import type { RandomSource } from './clock.js';
 import { type ClusterConfig, type ClusterConfigInput, parseClusterConfig } from './config.js';
 import { destinationResolver, type HostLookup, localDestinations } from './destination-names.js';
 import { ClusterConfigError, ClusterError, ClusterErrorCode } from './errors.js';

@@ -1,7 +1,7 @@
 // biome-ignore-all assist/source/organizeImports: exports stay grouped by owner (protocol, service)
 /** Gossip's clock: a {@link MonotonicClock} (probe periods and timeouts only measure durations). */
 export type { CancelTimer, MonotonicClock as Clock, MonotonicClock } from '@rpcnet/base';
-export type { RandomSource } from './clock.js';
+export type { RandomSource } from '@rpcnet/base';
 export type { ClusterEvent, ClusterEventOf, ClusterEventType } from './events.js';
 export type { ClusterNode, NodeId, NodeTags } from './node.js';
 export { NodeState } from './node.js';
@@ -60,7 +60,7 @@ export type { PartitionRule, PartitionView } from './partition.js';
 export { PartitionDetector } from './partition.js';
 export type { RegistryChange } from './registry.js';
 export { isLive, NodeRegistry } from './registry.js';
-export { createSeededRandom } from './simulation/seeded-random.js';
+export { createSeededRandom } from '@rpcnet/base';
 export type { SimulatedClusterOptions, SimulatedNode } from './simulation/simulated-cluster.js';
 export { SimulatedCluster } from './simulation/simulated-cluster.js';
 export type {
@@ -68,8 +68,8 @@ export type {
   SimulatedNetworkStats,
 } from './simulation/simulated-network.js';
 export { SimulatedNetwork } from './simulation/simulated-network.js';
-export type { RunUntilOptions } from './simulation/virtual-clock.js';
-export { VirtualClock } from './simulation/virtual-clock.js';
+export type { RunUntilOptions } from '@rpcnet/base';
+export { VirtualClock } from '@rpcnet/base';
 export type { SuspicionOptions } from './suspicion.js';
 export { Suspicion, suspicionTimeoutBounds, suspicionTimeoutMs } from './suspicion.js';
 export type { SwimProtocolOptions } from './swim.js';

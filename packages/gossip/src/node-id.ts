@@ -1,5 +1,5 @@
+import type { RandomSource } from '@rpcnet/base';
 import { customRandom, nanoid, urlAlphabet } from 'nanoid';
-import type { RandomSource } from './clock.js';
 import type { NodeId } from './node.js';
 
 /** Length of generated node ids (nanoid's default: 126 bits of randomness). */

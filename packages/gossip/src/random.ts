@@ -1,4 +1,4 @@
-import type { RandomSource } from './clock.js';
+import type { RandomSource } from '@rpcnet/base';
 
 /** Shuffles `items` in place (Fisher-Yates) with `random`, and returns it. */
 export function shuffleInPlace<T>(items: T[], random: RandomSource): T[] {

@@ -1,3 +1,4 @@
+import type { RandomSource } from '@rpcnet/base';
 import {
   type CancelTimer,
   type MonotonicClock as Clock,
@@ -8,7 +9,6 @@ import {
 } from '@rpcnet/base';
 import { PhiDetectorSet } from '@rpcnet/phi';
 import { Awareness } from './awareness.js';
-import type { RandomSource } from './clock.js';
 import {
   assembleDatagram,
   DATAGRAM_HEADER_BYTES,

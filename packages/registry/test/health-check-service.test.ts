@@ -1,3 +1,4 @@
+import { VirtualClock } from '@rpcnet/base';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   alwaysHealthy,
@@ -9,7 +10,6 @@ import {
   WorkerRegistry,
 } from '../src/index.js';
 import { FakeMembership, makeNode } from './support/fake-membership.js';
-import { VirtualClock } from './support/virtual-clock.js';
 
 class RecordingPublisher {
   readonly published: string[] = [];
@@ -111,7 +111,7 @@ describe('HealthCheckService', () => {
     };
     const { service, clock } = createService([pending, throwing, rejecting], { timeoutMs: 100 });
     const round = service.runOnce();
-    await clock.advance(100);
+    await clock.advanceSettling(100);
     const report = await round;
     expect(report.healthy).toBe(false);
     expect(report.results).toMatchObject([
@@ -134,17 +134,17 @@ describe('HealthCheckService', () => {
     const check = new SwitchCheck('app');
     const { service, clock, publisher } = createService([check], { intervalMs: 1000 });
     service.start();
-    await clock.advance(0);
+    await clock.advanceSettling(0);
     expect(check.runs).toBe(1);
-    await clock.advance(3000);
+    await clock.advanceSettling(3000);
     expect(check.runs).toBe(4);
     expect(publisher.published).toEqual(['healthy=true']);
 
     check.status = { healthy: false, message: 'overloaded' };
-    await clock.advance(1000);
-    await clock.advance(1000);
+    await clock.advanceSettling(1000);
+    await clock.advanceSettling(1000);
     check.status = { healthy: true };
-    await clock.advance(1000);
+    await clock.advanceSettling(1000);
     expect(check.runs).toBe(7);
     expect(publisher.published).toEqual(['healthy=true', 'healthy=false', 'healthy=true']);
   });
@@ -169,11 +169,11 @@ describe('HealthCheckService', () => {
     });
     services.push(service);
     service.start();
-    await clock.advance(0);
-    await clock.advance(3000);
+    await clock.advanceSettling(0);
+    await clock.advanceSettling(3000);
     expect(check.runs).toBe(4);
     check.status = { healthy: true };
-    await clock.advance(1000);
+    await clock.advanceSettling(1000);
     expect(lines).toEqual(['warn health: check failed', 'info health: check recovered']);
   });
 
@@ -181,12 +181,12 @@ describe('HealthCheckService', () => {
     const pending = new PendingCheck();
     const { service, clock } = createService([pending], { timeoutMs: 500, intervalMs: 1000 });
     service.start();
-    await clock.advance(0);
+    await clock.advanceSettling(0);
     let stopped = false;
     const stopping = service.stop().then(() => {
       stopped = true;
     });
-    await clock.advance(10);
+    await clock.advanceSettling(10);
     expect(stopped).toBe(false);
     pending.settle({ healthy: true });
     await stopping;
@@ -222,14 +222,14 @@ describe('HealthCheckService', () => {
     });
     services.push(service);
     service.start();
-    await clock.advance(0);
+    await clock.advanceSettling(0);
     expect(director.workers('role=worker').map((worker) => worker.id)).toEqual(['worker-1']);
 
     check.status = { healthy: false };
-    await clock.advance(1000);
+    await clock.advanceSettling(1000);
     expect(director.workers('role=worker')).toEqual([]);
     check.status = { healthy: true };
-    await clock.advance(1000);
+    await clock.advanceSettling(1000);
     expect(director.workers('role=worker').map((worker) => worker.tags.healthy)).toEqual(['true']);
     director.stop();
   });

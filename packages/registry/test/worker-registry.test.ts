@@ -1,3 +1,4 @@
+import { VirtualClock } from '@rpcnet/base';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   InvalidFilterError,
@@ -9,7 +10,6 @@ import {
   WorkerRegistry,
 } from '../src/index.js';
 import { FakeMembership, makeNode } from './support/fake-membership.js';
-import { VirtualClock } from './support/virtual-clock.js';
 
 const registries: WorkerRegistry[] = [];
 
@@ -358,7 +358,7 @@ describe('in-flight accounting', () => {
     const clock = new VirtualClock();
     const registry = startRegistry(membership, { clock });
     const lease = registry.selectWorker();
-    await clock.advance(25);
+    await clock.advanceSettling(25);
     lease.release();
     expect(registry.getWorker('w1')?.latency).toMatchObject({ ewmaMs: 25, lastMs: 25 });
   });

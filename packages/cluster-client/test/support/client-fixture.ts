@@ -1,13 +1,13 @@
+import { VirtualClock } from '@rpcnet/base';
 import type { LoadBalancingStrategy } from '@rpcnet/registry';
 import { WorkerRegistry } from '@rpcnet/registry';
 import { ClusterClient, type ClusterClientConfig } from '../../src/index.js';
 import { FakeMembership, workerNode } from './fake-membership.js';
 import { FakeWorkers } from './fake-workers.js';
-import { ManualClock } from './manual-clock.js';
 
 /** A started registry over fake members `ids`, with fake worker connections and a manual clock. */
 export interface ClientFixture {
-  readonly clock: ManualClock;
+  readonly clock: VirtualClock<'wall'>;
   readonly workers: FakeWorkers;
   readonly membership: FakeMembership;
   readonly registry: WorkerRegistry;
@@ -18,7 +18,7 @@ export function startFixture(
   strategy: LoadBalancingStrategy,
   ids: readonly string[],
 ): ClientFixture {
-  const clock = new ManualClock();
+  const clock = new VirtualClock({ kind: 'wall', startMs: 1_000_000 });
   const workers = new FakeWorkers(clock);
   const membership = new FakeMembership();
   for (const id of ids) membership.join(workerNode(id));
@@ -31,7 +31,7 @@ export function startFixture(
 export function fakeClient(
   registry: WorkerRegistry,
   workers: FakeWorkers,
-  clock: ManualClock,
+  clock: VirtualClock<'wall'>,
   config: ClusterClientConfig = {},
 ): ClusterClient {
   return new ClusterClient(registry, {

@@ -1,14 +1,12 @@
-import type { Logger } from '@rpcnet/base';
-import type { RandomSource } from '../clock.js';
+import type { RandomSource } from '@rpcnet/base';
+import { createSeededRandom, type Logger, VirtualClock } from '@rpcnet/base';
 import { type ClusterConfig, type ClusterConfigInput, lan } from '../config.js';
 import type { ClusterEvent } from '../events.js';
 import type { NodeId, NodeTags } from '../node.js';
 import { createNodeId } from '../node-id.js';
 import { SwimProtocol } from '../swim.js';
 import type { PacketTransport } from '../transport.js';
-import { createSeededRandom } from './seeded-random.js';
 import { SimulatedNetwork } from './simulated-network.js';
-import { VirtualClock } from './virtual-clock.js';
 
 /** Options of a {@link SimulatedCluster}. */
 export interface SimulatedClusterOptions {

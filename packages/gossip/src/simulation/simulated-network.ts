@@ -1,5 +1,4 @@
-import type { MonotonicClock as Clock } from '@rpcnet/base';
-import type { RandomSource } from '../clock.js';
+import type { MonotonicClock as Clock, RandomSource } from '@rpcnet/base';
 import type { PacketTransport } from '../transport.js';
 
 /** Options of a {@link SimulatedNetwork}; loss and delay can be changed later. */

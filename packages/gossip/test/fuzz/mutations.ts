@@ -1,4 +1,4 @@
-import { createSeededRandom as seededRandom } from '../../src/simulation/seeded-random.js';
+import { createSeededRandom as seededRandom } from '@rpcnet/base';
 
 /** A seeded PRNG (the simulation kit's mulberry32) so every fuzz run is reproducible from its seed. */
 export { seededRandom };

@@ -1,7 +1,6 @@
+import { createSeededRandom, VirtualClock } from '@rpcnet/base';
 import { describe, expect, it } from 'vitest';
-import { createSeededRandom } from '../../src/simulation/seeded-random.js';
 import { SimulatedNetwork } from '../../src/simulation/simulated-network.js';
-import { VirtualClock } from '../../src/simulation/virtual-clock.js';
 
 describe('VirtualClock', () => {
   it('fires timers in due order, ties in the order set, and only when advanced', () => {

@@ -1,6 +1,6 @@
+import { VirtualClock } from '@rpcnet/base';
 import { describe, expect, it } from 'vitest';
 import { Awareness } from '../../src/awareness.js';
-import { VirtualClock } from '../../src/simulation/virtual-clock.js';
 import { Suspicion, suspicionTimeoutBounds, suspicionTimeoutMs } from '../../src/suspicion.js';
 
 describe('suspicion timeouts', () => {

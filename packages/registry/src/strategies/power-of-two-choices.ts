@@ -1,4 +1,4 @@
-import type { RandomSource } from '@rpcnet/gossip';
+import type { RandomSource } from '@rpcnet/base';
 import type { LoadBalancingStrategy } from '../strategy.js';
 import type { Worker } from '../worker.js';
 import type { RandomStrategyOptions } from './random.js';

@@ -1,4 +1,4 @@
-import type { RandomSource } from '@rpcnet/gossip';
+import type { RandomSource } from '@rpcnet/base';
 import { WEIGHT_TAG } from '../membership.js';
 import type { LoadBalancingStrategy } from '../strategy.js';
 import type { Worker } from '../worker.js';

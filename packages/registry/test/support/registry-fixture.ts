@@ -1,7 +1,7 @@
+import { VirtualClock } from '@rpcnet/base';
 import type { NodeTags } from '@rpcnet/gossip';
 import { type LoadBalancingStrategy, WorkerRegistry } from '../../src/index.js';
 import { FakeMembership } from './fake-membership.js';
-import { VirtualClock } from './virtual-clock.js';
 
 /** A started registry over a fake membership with the given workers (ids `w1`, `w2`, ...). */
 export function registryWith(

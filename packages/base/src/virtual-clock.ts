@@ -1,4 +1,4 @@
-import type { CancelTimer, MonotonicClock } from '@rpcnet/base';
+import type { CancelTimer, MonotonicClock, WallClock } from './clock.js';
 
 interface ScheduledTimer {
   readonly at: number;
@@ -15,20 +15,35 @@ export interface RunUntilOptions {
   readonly stepMs?: number;
 }
 
+/** Which time a {@link VirtualClock} stands in for. */
+export type ClockKind = (MonotonicClock | WallClock)['kind'];
+
+/** Options of {@link VirtualClock}. */
+export interface VirtualClockOptions<Kind extends ClockKind> {
+  /** The time it starts at. Default 0. */
+  readonly startMs?: number;
+  /** `'monotonic'` (default) or `'wall'` (then start it at an epoch time). */
+  readonly kind?: Kind;
+}
+
 /**
- * A {@link MonotonicClock} whose time only moves when told to. Timers fire in due-time order (ties in the
- * order they were set), synchronously inside {@link advance}.
+ * A clock whose time only moves when told to, for deterministic tests and simulations: a
+ * {@link MonotonicClock} by default, a {@link WallClock} with `kind: 'wall'`. Timers fire in due-time
+ * order (ties in the order they were set), synchronously inside {@link advance}.
  */
-export class VirtualClock implements MonotonicClock {
-  readonly kind = 'monotonic';
+export class VirtualClock<Kind extends ClockKind = 'monotonic'> {
+  /** The brand of the clock it stands in for. */
+  readonly kind: Kind;
   private current: number;
   private counter = 0;
   private active = 0;
   private readonly heap: ScheduledTimer[] = [];
 
-  /** Starts at `startMs` (default 0). */
-  constructor(startMs = 0) {
-    this.current = startMs;
+  /** Starts at `startMs` (default 0); a number is the start time of a monotonic clock. */
+  constructor(options: number | VirtualClockOptions<Kind> = {}) {
+    const resolved = typeof options === 'number' ? { startMs: options } : options;
+    this.current = resolved.startMs ?? 0;
+    this.kind = (resolved.kind ?? 'monotonic') as Kind;
   }
 
   /** Current virtual time in ms. */
@@ -61,17 +76,20 @@ export class VirtualClock implements MonotonicClock {
   /** Moves time forward by `ms`, firing every timer due on the way, in order. */
   advance(ms: number): void {
     const end = this.current + ms;
-    for (;;) {
-      const next = this.heap[0];
-      if (next === undefined || next.at > end) break;
-      this.pop();
-      if (next.cancelled) continue;
-      next.cancelled = true;
-      this.active--;
-      this.current = next.at;
-      next.callback();
-    }
+    while (this.fireNext(end)) {}
     this.current = end;
+  }
+
+  /**
+   * Like {@link advance} for code that awaits: lets pending promise callbacks run ({@link settle})
+   * before each due timer and at the end.
+   */
+  async advanceSettling(ms: number): Promise<void> {
+    const end = this.current + ms;
+    do await settle();
+    while (this.fireNext(end));
+    this.current = end;
+    await settle();
   }
 
   /**
@@ -87,6 +105,21 @@ export class VirtualClock implements MonotonicClock {
       this.advance(Math.min(stepMs, deadline - this.current));
     }
     return true;
+  }
+
+  /** Fires the earliest live timer due by `end`, moving time to it; false when there is none. */
+  private fireNext(end: number): boolean {
+    for (;;) {
+      const next = this.heap[0];
+      if (next === undefined || next.at > end) return false;
+      this.pop();
+      if (next.cancelled) continue;
+      next.cancelled = true;
+      this.active--;
+      this.current = next.at;
+      next.callback();
+      return true;
+    }
   }
 
   private push(timer: ScheduledTimer): void {
@@ -122,4 +155,13 @@ export class VirtualClock implements MonotonicClock {
 
 function before(a: ScheduledTimer, b: ScheduledTimer): boolean {
   return a.at < b.at || (a.at === b.at && a.order < b.order);
+}
+
+/**
+ * Lets pending promise callbacks (a bounded number of microtask turns) and one event-loop turn run;
+ * no wall-clock wait.
+ */
+export async function settle(): Promise<void> {
+  for (let turn = 0; turn < 20; turn += 1) await Promise.resolve();
+  await new Promise<void>((resolve) => setImmediate(resolve));
 }

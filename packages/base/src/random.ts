@@ -1,4 +1,5 @@
-import type { RandomSource } from '../clock.js';
+/** A source of uniform random numbers in [0, 1): `Math.random` in production, seeded in tests. */
+export type RandomSource = () => number;
 
 /**
  * A fast seeded generator (mulberry32): the same seed gives the same sequence, for reproducible
