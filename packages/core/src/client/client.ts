@@ -27,6 +27,7 @@ import {
   SUPPORTED_FEATURES,
 } from '../wire/frame.js';
 import { FrameChannel } from '../wire/frame-channel.js';
+import { checkCallOptions } from './call-options-check.js';
 import { ClientCall, type ClientCallHost } from './client-call.js';
 
 /** Per-call options. */
@@ -333,6 +334,7 @@ export class RpcClient {
   }
 
   #startCall(method: string, options: CallOptions, message?: Uint8Array): ClientCall {
+    checkCallOptions(options);
     if (this.#closed || this.#draining) {
       throw new RpcError(
         ErrorCode.UNAVAILABLE,
