@@ -4,7 +4,7 @@ import { RpcConfigError } from './errors.js';
 const MiB = 1024 * 1024;
 
 /** Limits of one side of a connection; every field has a documented default. */
-export const rpcLimitsSchema = z.object({
+export const rpcLimitsSchema = z.strictObject({
   /** Largest frame payload (one message or control body) accepted or sent. Default 4 MiB. */
   maxFrameBytes: z
     .number()

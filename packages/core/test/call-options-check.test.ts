@@ -61,3 +61,24 @@ describe('per-call options are checked before anything is sent', () => {
     ).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
   });
 });
+
+describe('unknown option keys are refused, naming them', () => {
+  it('RpcServer refuses a key it does not know (a limit belongs under limits)', () => {
+    expect(() => new RpcServer({ maxConcurrentCalls: 1 } as never)).toThrow(/maxConcurrentCalls/);
+    expect(() => new RpcServer({ limits: { maxConcurentCalls: 1 } } as never)).toThrow(
+      /maxConcurentCalls/,
+    );
+  });
+
+  it('RpcClient.connect refuses an unknown key and an address that is not one', async () => {
+    await expect(RpcClient.connect('127.0.0.1:1', { bogus: 1 } as never)).rejects.toThrow(/bogus/);
+    await expect(RpcClient.connect(42 as never)).rejects.toThrow(
+      /address must be "host:port" or \{ host, port \}, got 42/,
+    );
+  });
+
+  it('createDevCertificate refuses `host` (the option is `hosts`)', async () => {
+    const { createDevCertificate } = await import('../src/quic/dev-certificate.js');
+    expect(() => createDevCertificate({ host: ['x'] } as never)).toThrow(/host/);
+  });
+});

@@ -62,7 +62,7 @@ export interface RpcClientOptions {
   defaultTimeoutMs?: number;
 }
 
-const clientOptionsSchema = z.object({
+const clientOptionsSchema = z.strictObject({
   transport: transportSchema.optional(),
   tls: z.unknown().optional(),
   quic: z.unknown().optional(),
@@ -179,6 +179,16 @@ export class RpcClient {
   ): Promise<RpcClient> {
     const resolved = parseOptions(clientOptionsSchema, options, 'RpcClient');
     const target = typeof address === 'string' ? parseHostPort(address) : address;
+    if (
+      typeof target !== 'object' ||
+      target === null ||
+      typeof target.host !== 'string' ||
+      typeof target.port !== 'number'
+    ) {
+      throw new TypeError(
+        `RpcClient.connect: address must be "host:port" or { host, port }, got ${JSON.stringify(address)}`,
+      );
+    }
     const where = formatHostPort(target);
     // The default transport's own connect bound follows this one unless `quic` sets it.
     const transport =

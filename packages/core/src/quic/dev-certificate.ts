@@ -33,7 +33,7 @@ export interface DevCertificateOptions {
   commonName?: string;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   hosts: z.array(z.string().min(1)).min(1).default(['localhost', '127.0.0.1', '::1']),
   days: z.number().int().positive().max(3650).default(30),
   now: z.date().optional(),

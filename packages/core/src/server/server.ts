@@ -37,7 +37,7 @@ export interface RpcServerOptions {
   stopGraceMs?: number;
 }
 
-const serverOptionsSchema = z.object({
+const serverOptionsSchema = z.strictObject({
   transport: transportSchema.optional(),
   tls: z.unknown().optional(),
   quic: z.unknown().optional(),
