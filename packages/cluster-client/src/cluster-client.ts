@@ -122,6 +122,16 @@ export class ClusterClient {
 
   /** Throws `ClusterClientConfigError` naming the field when an option is invalid. */
   constructor(registry: WorkerSource, config: ClusterClientConfig = {}) {
+    if (
+      typeof registry !== 'object' ||
+      registry === null ||
+      typeof registry.workers !== 'function' ||
+      typeof registry.onEvent !== 'function'
+    ) {
+      throw new TypeError(
+        `ClusterClient: the first argument must be a worker source such as a WorkerRegistry (with workers() and onEvent()), got ${String(registry)}`,
+      );
+    }
     this.#source = registry;
     this.#config = resolveClusterClientConfig(config);
     this.#logger = this.#config.logger;

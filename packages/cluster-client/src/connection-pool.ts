@@ -1,4 +1,4 @@
-import { type Logger, silentLogger } from '@rpcnet/base';
+import { ConfigError, type Logger, silentLogger } from '@rpcnet/base';
 import { type Clock, ErrorCode, RpcError } from '@rpcnet/core';
 import { abortable } from './abortable.js';
 import { type BackoffOptions, ExponentialBackoff } from './backoff.js';
@@ -244,6 +244,18 @@ export class ConnectionPool {
     try {
       connection = await this.#options.connect({ id: slot.id, rpcAddress: slot.rpcAddress });
     } catch (error) {
+      if (error instanceof ConfigError) {
+        // A setting that cannot work says nothing about the worker: no backoff, no ejection.
+        throw new RpcError(
+          ErrorCode.FAILED_PRECONDITION,
+          `cannot connect to worker ${slot.id} (${slot.rpcAddress}): ${error.message}`,
+          {
+            notProcessed: true,
+            cause: error,
+            details: { workerId: slot.id, rpcAddress: slot.rpcAddress, reason: 'config' },
+          },
+        );
+      }
       this.#dialFailures += 1;
       this.#recordFailure(slot);
       this.#logger.debug('cluster client: dial failed', {

@@ -1,6 +1,7 @@
 import {
   type CallOptions,
   type Logger,
+  QuicTransport,
   type QuicTuning,
   RpcClient,
   type TlsOptions,
@@ -47,12 +48,23 @@ export interface QuicConnectorOptions {
   readonly logger?: Logger | undefined;
 }
 
-/** The default {@link ConnectWorker}: `RpcClient.connect` to the worker's RPC address over QUIC. */
+/**
+ * The default {@link ConnectWorker}: `RpcClient.connect` to the worker's RPC address over QUIC.
+ * The transport is built once, here, so a `tls` or `quic` option that cannot work fails at
+ * construction with a config error naming it, not later as every worker being unreachable.
+ */
 export function quicConnector(options: QuicConnectorOptions = {}): ConnectWorker {
+  const transport = new QuicTransport({
+    ...(options.connectTimeoutMs === undefined
+      ? {}
+      : { connectTimeoutMs: options.connectTimeoutMs }),
+    ...options.quic,
+    tls: options.tls ?? {},
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
   return (worker) =>
     RpcClient.connect(worker.rpcAddress, {
-      ...(options.tls === undefined ? {} : { tls: options.tls }),
-      ...(options.quic === undefined ? {} : { quic: options.quic }),
+      transport,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.connectTimeoutMs === undefined
         ? {}

@@ -85,8 +85,8 @@ export class ProtocolError extends Error {
 
 /** An invalid option of `RpcClient` or `RpcServer`, thrown at construction; a {@link ConfigError}. */
 export class RpcConfigError extends ConfigError {
-  constructor(component: string, field: string, reason: string) {
-    super(field, reason, { component });
+  constructor(component: string, field: string, reason: string, cause?: unknown) {
+    super(field, reason, { component, cause });
     this.name = 'RpcConfigError';
   }
 }

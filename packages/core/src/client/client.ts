@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   formatHostPort,
   type Logger,
   parseHostPort,
@@ -215,7 +216,8 @@ export class RpcClient {
       await client.#handshake(abort.signal);
       return client;
     } catch (error) {
-      if (error instanceof RpcError) throw error;
+      // A setting that cannot work (a missing CA file, a garbled key) is not an outage.
+      if (error instanceof RpcError || error instanceof ConfigError) throw error;
       // Our own timer fired: report the timeout, not the transport's "aborted".
       if (abort.signal.aborted && abort.signal.reason instanceof RpcError)
         throw abort.signal.reason;

@@ -1,6 +1,7 @@
 import type { Logger } from '@rpcnet/base';
 import { silentLogger } from '@rpcnet/base';
 import { z } from 'zod';
+import { parseOptions } from '../limits.js';
 import type { QuicLogLevel } from './quic-logger.js';
 import { type TlsOptions, tlsOptionsSchema } from './tls.js';
 
@@ -144,11 +145,5 @@ export type ResolvedQuicTransportOptions = z.output<typeof optionsSchema>;
 export function parseQuicTransportOptions(
   options: QuicTransportOptions,
 ): ResolvedQuicTransportOptions {
-  const result = optionsSchema.safeParse(options);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue?.path.length ? issue.path.join('.') : 'options';
-    throw new Error(`QuicTransport: invalid ${field}: ${issue?.message ?? 'invalid value'}`);
-  }
-  return result.data;
+  return parseOptions(optionsSchema, options, 'QuicTransport');
 }

@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { RpcConfigError } from '../errors.js';
 
 /** PEM text, or `{ path }` naming a file that holds PEM text. */
 export type PemSource = string | { readonly path: string };
@@ -65,15 +66,28 @@ export interface ResolvedTls {
   readonly serverName?: string;
 }
 
+async function readCa(source: PemSource): Promise<string> {
+  const ca = await readPem(source, 'ca');
+  checkCaBundle(ca);
+  return ca;
+}
+
+/** A TLS setting that cannot work: a configuration error, never a transient outage. */
+function tlsError(field: string, reason: string, cause?: unknown): RpcConfigError {
+  return new RpcConfigError('QuicTransport', field, reason, cause);
+}
+
 async function readPem(source: PemSource, field: string): Promise<string> {
   if (typeof source === 'string') return source;
   let text: string;
   try {
     text = await readFile(source.path, 'utf8');
   } catch (error) {
-    throw new Error(`tls.${field}: cannot read ${source.path}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw tlsError(`tls.${field}`, `cannot read ${source.path} (${code})`, error);
   }
-  if (!text.includes(PEM_MARKER)) throw new Error(`tls.${field}: ${source.path} holds no PEM text`);
+  if (!text.includes(PEM_MARKER))
+    throw tlsError(`tls.${field}`, `${source.path} holds no PEM text`);
   return text;
 }
 
@@ -86,31 +100,43 @@ export function checkKeyMatchesCertificate(cert: string, key: string): void {
   try {
     certificate = new X509Certificate(cert);
   } catch (error) {
-    throw new Error('tls.cert: not a PEM X.509 certificate', { cause: error });
+    throw tlsError('tls.cert', 'not a PEM X.509 certificate', error);
   }
   let privateKey: ReturnType<typeof createPrivateKey>;
   try {
     privateKey = createPrivateKey(key);
   } catch (error) {
-    throw new Error('tls.key: not a PEM private key (an encrypted key is not supported)', {
-      cause: error,
-    });
+    throw tlsError('tls.key', 'not a PEM private key (an encrypted key is not supported)', error);
   }
   if (!certificate.checkPrivateKey(privateKey)) {
-    throw new Error(
-      `tls.key: the private key does not belong to tls.cert (${certificate.subject.replace(/\n/g, ', ')}); pass the key the certificate was issued for`,
+    throw tlsError(
+      'tls.key',
+      `the private key does not belong to tls.cert (${certificate.subject.replace(/\n/g, ', ')}); pass the key the certificate was issued for`,
     );
+  }
+}
+
+/** Checks that every certificate in the `ca` bundle parses, so a garbled CA fails at once. */
+function checkCaBundle(ca: string): void {
+  const blocks = ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw tlsError('tls.ca', 'holds no PEM certificate');
+  for (const [index, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      throw tlsError('tls.ca', `certificate ${index + 1} of the bundle does not parse`, error);
+    }
   }
 }
 
 /** Reads PEM files and decides verification for a listener (server role). */
 export async function resolveListenerTls(tls: TlsOptions): Promise<ResolvedTls> {
   if (tls.cert === undefined || tls.key === undefined) {
-    throw new Error('tls.cert: a listener needs a certificate and key (tls.cert, tls.key)');
+    throw tlsError('tls.cert', 'a listener needs a certificate and key (tls.cert, tls.key)');
   }
   const verifyPeer = tls.verifyPeer === true;
   if (verifyPeer && tls.ca === undefined) {
-    throw new Error('tls.ca: mutual TLS (verifyPeer on a listener) needs the client CA');
+    throw tlsError('tls.ca', 'mutual TLS (verifyPeer on a listener) needs the client CA');
   }
   const cert = await readPem(tls.cert, 'cert');
   const key = await readPem(tls.key, 'key');
@@ -118,7 +144,7 @@ export async function resolveListenerTls(tls: TlsOptions): Promise<ResolvedTls> 
   return {
     cert,
     key,
-    ...(tls.ca === undefined ? {} : { ca: await readPem(tls.ca, 'ca') }),
+    ...(tls.ca === undefined ? {} : { ca: await readCa(tls.ca) }),
     verifyPeer,
   };
 }
@@ -127,7 +153,10 @@ export async function resolveListenerTls(tls: TlsOptions): Promise<ResolvedTls> 
 export async function resolveConnectTls(tls: TlsOptions): Promise<ResolvedTls> {
   const skip = tls.insecureSkipVerify === true;
   if (!skip && tls.verifyPeer === false) {
-    throw new Error('tls.verifyPeer: disabling server verification needs insecureSkipVerify: true');
+    throw tlsError(
+      'tls.verifyPeer',
+      'disabling server verification needs insecureSkipVerify: true',
+    );
   }
   const cert = tls.cert === undefined ? undefined : await readPem(tls.cert, 'cert');
   const key = tls.key === undefined ? undefined : await readPem(tls.key, 'key');
@@ -135,7 +164,7 @@ export async function resolveConnectTls(tls: TlsOptions): Promise<ResolvedTls> {
   return {
     ...(cert === undefined ? {} : { cert }),
     ...(key === undefined ? {} : { key }),
-    ...(tls.ca === undefined ? {} : { ca: await readPem(tls.ca, 'ca') }),
+    ...(tls.ca === undefined ? {} : { ca: await readCa(tls.ca) }),
     verifyPeer: !skip,
     ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }),
   };

@@ -1,4 +1,7 @@
+import { ConfigError } from '@rpcnet/base';
 import { describe, expect, it } from 'vitest';
+import { RpcClient } from '../../src/client/client.js';
+import { RpcError } from '../../src/errors.js';
 import { createDevCertificate } from '../../src/quic/dev-certificate.js';
 import { QuicTransport } from '../../src/quic/quic-transport.js';
 import { checkKeyMatchesCertificate } from '../../src/quic/tls.js';
@@ -11,7 +14,7 @@ describe('QuicTransport refuses unusable settings at once, naming them', () => {
   it('refuses to listen with a key that does not belong to the certificate', async () => {
     const transport = new QuicTransport({ tls: { cert: server.certPem, key: other.keyPem } });
     await expect(transport.listen({ host: '127.0.0.1', port: 0 }, () => {})).rejects.toThrow(
-      /tls\.key: the private key does not belong to tls\.cert/,
+      /"tls\.key": the private key does not belong to tls\.cert/,
     );
   });
 
@@ -82,5 +85,32 @@ describe('TLS refusals say why', { timeout: 20_000 }, () => {
     } finally {
       await resources.closeAll();
     }
+  });
+});
+
+describe('TLS settings that cannot work are configuration errors, not outages', () => {
+  const { server } = certificates();
+
+  it.each([
+    ['a missing CA file', { ca: { path: '/nonexistent/ca.pem' } }, /"tls\.ca": cannot read/],
+    [
+      'a garbled CA',
+      { ca: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' },
+      /"tls\.ca": certificate 1 of the bundle does not parse/,
+    ],
+    [
+      'verification switched off without insecureSkipVerify',
+      { verifyPeer: false },
+      /tls\.verifyPeer/,
+    ],
+    ['an unknown TLS key', { ca: server.certPem, cafile: 'ca.pem' }, /cafile/],
+  ])('%s: RpcClient.connect throws a ConfigError naming the field', async (_what, tls, message) => {
+    const error = await RpcClient.connect(
+      { host: '127.0.0.1', port: 9 },
+      { tls: tls as never },
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).not.toBeInstanceOf(RpcError);
+    expect((error as Error).message).toMatch(message);
   });
 });

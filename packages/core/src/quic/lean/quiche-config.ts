@@ -1,3 +1,4 @@
+import { RpcConfigError } from '../../errors.js';
 import {
   LOOPBACK_UDP_PAYLOAD,
   type ResolvedQuicTransportOptions,
@@ -55,7 +56,12 @@ export function buildQuicheConfig(
     );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`tls: quiche rejected the certificates or key: ${message}`, { cause: error });
+    throw new RpcConfigError(
+      'QuicTransport',
+      'tls',
+      `BoringSSL rejected the certificate, key or CA: ${message}`,
+      error,
+    );
   }
   config.setApplicationProtos([options.applicationProtocol]);
   config.setMaxIdleTimeout(options.maxIdleTimeoutMs);
