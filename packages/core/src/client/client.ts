@@ -2,6 +2,7 @@ import {
   ConfigError,
   formatHostPort,
   type Logger,
+  MAX_TIMER_DELAY_MS,
   parseHostPort,
   resolveDeadline,
   silentLogger,
@@ -70,7 +71,7 @@ const clientOptionsSchema = z.strictObject({
   logger: loggerSchema.default(silentLogger),
   clock: clockSchema.default(systemWallClock),
   limits: rpcLimitsSchema.default(rpcLimitsSchema.parse({})),
-  connectTimeoutMs: z.number().int().positive().default(10_000),
+  connectTimeoutMs: z.number().int().positive().max(MAX_TIMER_DELAY_MS).default(10_000),
   defaultTimeoutMs: z.number().int().positive().optional(),
 });
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@rpcnet/base';
-import { silentLogger } from '@rpcnet/base';
+import { MAX_TIMER_DELAY_MS, silentLogger } from '@rpcnet/base';
 import { z } from 'zod';
 import { parseOptions } from '../limits.js';
 import type { QuicLogLevel } from './quic-logger.js';
@@ -92,6 +92,13 @@ const loggerSchema = z.custom<Logger>(
   { message: 'expected a Logger with debug/info/warn/error' },
 );
 
+/** A duration a timer can wait for: JavaScript timers fire at once past 2^31-1 ms (~24.8 days). */
+const durationMs = z
+  .number()
+  .int()
+  .positive()
+  .max(MAX_TIMER_DELAY_MS, { message: `must be at most ${MAX_TIMER_DELAY_MS} ms (~24.8 days)` });
+
 const optionsSchema = z
   .object({
     tls: tlsOptionsSchema,
@@ -100,8 +107,8 @@ const optionsSchema = z
     maxConnections: z.number().int().min(1).max(1_000_000).default(4096),
     maxPendingHandshakes: z.number().int().min(1).max(100_000).default(256),
     maxConnectionsPerAddress: z.number().int().min(1).max(1_000_000).default(256),
-    maxIdleTimeoutMs: z.number().int().positive().default(5000),
-    keepAliveIntervalMs: z.number().int().positive().default(1000),
+    maxIdleTimeoutMs: durationMs.default(5000),
+    keepAliveIntervalMs: durationMs.default(1000),
     maxUdpPayloadSize: z.number().int().min(MIN_UDP_PAYLOAD).max(MAX_UDP_PAYLOAD).optional(),
     initialMaxStreams: z.number().int().min(1).max(1000).default(1),
     initialMaxData: z
@@ -126,8 +133,8 @@ const optionsSchema = z
       .min(1024)
       .max(16 * 1024 * 1024)
       .default(64 * 1024),
-    connectTimeoutMs: z.number().int().positive().default(5000),
-    closeTimeoutMs: z.number().int().positive().default(2000),
+    connectTimeoutMs: durationMs.default(5000),
+    closeTimeoutMs: durationMs.default(2000),
     applicationProtocol: z.string().min(1).max(255).default('rpcnet/1'),
     logger: loggerSchema.default(silentLogger),
     quicLogLevel: z.enum(['warn', 'error']).default('warn'),

@@ -41,6 +41,8 @@ describe('QuicTransportOptions', () => {
     [{ maxIdleTimeoutMs: 1000, keepAliveIntervalMs: 1000 }, /keepAliveIntervalMs/],
     [{ initialMaxStreams: 0 }, /initialMaxStreams/],
     [{ connectTimeoutMs: -1 }, /connectTimeoutMs/],
+    [{ connectTimeoutMs: 30 * 24 * 3600 * 1000 }, /connectTimeoutMs.*at most 2147483647 ms/],
+    [{ maxIdleTimeoutMs: 2 ** 31 }, /maxIdleTimeoutMs.*at most/],
   ])('rejects %o naming the field', (tuning, field) => {
     expect(() => new QuicTransport({ tls: {}, ...tuning })).toThrow(field);
   });
