@@ -168,6 +168,11 @@ export class Cluster {
    * with the number of members learned. With no seeds other than itself it resolves 0 (first node).
    */
   async join(seeds: readonly string[] = this.config.seedNodes): Promise<number> {
+    if (!Array.isArray(seeds) || seeds.some((seed) => typeof seed !== 'string')) {
+      throw new TypeError(
+        `join(seeds): seeds must be an array of "host:port" strings, e.g. ['10.0.0.1:7946'], got ${JSON.stringify(seeds)}`,
+      );
+    }
     const protocol = this.#running();
     const self = await localDestinations({
       bound: this.#boundAddress ?? protocol.localNode().gossipAddress,

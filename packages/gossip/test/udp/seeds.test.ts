@@ -52,3 +52,12 @@ describe('seeds are compared and reached by address, not by spelling', { timeout
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
+
+describe('join() arguments', () => {
+  it('says what seeds must be when given a single string', async () => {
+    const node = await startNode();
+    await expect(node.join('127.0.0.1:7946' as never)).rejects.toThrow(
+      /seeds must be an array of "host:port" strings/,
+    );
+  });
+});
