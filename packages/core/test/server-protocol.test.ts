@@ -83,7 +83,13 @@ describe('server protocol robustness', () => {
     const unknown = encodeFrame(FrameType.MESSAGE, 0, 5, bytes('?'));
     unknown[4] = 77;
     await peer.write(unknown);
-    await waitFor(() => server.metrics.protocolErrors === 3, 2000, 'three protocol errors');
+    // The errors are counted when the frames arrive; call 5's trailers reach the peer a turn later.
+    await waitFor(
+      () => server.metrics.protocolErrors === 3 && trailersOf(peer.frames, 5) !== undefined,
+      2000,
+      'three protocol errors and the trailers of call 5',
+    );
+    expect(server.metrics.protocolErrors).toBe(3);
     expect(trailersOf(peer.frames, 5)?.code).toBe('');
     expect(server.metrics.callsSucceeded).toBe(1);
   });
