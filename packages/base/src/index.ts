@@ -8,6 +8,7 @@ export {
   type TypedEvent,
   type Unsubscribe,
 } from './events.js';
+export { hasMethods, isClock, isLogger, isMonotonicClock, isWallClock } from './guards.js';
 export { formatHostPort, type HostPort, parseHostPort, tryParseHostPort } from './host-port.js';
 export { type LogFields, type Logger, silentLogger } from './logger.js';
 export { createSeededRandom, type RandomSource } from './random.js';

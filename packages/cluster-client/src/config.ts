@@ -1,5 +1,7 @@
 import {
   type WallClock as Clock,
+  isLogger,
+  isWallClock,
   type Logger,
   silentLogger,
   systemWallClock as systemClock,
@@ -78,13 +80,6 @@ export interface ClusterClientConfig {
 
 const positiveMs = z.number().int().positive();
 const quantile = z.number().gt(0).max(1);
-
-function hasMethods(...methods: string[]): (value: unknown) => boolean {
-  return (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
-}
 
 /** Default of every numeric and boolean option of {@link ClusterClientConfig}. */
 export const CLUSTER_CLIENT_DEFAULTS = Object.freeze({
@@ -215,23 +210,17 @@ const configSchema = z
       .strict()
       .default({ ...defaults.hedging }),
     clock: z
-      .custom<Clock>(
-        (value) =>
-          hasMethods('now', 'setTimer')(value) && (value as { kind?: unknown }).kind === 'wall',
-        {
-          message:
-            "must be a wall clock (kind: 'wall', epoch ms) such as systemClock; deadlines are epoch ms",
-        },
-      )
+      .custom<Clock>(isWallClock, {
+        message:
+          "must be a wall clock (kind: 'wall', epoch ms) such as systemClock; deadlines are epoch ms",
+      })
       .default(systemClock),
     random: z
       .custom<() => number>((value) => typeof value === 'function', {
         message: 'must be a function returning a number in [0, 1)',
       })
       .default(() => Math.random),
-    logger: z
-      .custom<Logger>(hasMethods('debug', 'info', 'warn', 'error'), { message: 'must be a Logger' })
-      .default(silentLogger),
+    logger: z.custom<Logger>(isLogger, { message: 'must be a Logger' }).default(silentLogger),
   })
   .strict();
 

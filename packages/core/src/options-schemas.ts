@@ -1,34 +1,23 @@
-import type { Logger, WallClock } from '@rpcnet/base';
+import { hasMethods, isLogger, isWallClock, type Logger, type WallClock } from '@rpcnet/base';
 import { z } from 'zod';
 import type { Transport } from './transport.js';
 
-function hasMethods(value: unknown, methods: readonly string[]): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return methods.every((method) => typeof record[method] === 'function');
-}
-
 /** Accepts any {@link Logger}. */
-export const loggerSchema = z.custom<Logger>(
-  (value) => hasMethods(value, ['debug', 'info', 'warn', 'error']),
-  { message: 'expected a Logger with debug/info/warn/error' },
-);
+export const loggerSchema = z.custom<Logger>(isLogger, {
+  message: 'expected a Logger with debug/info/warn/error',
+});
 
 /**
  * Accepts a {@link WallClock} only: deadlines are epoch ms, so a monotonic clock (gossip's, which
  * counts from process start) would expire every call with a `deadline` at once.
  */
-export const clockSchema = z.custom<WallClock>(
-  (value) =>
-    hasMethods(value, ['now', 'setTimer']) && (value as { kind?: unknown }).kind === 'wall',
-  {
-    message:
-      "expected a wall clock (kind: 'wall', epoch ms) such as systemClock; a monotonic clock counts from process start and would expire every deadline at once",
-  },
-);
+export const clockSchema = z.custom<WallClock>(isWallClock, {
+  message:
+    "expected a wall clock (kind: 'wall', epoch ms) such as systemClock; a monotonic clock counts from process start and would expire every deadline at once",
+});
 
 /** Accepts any {@link Transport}. */
 export const transportSchema = z.custom<Transport>(
-  (value) => hasMethods(value, ['listen', 'connect']),
+  (value) => hasMethods(value, 'listen', 'connect'),
   { message: 'expected a Transport with listen/connect' },
 );

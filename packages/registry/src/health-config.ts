@@ -1,5 +1,8 @@
 import {
   type AnyClock as Clock,
+  hasMethods,
+  isClock,
+  isLogger,
   type Logger,
   silentLogger,
   systemMonotonicClock as systemClock,
@@ -7,7 +10,7 @@ import {
 import { z } from 'zod';
 import type { HealthCheck } from './health-check.js';
 import type { TagPublisher } from './membership.js';
-import { hasMethods, validateOptions } from './validate-options.js';
+import { validateOptions } from './validate-options.js';
 
 /** Options of a `HealthCheckService`; validated at construction. */
 export interface HealthCheckServiceOptions {
@@ -29,26 +32,24 @@ export interface HealthCheckServiceOptions {
 export const HEALTH_DEFAULTS = Object.freeze({ intervalMs: 5000, timeoutMs: 2000 });
 
 const healthCheckSchema = z.custom<HealthCheck>(
-  (value) => hasMethods('check')(value) && typeof (value as { name?: unknown }).name === 'string',
+  (value) => hasMethods(value, 'check') && typeof (value as { name?: unknown }).name === 'string',
   { message: 'must be a HealthCheck with a name and check()' },
 );
 
 const healthSchema = z
   .object({
-    publisher: z.custom<TagPublisher>(hasMethods('setTag'), {
+    publisher: z.custom<TagPublisher>((value) => hasMethods(value, 'setTag'), {
       message: 'must be a TagPublisher with setTag(key, value)',
     }),
     checks: z.array(healthCheckSchema).optional(),
     intervalMs: z.number().int().positive().default(HEALTH_DEFAULTS.intervalMs),
     timeoutMs: z.number().int().positive().default(HEALTH_DEFAULTS.timeoutMs),
     clock: z
-      .custom<Clock>(hasMethods('now', 'setTimer'), {
-        message: 'must be a Clock with now() and setTimer()',
+      .custom<Clock>(isClock, {
+        message: "must be a clock with now(), setTimer() and kind 'monotonic' or 'wall'",
       })
       .default(systemClock),
-    logger: z
-      .custom<Logger>(hasMethods('debug', 'info', 'warn', 'error'), { message: 'must be a Logger' })
-      .default(silentLogger),
+    logger: z.custom<Logger>(isLogger, { message: 'must be a Logger' }).default(silentLogger),
   })
   .strict();
 

@@ -1,12 +1,14 @@
 import {
   type AnyClock as Clock,
+  isClock,
+  isLogger,
   type Logger,
   silentLogger,
   systemMonotonicClock as systemClock,
 } from '@rpcnet/base';
 import { z } from 'zod';
 import type { WorkerFilter } from './filter.js';
-import { hasMethods, validateOptions } from './validate-options.js';
+import { validateOptions } from './validate-options.js';
 
 /** Options of a `WorkerRegistry`; every field is optional and validated at construction. */
 export interface WorkerRegistryOptions {
@@ -50,12 +52,12 @@ const registrySchema = z
     failurePenaltyMs: z.number().nonnegative().default(REGISTRY_DEFAULTS.failurePenaltyMs),
     maxCachedFilters: z.number().int().min(1).default(REGISTRY_DEFAULTS.maxCachedFilters),
     clock: z
-      .custom<Clock>(hasMethods('now', 'setTimer'), {
-        message: 'must be a Clock with now() and setTimer()',
+      .custom<Clock>(isClock, {
+        message: "must be a clock with now(), setTimer() and kind 'monotonic' or 'wall'",
       })
       .default(systemClock),
     logger: z
-      .custom<Logger>(hasMethods('debug', 'info', 'warn', 'error'), {
+      .custom<Logger>(isLogger, {
         message: 'must be a Logger',
       })
       .default(silentLogger),

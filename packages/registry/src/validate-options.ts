@@ -20,11 +20,3 @@ export function validateOptions<Schema extends z.ZodType>(
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'options';
   throw new RegistryConfigError(field, issue.message);
 }
-
-/** A type check for zod's `custom`: `value` is an object with these methods. */
-export const hasMethods =
-  (...methods: string[]) =>
-  (value: unknown): boolean =>
-    typeof value === 'object' &&
-    value !== null &&
-    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
