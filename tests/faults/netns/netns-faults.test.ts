@@ -19,6 +19,8 @@ const CALL_TIMEOUT_MS = 3000;
 const LOSSY_CALLS = 300;
 /** Bound on every wait for membership to settle (generous: CI machines are loaded). */
 const SETTLE_MS = 60_000;
+/** How long a cluster shows no membership change before a fault is injected into it. */
+const QUIET_MS = 4000;
 /** Bound on how long one fault may take to accumulate its probes. */
 const HOLD_BOUND_MS = 90_000;
 
@@ -249,7 +251,18 @@ describe.skipIf(!runnable)(
     }, 240_000);
 
     it('partition 2 vs 3: detected on both sides, then healed and re-converged', async () => {
-      await pollUntil(converged, 'convergence before the partition', SETTLE_MS);
+      // From a settled cluster: converged, and no suspicion, failure or recovery for a few
+      // seconds (the loss scenario before this one can leave refutations in flight).
+      const quietSince = () => Date.now() - QUIET_MS;
+      await pollUntil(
+        () =>
+          converged() &&
+          (['NodeSuspected', 'NodeFailed', 'NodeRecovered'] as const).every(
+            (type) => eventsOf(type, quietSince()).length === 0,
+          ),
+        'a converged, quiet cluster before the partition',
+        SETTLE_MS,
+      );
       const sides: ReadonlyArray<readonly number[]> = [
         [0, 1],
         [2, 3, 4],
