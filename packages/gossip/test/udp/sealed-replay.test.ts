@@ -73,7 +73,8 @@ describe('sealed gossip is bound to its receiver and its time', { timeout: 40_00
       'three members',
     );
     // Gossip for a while, then C leaves: joins, probes, gossip, push-pull and a leave captured.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const afterJoin = captures.length;
+    await waitFor(() => captures.length >= afterJoin + 30, 10_000, 'probes and gossip captured');
     await c.leave();
     await waitFor(
       () => a.members().length === 2 && b.members().length === 2,
