@@ -84,9 +84,13 @@ describe('examples/cluster: director, workers and both client modes as processes
       () => (countersOf(viaClusterClient.latest('client-stats'))?.callsCompleted ?? 0) >= 3,
       'three completed calls through ClusterClient',
     );
-    expect(
-      director.lines.some((line) => line.includes('worker-2 removed from the pool (unhealthy)')),
-    ).toBe(true);
+    // Clients fail over on the worker's own errors, which can come before the director's
+    // registry hears (through gossip) that the worker marked itself unhealthy: wait for it.
+    await director.waitFor(
+      () =>
+        director.lines.some((line) => line.includes('worker-2 removed from the pool (unhealthy)')),
+      'the director to drop the failing worker',
+    );
     expect(failing.lines.some((line) => line.includes('FAILED (simulated)'))).toBe(true);
 
     for (const client of [viaDirector, viaClusterClient]) {
