@@ -51,6 +51,17 @@ export const clusterConfigSchema = z
     indirectProbeCount: z.number().int().min(0).max(16).default(3),
     /** Suspicion timeout = mult * max(1, log10(n)) * probe interval (shortest). Default 4. */
     suspicionMultiplier: z.number().int().min(1).max(100).default(4),
+    /**
+     * How the shortest suspicion timeout is sized: `adaptive` (default) from the refutation time
+     * this node measures (never above memberlist's), `memberlist` from
+     * `suspicionMultiplier * max(1, log10 n) * probeIntervalMs`. See `docs/protocol.md`.
+     */
+    suspicionRule: z.enum(['adaptive', 'memberlist']).default('adaptive'),
+    /**
+     * A timer firing this much later than due means this process was not scheduled (paused, GC,
+     * CPU starvation): it refutes at once and accuses nobody for the stall. Default 300 ms.
+     */
+    pauseThresholdMs: positiveMs.default(300),
     /** Longest suspicion timeout, as a multiple of the shortest one (Lifeguard). Default 6. */
     suspicionMaxTimeoutMultiplier: z.number().int().min(1).max(100).default(6),
     /** Each update is retransmitted mult * ceil(log10(n + 1)) times. Default 4. */

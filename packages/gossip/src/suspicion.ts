@@ -62,6 +62,11 @@ export class Suspicion {
     this.schedule();
   }
 
+  /** When the suspicion started (clock ms). */
+  get started(): number {
+    return this.startedAt;
+  }
+
   /** Independent confirmations received so far. */
   get confirmations(): number {
     return this.confirmers.size - 1;

@@ -36,9 +36,11 @@ import type {
 import { GossipMetrics, type GossipMetricsSnapshot } from './metrics.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
 import { PartitionDetector } from './partition.js';
+import { PauseGuard } from './pause-guard.js';
 import { shuffleInPlace } from './random.js';
 import { isLive, NodeRegistry, type RegistryChange } from './registry.js';
-import { Suspicion, suspicionTimeoutBounds } from './suspicion.js';
+import { Suspicion } from './suspicion.js';
+import { SuspicionRule } from './suspicion-rule.js';
 import type { PacketTransport } from './transport.js';
 
 /** Everything a {@link SwimProtocol} needs; time, randomness and the network are injected. */
@@ -91,6 +93,10 @@ export class SwimProtocol {
   private readonly detectors: PhiDetectorSet<NodeId>;
   private readonly counters = new GossipMetrics();
   private readonly partition: PartitionDetector;
+  private readonly suspicionRule: SuspicionRule;
+  private readonly pauseGuard: PauseGuard;
+  /** When we last answered an unknown sender with a push-pull. */
+  private lastIntroductionAt = Number.NEGATIVE_INFINITY;
   // A throwing listener is logged and never stops delivery to the others.
   private readonly listeners = new EventListeners<ClusterEvent>((error, event) =>
     this.logger.error('cluster event listener threw', { type: event.type, error: String(error) }),
@@ -142,6 +148,8 @@ export class SwimProtocol {
       windowMs: this.config.partitionWindowMs,
       minUnreachable: this.config.partitionMinUnreachable,
     });
+    this.suspicionRule = new SuspicionRule(this.config);
+    this.pauseGuard = new PauseGuard(this.config.pauseThresholdMs);
     for (const seed of this.config.seedNodes) this.seeds.add(seed);
   }
 
@@ -400,6 +408,7 @@ export class SwimProtocol {
           return;
         }
         this.send(from, [{ kind: 'ack', seq: message.seq, from: this.localId }], true);
+        this.introduceIfUnknown(message.from, from);
         return;
       case 'ack':
         this.pending.get(message.seq)?.onAck(message.from, from);
@@ -409,6 +418,7 @@ export class SwimProtocol {
         return;
       case 'indirect-ping':
         this.helpProbe(message, from);
+        this.introduceIfUnknown(message.from, from);
         return;
       case 'alive':
         this.handleAlive(message);
@@ -525,6 +535,11 @@ export class SwimProtocol {
     this.after(period, () => {
       this.pending.delete(seq);
       if (this.lifecycle !== 'running') return;
+      if (!acked && this.pauseGuard.stalledSince(startedAt)) {
+        // Our own stall, not the target's silence: no verdict (a suspect is probed again later).
+        onDone?.(true);
+        return;
+      }
       if (!acked) {
         this.counters.probesFailed++;
         // Lifeguard: missing nacks mean our own links may be the problem; with no helpers, we cannot tell.
@@ -540,7 +555,7 @@ export class SwimProtocol {
     const node = this.registry.get(id);
     if (node === undefined || !isLive(node.state)) return;
     if (node.state === NodeState.Alive) {
-      const phi = this.phi(id);
+      const phi = this.phiWithRhythm(id);
       if (phi !== undefined && phi < this.config.phiThreshold && !this.forgiven.has(id)) {
         this.forgiven.add(id);
         this.reprobe = id;
@@ -572,7 +587,13 @@ export class SwimProtocol {
       [{ kind: 'ping', seq, from: this.localId, target: request.target }],
       true,
     );
-    this.after(this.config.probeTimeoutMs, () => {
+    // The requester asked after its probe timeout and judges at the end of its period: the nack
+    // must arrive before that, or a healthy requester counts its own links as bad (Lifeguard).
+    const nackAfterMs = Math.max(
+      1,
+      Math.floor(0.8 * (this.config.probeIntervalMs - this.config.probeTimeoutMs)),
+    );
+    this.after(nackAfterMs, () => {
       this.pending.delete(seq);
       if (!answered)
         this.send(requester, [{ kind: 'nack', seq: request.seq, from: this.localId }], true);
@@ -592,6 +613,10 @@ export class SwimProtocol {
     const change = this.registry.applyAlive(message, this.clock.now());
     if (!change.changed) return;
     const previous = change.previous;
+    const suspicion = this.suspicions.get(message.id);
+    if (suspicion !== undefined && !this.pauseGuard.stalledSince(suspicion.started)) {
+      this.suspicionRule.recordRefutation(this.clock.now() - suspicion.started);
+    }
     this.cancelSuspicion(message.id);
     this.forgiven.delete(message.id);
     if (previous?.state === NodeState.Suspect) this.counters.suspicionsRefuted++;
@@ -617,6 +642,7 @@ export class SwimProtocol {
     const change = this.registry.applySuspect(message.id, message.incarnation, this.clock.now());
     if (!change.changed) return;
     this.startSuspicion(message.id, message.incarnation, message.from);
+    this.seekConfirmation(message.id, message.from);
     this.broadcast(message.id, message);
     this.emitChange(change);
   }
@@ -698,6 +724,55 @@ export class SwimProtocol {
     this.refute(incarnation);
   }
 
+  /**
+   * This process was not scheduled for `stalledMs`: others may suspect or have failed it. Refute
+   * at once with a higher incarnation and push it out now instead of at the next gossip round.
+   */
+  private onWake(stalledMs: number): void {
+    if (this.lifecycle !== 'running') return;
+    this.logger.warn('gossip node was not scheduled; refuting at once', { stalledMs });
+    this.refute(this.registry.local().incarnation);
+    this.gossipTick();
+    const [target] = this.sample(1, (node) => isLive(node.state));
+    if (target !== undefined) this.sendFullState(target.gossipAddress, false, false);
+  }
+
+  /**
+   * A member we do not know talks to us (it joined through someone else): exchange full state with
+   * it now instead of waiting for anti-entropy. At most once per probe period, so a burst of
+   * joins costs one exchange per period, not one per newcomer.
+   */
+  private introduceIfUnknown(id: NodeId, address: string): void {
+    if (this.lifecycle !== 'running' || id === this.localId) return;
+    const known = this.registry.get(id);
+    if (known !== undefined && isLive(known.state)) return;
+    const now = this.clock.now();
+    if (now - this.lastIntroductionAt < this.config.probeIntervalMs) return;
+    this.lastIntroductionAt = now;
+    this.sendFullState(address, false, false);
+  }
+
+  /**
+   * Adaptive rule: a suspicion raised elsewhere is checked here soon (next probe) by about
+   * twice the expected confirmations' worth of members, so Lifeguard's independent confirmations
+   * arrive within a period or two instead of whenever round-robin reaches the suspect.
+   */
+  private seekConfirmation(id: NodeId, from: NodeId): void {
+    if (this.config.suspicionRule !== 'adaptive' || from === this.localId) return;
+    if (this.reprobe !== undefined) return;
+    const others = this.registry.liveCount() - 2;
+    const wanted = 2 * Math.max(1, this.config.suspicionMultiplier - 2);
+    if (others > 0 && this.random() < wanted / others) this.reprobe = id;
+  }
+
+  /** Phi of `id`, only where its acks have a rhythm a probe period can judge (small clusters). */
+  private phiWithRhythm(id: NodeId): number | undefined {
+    if (this.config.suspicionRule === 'memberlist') return this.phi(id);
+    const detector = this.detectors.get(id);
+    if (detector === undefined || detector.mean > 2 * this.config.probeIntervalMs) return undefined;
+    return detector.phi(this.clock.now());
+  }
+
   private refute(incarnation: number): void {
     const self = this.registry.local();
     const next = Math.max(self.incarnation, incarnation) + 1;
@@ -715,12 +790,8 @@ export class SwimProtocol {
     const live = this.registry.liveCount();
     let expected = this.config.suspicionMultiplier - 2;
     if (live - 2 < expected) expected = 0;
-    const { minMs, maxMs } = suspicionTimeoutBounds(
-      live,
-      this.config.probeIntervalMs,
-      this.config.suspicionMultiplier,
-      this.config.suspicionMaxTimeoutMultiplier,
-    );
+    const health = this.config.suspicionRule === 'adaptive' ? this.awareness.scale(1) : 1;
+    const { minMs, maxMs } = this.suspicionRule.bounds(live, health);
     const suspicion = new Suspicion({
       clock: this.clock,
       from,
@@ -1010,8 +1081,11 @@ export class SwimProtocol {
 
   /** A one-shot timer that `stop()` cancels. */
   private after(delayMs: number, callback: () => void): CancelTimer {
+    const dueAt = this.clock.now() + Math.max(0, delayMs);
     const cancel = this.clock.setTimer(delayMs, () => {
       this.timers.delete(cancel);
+      const stalledMs = this.pauseGuard.observe(dueAt, this.clock.now());
+      if (stalledMs > 0) this.onWake(stalledMs);
       callback();
     });
     this.timers.add(cancel);

@@ -6,6 +6,7 @@ import type { NodeId, NodeTags } from '../node.js';
 import { createNodeId } from '../node-id.js';
 import { SwimProtocol } from '../swim.js';
 import type { PacketTransport } from '../transport.js';
+import { PausableClock } from './pausable-clock.js';
 import { SimulatedNetwork } from './simulated-network.js';
 
 /** Options of a {@link SimulatedCluster}. */
@@ -26,6 +27,8 @@ export interface SimulatedNode {
   readonly address: string;
   readonly protocol: SwimProtocol;
   readonly transport: PacketTransport;
+  /** This node's view of the shared clock; pausing it stands for SIGSTOP. */
+  readonly clock: PausableClock;
   /** Every event this node emitted, with the virtual time it happened at. */
   readonly events: Array<{ readonly at: number; readonly event: ClusterEvent }>;
   /** False once crashed or stopped. */
@@ -79,14 +82,22 @@ export class SimulatedCluster {
   addNode(
     options: { tags?: NodeTags; address?: string; config?: ClusterConfigInput } = {},
   ): SimulatedNode {
-    const transport = this.network.createTransport(options.address);
+    const raw = this.network.createTransport(options.address);
+    const clock = new PausableClock(this.clock);
+    // A paused process leaves received datagrams in its socket buffer until it runs again.
+    const transport: PacketTransport = {
+      localAddress: raw.localAddress,
+      onPacket: (handler) => raw.onPacket((data, from) => clock.receive(() => handler(data, from))),
+      send: (to, data) => raw.send(to, data),
+      close: () => raw.close(),
+    };
     const id = createNodeId(this.random);
     const config =
       options.config === undefined ? this.config : lan({ ...this.config, ...options.config });
     const protocol = new SwimProtocol({
       config,
       transport,
-      clock: this.clock,
+      clock,
       random: this.random,
       ...(this.logger === undefined ? {} : { logger: this.logger }),
       local: { id, gossipAddress: transport.localAddress, tags: options.tags ?? {} },
@@ -96,6 +107,7 @@ export class SimulatedCluster {
       address: transport.localAddress,
       protocol,
       transport,
+      clock,
       events: [],
       running: true,
     };
@@ -126,6 +138,16 @@ export class SimulatedCluster {
     node.running = false;
     node.protocol.stop();
     void node.transport.close();
+  }
+
+  /** Stops scheduling a node (SIGSTOP): its timers and received datagrams wait. */
+  pause(id: NodeId): void {
+    this.node(id).clock.pause();
+  }
+
+  /** Lets a paused node run again (SIGCONT): overdue timers fire, then buffered datagrams arrive. */
+  resume(id: NodeId): void {
+    this.node(id).clock.resume();
   }
 
   /** True when every running node sees exactly the running nodes as alive. */

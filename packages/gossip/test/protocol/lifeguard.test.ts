@@ -109,9 +109,12 @@ describe('Lifeguard extensions', () => {
   });
 
   it('runs the last probe inside the suspicion window, so death comes at the deadline', () => {
-    // No local-health stretch, so the protocol period stays 1 s; with two members the suspicion
-    // timeout is its minimum, 4 s.
-    const cluster = new SimulatedCluster({ seed: 404, config: { awarenessMaxMultiplier: 1 } });
+    // No local-health stretch, so the protocol period stays 1 s; with two members memberlist's
+    // suspicion timeout is its minimum, 4 s (the adaptive rule's own minimum is tested below).
+    const cluster = new SimulatedCluster({
+      seed: 404,
+      config: { awarenessMaxMultiplier: 1, suspicionRule: 'memberlist' },
+    });
     const watcher = cluster.addNode();
     const fake = fakePeer(cluster.network.createTransport('fake:1'), 'fake-node');
     const inject = (messages: GossipMessage[]): void =>

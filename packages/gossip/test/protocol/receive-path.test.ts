@@ -40,9 +40,13 @@ describe('receive path and metrics', () => {
       encodeDatagram([{ kind: 'ping', seq: 77, from: 'prober', target: a.id }]),
     );
     cluster.clock.advance(10);
-    expect(answers).toHaveLength(1);
+    // The ack first; then, as 'prober' is unknown to it, a push-pull introducing the two (#17).
+    expect(answers).toHaveLength(2);
     const [ack] = decodeDatagram(answers[0]!);
     expect(ack).toEqual({ kind: 'ack', seq: 77, from: a.id });
+    expect(decodeDatagram(answers[1]!)).toEqual([
+      expect.objectContaining({ kind: 'push-pull', from: a.id, first: true, reply: false }),
+    ]);
     expect(b.protocol.metrics().drops).toEqual({});
   });
 

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { lan } from '../../src/config.js';
+import { PauseGuard } from '../../src/pause-guard.js';
+import { suspicionTimeoutBounds } from '../../src/suspicion.js';
+import {
+  disseminationRounds,
+  modelledRefutationMs,
+  SuspicionRule,
+} from '../../src/suspicion-rule.js';
+
+describe('SuspicionRule', () => {
+  it('keeps memberlist formula as the memberlist preset', () => {
+    const config = lan({ suspicionRule: 'memberlist' });
+    const rule = new SuspicionRule(config);
+    rule.recordRefutation(30_000);
+    expect(rule.bounds(100, 3)).toEqual(suspicionTimeoutBounds(100, 1000, 4, 6));
+    expect(rule.bounds(100, 1)).toEqual({ minMs: 8000, maxMs: 48_000 });
+  });
+
+  it('sizes the adaptive minimum from the modelled refutation path by default', () => {
+    const config = lan();
+    expect(config.suspicionRule).toBe('adaptive');
+    // 100 members, fanout 3: 4 epidemic rounds of 200 ms each way, plus the 500 ms probe timeout.
+    expect(disseminationRounds(100, 3)).toBe(4);
+    expect(modelledRefutationMs(100, config)).toBe(2100);
+    expect(new SuspicionRule(config).bounds(100, 1)).toEqual({ minMs: 2100, maxMs: 12_600 });
+    // Never below one protocol period, never above memberlist's minimum.
+    expect(new SuspicionRule(config).bounds(2, 1).minMs).toBe(1000);
+    expect(new SuspicionRule(config).bounds(1000, 1).minMs).toBe(2500);
+  });
+
+  it('grows with the slowest refutation measured, capped at memberlist, and with local health', () => {
+    const rule = new SuspicionRule(lan());
+    rule.recordRefutation(1000);
+    rule.recordRefutation(2000);
+    expect(rule.slowestRefutationMs()).toBe(2000);
+    expect(rule.bounds(100, 1).minMs).toBe(3000);
+    expect(rule.bounds(100, 2).minMs).toBe(6000);
+    rule.recordRefutation(20_000);
+    expect(rule.bounds(100, 1).minMs).toBe(8000);
+    // Old samples leave the window: 32 fast refutations bring it back.
+    for (let i = 0; i < 32; i++) rule.recordRefutation(100);
+    expect(rule.bounds(100, 1).minMs).toBe(2100);
+  });
+});
+
+describe('PauseGuard', () => {
+  it('reports a stall once, at the first late timer, and flags what it spanned', () => {
+    const guard = new PauseGuard(300);
+    expect(guard.observe(1000, 1200)).toBe(0);
+    expect(guard.stalledSince(0)).toBe(false);
+    expect(guard.observe(2000, 7000)).toBe(5000);
+    // Other timers due during the same stall fire late too: not a second stall.
+    expect(guard.observe(3000, 7000)).toBe(0);
+    expect(guard.count).toBe(1);
+    expect(guard.stalledSince(6000)).toBe(true);
+    expect(guard.stalledSince(7001)).toBe(false);
+    expect(guard.observe(8000, 9000)).toBe(1000);
+    expect(guard.count).toBe(2);
+  });
+});
