@@ -8,6 +8,7 @@ import {
   SimulatedCluster,
   type SimulatedNode,
 } from '@rpcnet/gossip';
+import type { RuleComparison } from './gossip-rules.js';
 
 /** False failures observed at one loss rate. */
 export interface FalsePositiveResult {
@@ -41,6 +42,8 @@ export interface GossipBenchResult {
   readonly falsePositives: readonly FalsePositiveResult[];
   /** Real time the row took to simulate. */
   readonly wallClockMs: number;
+  /** The suspicion rules compared at this size, when that ran (see gossip-rules.ts). */
+  readonly rules?: RuleComparison;
 }
 
 /** How long each size is simulated; larger clusters get shorter loss windows to fit minutes. */

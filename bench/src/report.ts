@@ -154,7 +154,37 @@ function gossipSection(results: readonly GossipBenchResult[]): string {
       ),
     ]),
   );
-  return `${main}\n\nFalse failures under datagram loss (healthy members only):\n\n${falsePositives}`;
+  const compared = results.flatMap((r) => (r.rules === undefined ? [] : [r.rules]));
+  const rules =
+    compared.length === 0
+      ? ''
+      : `\n\nSuspicion rules in the same run (same seeds, crashes and loss; crash -> every member's NodeFailed; false failures at 10% loss):\n\n${table(
+          [
+            'nodes',
+            'rule',
+            'crashes',
+            'median s',
+            'p99 s',
+            'false NodeFailed (suspicions) / node-hours',
+            'formation p99 s (seeds)',
+            'bytes/node/s over push-pull periods',
+          ],
+          compared.flatMap((c) =>
+            c.rules.map((rule) => [
+              count(c.nodes),
+              rule.rule,
+              count(rule.crashToAllFailedMs.length),
+              seconds(rule.medianMs),
+              seconds(rule.p99Ms),
+              `${rule.falseFailures} (${rule.suspicions}) / ${rule.lossNodeHours.toFixed(1)}`,
+              rule.rule === 'adaptive'
+                ? `${seconds(c.formationP99Ms)} (${c.formationMs.length})`
+                : '',
+              rule.rule === 'adaptive' ? count(c.bytesPerNodePerSecond) : '',
+            ]),
+          ),
+        )}`;
+  return `${main}\n\nFalse failures under datagram loss (healthy members only):\n\n${falsePositives}${rules}`;
 }
 
 function failoverSection(result: FailoverBenchResult): string {

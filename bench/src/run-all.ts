@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runFailoverBench } from './failover.js';
 import { benchClusterSize, type GossipBenchResult, runGossipBench } from './gossip.js';
+import { compareRules, printRuleComparison, selectedRulePlans } from './gossip-rules.js';
 import { runPhiBench } from './phi.js';
 import { runRegistryBench } from './registry.js';
 import {
@@ -95,6 +96,14 @@ async function gossipSuite(quick: boolean): Promise<GossipBenchResult[]> {
       if (rows.some((row) => row.nodes === plan.nodes)) continue;
       rows.push(benchClusterSize(plan));
       await new Promise((resolve) => setImmediate(resolve));
+    }
+    // The adaptive suspicion rule against the memberlist preset, same seeds and crashes
+    // (100 nodes; GOSSIP_RULE_SIZES=100,1000 adds 1,000, about 25 minutes more).
+    const comparisons = selectedRulePlans().map(compareRules);
+    printRuleComparison(comparisons);
+    for (const comparison of comparisons) {
+      const index = rows.findIndex((row) => row.nodes === comparison.nodes);
+      if (index >= 0) rows[index] = { ...rows[index]!, rules: comparison };
     }
   }
   for (const row of rows) {

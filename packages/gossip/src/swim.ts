@@ -518,8 +518,11 @@ export class SwimProtocol {
     this.send(target.gossipAddress, messages, true);
     this.after(probeTimeout, () => {
       if (acked || this.lifecycle !== 'running') return;
+      // The last probe before a death (adaptive rule) asks twice the helpers: with a short
+      // suspicion window this probe is what stands between a lossy path and a false failure.
+      const final = onDone !== undefined && this.config.suspicionRule === 'adaptive';
       const helpers = this.sample(
-        this.config.indirectProbeCount,
+        this.config.indirectProbeCount * (final ? 2 : 1),
         (node) => node.id !== target.id && node.state === NodeState.Alive,
       );
       expectedNacks = helpers.length;
@@ -754,14 +757,14 @@ export class SwimProtocol {
 
   /**
    * Adaptive rule: a suspicion raised elsewhere is checked here soon (next probe) by about
-   * twice the expected confirmations' worth of members, so Lifeguard's independent confirmations
+   * four times the expected confirmations' worth of members, so Lifeguard's independent confirmations
    * arrive within a period or two instead of whenever round-robin reaches the suspect.
    */
   private seekConfirmation(id: NodeId, from: NodeId): void {
     if (this.config.suspicionRule !== 'adaptive' || from === this.localId) return;
     if (this.reprobe !== undefined) return;
     const others = this.registry.liveCount() - 2;
-    const wanted = 2 * Math.max(1, this.config.suspicionMultiplier - 2);
+    const wanted = 4 * Math.max(1, this.config.suspicionMultiplier - 2);
     if (others > 0 && this.random() < wanted / others) this.reprobe = id;
   }
 
