@@ -2,7 +2,8 @@
 // the `memberlist` preset (memberlist's formula), same seeds, same crashes, same loss.
 // Run alone: pnpm --filter @rpcnet/bench exec tsx src/gossip-rules.ts  (GOSSIP_RULE_SIZES=100,1000)
 import { pathToFileURL } from 'node:url';
-import { type ClusterEvent, type NodeId, SimulatedCluster } from '@rpcnet/gossip';
+import { SimulatedCluster } from '@rpcnet/gossip';
+import { EventTally } from './event-tally.js';
 import { median } from './statistics.js';
 
 /** The suspicion rules compared. */
@@ -81,45 +82,19 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Counts, per event type and subject, the observers that emitted it. */
-class Tally {
-  readonly #observers = new Map<string, Set<NodeId>>();
-  readonly #counts = new Map<string, number>();
-
-  record(observer: NodeId, event: ClusterEvent): void {
-    if (!('node' in event)) return;
-    const key = `${event.type}/${event.node.id}`;
-    let set = this.#observers.get(key);
-    if (set === undefined) {
-      set = new Set();
-      this.#observers.set(key, set);
-    }
-    set.add(observer);
-    this.#counts.set(event.type, (this.#counts.get(event.type) ?? 0) + 1);
-  }
-
-  observers(type: ClusterEvent['type'], subject: NodeId): number {
-    return this.#observers.get(`${type}/${subject}`)?.size ?? 0;
-  }
-
-  count(type: ClusterEvent['type']): number {
-    return this.#counts.get(type) ?? 0;
-  }
-}
-
 /** A cluster of `nodes` members that all join through the first at t=0; returns it formed. */
 function formCluster(
   nodes: number,
   seed: number,
   rule: SuspicionRuleName,
-): { cluster: SimulatedCluster; tally: Tally; formationMs: number } {
+): { cluster: SimulatedCluster; tally: EventTally; formationMs: number } {
   const cluster = new SimulatedCluster({
     seed,
     delayMs: 1,
     jitterMs: 2,
     config: { suspicionRule: rule },
   });
-  const tally = new Tally();
+  const tally = new EventTally();
   const members = cluster.addNodes(nodes);
   for (const member of members) {
     member.protocol.onEvent((event) => tally.record(member.id, event));
@@ -133,7 +108,7 @@ function formCluster(
 }
 
 /** Crashes `count` random members one after another; crash -> all NodeFailed for each. */
-function crashTimes(cluster: SimulatedCluster, tally: Tally, count: number): number[] {
+function crashTimes(cluster: SimulatedCluster, tally: EventTally, count: number): number[] {
   const times: number[] = [];
   cluster.clock.advance(10_000);
   for (let i = 0; i < count; i++) {

@@ -2,12 +2,8 @@
 // seeded loss): join propagation, crash detection, false failures under loss, bandwidth.
 // Run: pnpm --filter @rpcnet/bench exec tsx src/gossip.ts  (GOSSIP_BENCH_SIZES=10,100 to pick n)
 import { pathToFileURL } from 'node:url';
-import {
-  type ClusterEvent,
-  type NodeId,
-  SimulatedCluster,
-  type SimulatedNode,
-} from '@rpcnet/gossip';
+import { SimulatedCluster, type SimulatedNode } from '@rpcnet/gossip';
+import { EventTally } from './event-tally.js';
 import type { RuleComparison } from './gossip-rules.js';
 
 /** False failures observed at one loss rate. */
@@ -65,32 +61,6 @@ const PLANS: readonly SizePlan[] = [
 const DEFAULT_SIZES = [10, 100, 1000];
 const LOSS_RATES = [0, 0.05, 0.1] as const;
 const HOUR_MS = 3_600_000;
-
-/** Tracks, per subject node, which observers emitted a given event type about it. */
-class EventTally {
-  readonly #seen = new Map<string, Set<NodeId>>();
-  readonly #counts = new Map<string, number>();
-
-  record(observer: NodeId, event: ClusterEvent): void {
-    if (!('node' in event)) return;
-    const key = `${event.type}/${event.node.id}`;
-    let observers = this.#seen.get(key);
-    if (!observers) {
-      observers = new Set();
-      this.#seen.set(key, observers);
-    }
-    observers.add(observer);
-    this.#counts.set(event.type, (this.#counts.get(event.type) ?? 0) + 1);
-  }
-
-  observers(type: ClusterEvent['type'], subject: NodeId): number {
-    return this.#seen.get(`${type}/${subject}`)?.size ?? 0;
-  }
-
-  count(type: ClusterEvent['type']): number {
-    return this.#counts.get(type) ?? 0;
-  }
-}
 
 function watch(node: SimulatedNode, tally: EventTally): void {
   node.protocol.onEvent((event) => tally.record(node.id, event));
