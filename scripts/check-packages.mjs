@@ -29,8 +29,10 @@ function tarballProblems(dir, pkgDir, pkg) {
   if (pkg.repository?.url !== expectedUrl || pkg.repository?.directory !== `packages/${dir}`) {
     problems.push(`repository must be { url: ${expectedUrl}, directory: packages/${dir} }`);
   }
-  if (!pkg.homepage?.startsWith(`${repository}/`)) problems.push(`homepage must be under ${repository}`);
-  if (pkg.bugs?.url !== `${repository}/issues`) problems.push(`bugs.url must be ${repository}/issues`);
+  if (!pkg.homepage?.startsWith(`${repository}/`))
+    problems.push(`homepage must be under ${repository}`);
+  if (pkg.bugs?.url !== `${repository}/issues`)
+    problems.push(`bugs.url must be ${repository}/issues`);
 
   const files = packedFiles(pkgDir);
   if (!files.has('README.md')) problems.push('README.md is not packed');
