@@ -36,6 +36,20 @@ export type {
 } from './handlers.js';
 export type { Metadata } from './metadata.js';
 
+// --- Interceptors (metrics, tracing, auth around every call) ---
+export type {
+  ClientCallFn,
+  ClientInterceptor,
+  ClientRequest,
+  ClientResponse,
+} from './client/client-interceptor.js';
+export type {
+  ServerCallFn,
+  ServerInterceptor,
+  ServerRequest,
+  ServerResponse,
+} from './server/server-interceptor.js';
+
 // --- Limits ---
 export type { RpcLimits, RpcLimitsInput } from './limits.js';
 export { defaultRpcLimits } from './limits.js';

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { deferred } from '../call/deferred.js';
 import { createDefaultTransport, type QuicTuning } from '../default-transport.js';
 import { ErrorCode, ProtocolError, RpcError } from '../errors.js';
+import { chainInterceptors, interceptorsSchema } from '../interceptor-chain.js';
 import { parseOptions, type RpcLimits, rpcLimitsSchema } from '../limits.js';
 import { emptyMetadata, type Metadata, toMetadata } from '../metadata.js';
 import { clockSchema, loggerSchema, transportSchema } from '../options-schemas.js';
@@ -31,6 +32,12 @@ import {
 import { FrameChannel } from '../wire/frame-channel.js';
 import { checkCallOptions } from './call-options-check.js';
 import { ClientCall, type ClientCallHost } from './client-call.js';
+import type {
+  ClientCallFn,
+  ClientInterceptor,
+  ClientRequest,
+  ClientResponse,
+} from './client-interceptor.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -62,6 +69,8 @@ export interface RpcClientOptions {
   connectTimeoutMs?: number;
   /** Timeout applied to calls that set neither `timeoutMs` nor `deadline`. Default: none. */
   defaultTimeoutMs?: number;
+  /** Wrap every call, the first outermost (metrics, tracing, auth). Default: none. */
+  interceptors?: readonly ClientInterceptor[];
 }
 
 const clientOptionsSchema = z.strictObject({
@@ -73,6 +82,7 @@ const clientOptionsSchema = z.strictObject({
   limits: rpcLimitsSchema.default(rpcLimitsSchema.parse({})),
   connectTimeoutMs: z.number().int().positive().max(MAX_TIMER_DELAY_MS).default(10_000),
   defaultTimeoutMs: z.number().int().positive().optional(),
+  interceptors: interceptorsSchema.optional(),
 });
 
 type ResolvedClientOptions = z.output<typeof clientOptionsSchema>;
@@ -125,6 +135,8 @@ export class RpcClient {
   readonly #hello = deferred<HelloBody>();
   readonly #closeListeners = new Set<(error?: Error) => void>();
   readonly #callHost: ClientCallHost;
+  /** The interceptor chain; undefined without interceptors, so plain calls pay nothing. */
+  readonly #intercepted: ClientCallFn | undefined;
   #peerMaxFrameBytes: number;
   #peerWindowBytes: number;
   #peerMaxConcurrentCalls: number;
@@ -169,6 +181,10 @@ export class RpcClient {
       windowBytes: options.limits.initialWindowBytes,
       onCallFinished: (call) => this.#onCallFinished(call),
     };
+    this.#intercepted = chainInterceptors<ClientCallFn>(
+      options.interceptors as readonly ClientInterceptor[] | undefined,
+      async (request) => callResponse(this.#startRequest(request)),
+    );
   }
 
   /**
@@ -263,17 +279,35 @@ export class RpcClient {
 
   /** Calls a unary method. */
   async unary(method: string, request: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    if (this.#intercepted !== undefined) {
+      return interceptedSingleResponse(this.#intercept('unary', method, options, request));
+    }
     const call = this.#startCall(method, options, request);
     return singleResponse(call);
   }
 
   /** Calls a server-streaming method; iterate the result for the responses. */
   serverStream(method: string, request: Uint8Array, options: CallOptions = {}): ResponseStream {
+    if (this.#intercepted !== undefined) {
+      const call = pendingResponse(this.#intercept('serverStream', method, options, request));
+      return {
+        [Symbol.asyncIterator]: () => call.messages[Symbol.asyncIterator](),
+        headers: call.headers,
+        trailers: call.trailers,
+      };
+    }
     return responseStream(this.#startCallOrFailed(method, options, request));
   }
 
   /** Calls a client-streaming method: `send` requests, `end`, then await `response`. */
   clientStream(method: string, options: CallOptions = {}): ClientStreamCall {
+    if (this.#intercepted !== undefined) {
+      const call = pendingResponse(this.#intercept('clientStream', method, options));
+      const response = interceptedSingleResponse(Promise.resolve(call));
+      response.catch(() => undefined);
+      const { send, end, headers, trailers } = call;
+      return { send, end, response, headers, trailers };
+    }
     const call = this.#startCallOrFailed(method, options);
     const response = singleResponse(call);
     response.catch(() => undefined);
@@ -288,6 +322,15 @@ export class RpcClient {
 
   /** Calls a bidirectional-streaming method. */
   bidiStream(method: string, options: CallOptions = {}): BidiStreamCall {
+    if (this.#intercepted !== undefined) {
+      const call = pendingResponse(this.#intercept('bidiStream', method, options));
+      const responses = {
+        [Symbol.asyncIterator]: () => call.messages[Symbol.asyncIterator](),
+        headers: call.headers,
+        trailers: call.trailers,
+      };
+      return { send: call.send, end: call.end, responses };
+    }
     const call = this.#startCallOrFailed(method, options);
     return {
       send: (message) => call.send(message),
@@ -333,6 +376,43 @@ export class RpcClient {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Runs a call through the interceptor chain; rejects when an interceptor or the start fails. */
+  #intercept(
+    kind: ClientRequest['kind'],
+    method: string,
+    options: CallOptions,
+    message?: Uint8Array,
+  ): Promise<ClientResponse> {
+    try {
+      checkCallOptions(options);
+      const deadline = resolveDeadline(
+        options,
+        this.#options.clock.now(),
+        this.#options.defaultTimeoutMs,
+      );
+      const started = (this.#intercepted as ClientCallFn)({
+        kind,
+        method,
+        metadata: options.metadata ?? emptyMetadata,
+        deadline: Number.isFinite(deadline) ? deadline : undefined,
+        signal: options.signal,
+        message,
+        peer: formatHostPort(this.address),
+      });
+      return started.catch(rejectAsRpcError);
+    } catch (error) {
+      return Promise.reject(RpcError.from(error, ErrorCode.INTERNAL));
+    }
+  }
+
+  /** The end of the interceptor chain: starts the call the (possibly changed) request describes. */
+  #startRequest(request: ClientRequest): ClientCall {
+    const options: CallOptions = { metadata: request.metadata };
+    if (request.deadline !== undefined) options.deadline = request.deadline;
+    if (request.signal !== undefined) options.signal = request.signal;
+    return this.#startCall(request.method, options, request.message);
   }
 
   /** Starts a call, or returns an already failed one so streams report errors when read. */
@@ -558,6 +638,64 @@ async function singleResponse(call: ClientCall): Promise<Uint8Array> {
   await call.completion.promise;
   if (first.done) throw new RpcError(ErrorCode.INTERNAL, 'the server sent no response message');
   return first.value;
+}
+
+function rejectAsRpcError(error: unknown): never {
+  throw RpcError.from(error, ErrorCode.INTERNAL);
+}
+
+/** A call's view for interceptors; its promises are made only when someone asks. */
+function callResponse(call: ClientCall): ClientResponse {
+  return {
+    send: (message) => call.send(message),
+    end: () => call.end(),
+    messages: call.inbound,
+    get headers() {
+      return call.headers.promise;
+    },
+    get trailers() {
+      return call.trailers.promise;
+    },
+  };
+}
+
+/** The single response of an intercepted unary or client-streaming call, once its status is OK. */
+async function interceptedSingleResponse(started: Promise<ClientResponse>): Promise<Uint8Array> {
+  const response = await started;
+  const iterator = response.messages[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  await response.trailers;
+  if (first.done) throw new RpcError(ErrorCode.INTERNAL, 'the server sent no response message');
+  return first.value;
+}
+
+/**
+ * A response usable at once while the interceptor chain is still starting the call: streaming
+ * calls return synchronously. A chain that rejects fails every part with its error.
+ */
+function pendingResponse(started: Promise<ClientResponse>): ClientResponse {
+  const ready = started;
+  ready.catch(() => undefined);
+  const headers = ready.then((response) => response.headers);
+  const trailers = ready.then((response) => response.trailers);
+  headers.catch(() => undefined);
+  trailers.catch(() => undefined);
+  return {
+    send: async (message) => (await ready).send(message),
+    end: () => {
+      ready.then(
+        (response) => response.end(),
+        () => undefined,
+      );
+    },
+    messages: {
+      async *[Symbol.asyncIterator]() {
+        yield* (await ready).messages;
+      },
+    },
+    headers,
+    trailers,
+  };
 }
 
 function responseStream(call: ClientCall): ResponseStream {

@@ -8,6 +8,7 @@ import type { Metadata } from '../metadata.js';
 import { Envelopes } from '../wire/envelopes.js';
 import { FRAME_HEADER_BYTES, FrameFlag, FrameType, ProtocolFeature } from '../wire/frame.js';
 import type { FrameChannel } from '../wire/frame-channel.js';
+import type { ServerCallFn, ServerRequest } from './server-interceptor.js';
 
 /** What a call needs from the connection that carries it. */
 export interface ServerCallHost {
@@ -31,6 +32,8 @@ export interface ServerCallInit {
   metadata: Metadata;
   timeoutMs: number;
   registration: MethodHandler;
+  /** The handler behind the server's interceptors; undefined without interceptors. */
+  intercepted: ServerCallFn | undefined;
 }
 
 /** The server side of one call: runs the handler and streams its results back. */
@@ -106,6 +109,10 @@ export class ServerCall {
   async run(): Promise<void> {
     try {
       const registration = this.#init.registration;
+      if (this.#init.intercepted !== undefined) {
+        await this.#runIntercepted(this.#init.intercepted);
+        return;
+      }
       switch (registration.kind) {
         case 'unary': {
           const request = await this.#singleRequest();
@@ -129,6 +136,29 @@ export class ServerCall {
       if (this.#finished) return;
       this.#finish(toWireError(error), true);
     }
+  }
+
+  /** Runs the call through the server's interceptors, then sends what the chain produced. */
+  async #runIntercepted(chain: ServerCallFn): Promise<void> {
+    const { kind } = this.#init.registration;
+    const { method } = this.#init;
+    const request: ServerRequest =
+      kind === 'clientStream' || kind === 'bidiStream'
+        ? { kind, method, context: this.#context, messages: this.inbound }
+        : { kind, method, context: this.#context, message: await this.#singleRequest() };
+    const response = await chain(request);
+    if (kind === 'unary' || kind === 'clientStream') {
+      if (response.message === undefined) {
+        throw new RpcError(ErrorCode.INTERNAL, `an interceptor dropped the response of ${method}`);
+      }
+      this.#finishWithResponse(response.message);
+      return;
+    }
+    if (response.messages === undefined) {
+      throw new RpcError(ErrorCode.INTERNAL, `an interceptor dropped the responses of ${method}`);
+    }
+    await this.#sendAll(response.messages);
+    if (!this.#finished) this.#finish(undefined, true);
   }
 
   /** Adds flow-control credit granted by the client. */

@@ -1,6 +1,5 @@
 import type { Logger, WallClock } from '@rpcnet/base';
 import { ErrorCode, ProtocolError, RpcError } from '../errors.js';
-import type { MethodHandler } from '../handlers.js';
 import type { RpcLimits } from '../limits.js';
 import { toMetadata } from '../metadata.js';
 import type { TransportConnection } from '../transport.js';
@@ -15,6 +14,7 @@ import {
   SUPPORTED_FEATURES,
 } from '../wire/frame.js';
 import { FrameChannel } from '../wire/frame-channel.js';
+import type { RegisteredMethod } from './registered-method.js';
 import { ServerCall, type ServerCallHost } from './server-call.js';
 
 /** What a connection needs from its server. */
@@ -23,7 +23,7 @@ export interface ServerConnectionHost {
   readonly clock: WallClock;
   readonly logger: Logger;
   readonly draining: boolean;
-  lookup(method: string): MethodHandler | undefined;
+  lookup(method: string): RegisteredMethod | undefined;
   onCallStarted(): void;
   onCallFinished(error: RpcError | undefined): void;
   onCallRejected(): void;
@@ -222,8 +222,8 @@ export class ServerConnection implements ServerCallHost {
       );
       return;
     }
-    const registration = this.#host.lookup(body.method);
-    if (registration === undefined) {
+    const registered = this.#host.lookup(body.method);
+    if (registered === undefined) {
       this.#reject(id, ErrorCode.NOT_FOUND, `unknown method "${body.method}"`);
       return;
     }
@@ -232,7 +232,8 @@ export class ServerConnection implements ServerCallHost {
       method: body.method,
       metadata: toMetadata(body.metadata),
       timeoutMs: body.timeoutMs,
-      registration,
+      registration: registered.registration,
+      intercepted: registered.intercepted,
     });
     this.calls.set(id, call);
     this.#host.onCallStarted();

@@ -9,6 +9,7 @@ import type {
   ServerStreamHandler,
   UnaryHandler,
 } from '../handlers.js';
+import { chainInterceptors, interceptorsSchema } from '../interceptor-chain.js';
 import { parseOptions, type RpcLimits, rpcLimitsSchema } from '../limits.js';
 import { clockSchema, loggerSchema, transportSchema } from '../options-schemas.js';
 import type { TlsOptions } from '../quic/tls.js';
@@ -16,7 +17,10 @@ import type { MethodMap, ServiceDefinition } from '../service/service-definition
 import { serviceHandlers } from '../service/service-registration.js';
 import type { ServiceImplementation } from '../service/typed-interfaces.js';
 import type { HostPort, Transport, TransportListener } from '../transport.js';
+import { handlerCallFn } from './handler-call.js';
+import type { RegisteredMethod } from './registered-method.js';
 import { ServerConnection, type ServerConnectionHost } from './server-connection.js';
+import type { ServerCallFn, ServerInterceptor } from './server-interceptor.js';
 import { type RpcServerStopHook, StopHooks } from './stop-hooks.js';
 
 /** Settings of an {@link RpcServer}. */
@@ -35,6 +39,8 @@ export interface RpcServerOptions {
   limits?: Partial<RpcLimits>;
   /** How long `stop()` lets in-flight calls finish by default. Default 5000 ms. */
   stopGraceMs?: number;
+  /** Wrap every handled call, the first outermost (metrics, tracing, auth). Default: none. */
+  interceptors?: readonly ServerInterceptor[];
 }
 
 const serverOptionsSchema = z.strictObject({
@@ -45,6 +51,7 @@ const serverOptionsSchema = z.strictObject({
   clock: clockSchema.default(systemWallClock),
   limits: rpcLimitsSchema.default(rpcLimitsSchema.parse({})),
   stopGraceMs: z.number().int().min(0).default(5000),
+  interceptors: interceptorsSchema.optional(),
 });
 
 /** Counters of an {@link RpcServer}, as a snapshot. */
@@ -67,7 +74,7 @@ export interface RpcServerMetrics {
 
 /** Serves RPC methods over a {@link Transport}: register handlers, then `start()`. */
 export class RpcServer {
-  readonly #handlers = new Map<string, MethodHandler>();
+  readonly #handlers = new Map<string, RegisteredMethod>();
   readonly #options: z.output<typeof serverOptionsSchema>;
   readonly #tls: TlsOptions | undefined;
   readonly #quic: QuicTuning | undefined;
@@ -222,7 +229,11 @@ export class RpcServer {
   #register(method: string, registration: MethodHandler): this {
     if (method.length === 0) throw new TypeError('method: expected a non-empty name');
     if (this.#handlers.has(method)) throw new Error(`method "${method}" is already registered`);
-    this.#handlers.set(method, registration);
+    const intercepted = chainInterceptors<ServerCallFn>(
+      this.#options.interceptors as readonly ServerInterceptor[] | undefined,
+      handlerCallFn(registration),
+    );
+    this.#handlers.set(method, { registration, intercepted });
     return this;
   }
 
