@@ -17,6 +17,7 @@ const phi = await load('phi');
 const core = await load('core');
 const registry = await load('registry');
 const clusterClient = await load('cluster-client');
+const management = await load('management');
 // The QUIC option schema is internal to core; its defaults are what it fills into `{ tls: {} }`.
 const quicConfig = await load('core', 'quic/config.js');
 const {
@@ -38,6 +39,7 @@ const sources = {
   REGISTRY_DEFAULTS: { values: registry.REGISTRY_DEFAULTS },
   HEALTH_DEFAULTS: { values: registry.HEALTH_DEFAULTS },
   CLUSTER_CLIENT_DEFAULTS: { values: clusterClient.CLUSTER_CLIENT_DEFAULTS },
+  MANAGEMENT_DEFAULTS: { values: management.MANAGEMENT_DEFAULTS },
   defaultRpcLimits: { values: core.defaultRpcLimits },
   QuicTransportOptions: { values: quicDefaults },
 };

@@ -9,6 +9,7 @@ const packages = [
   '@rpcnet/gossip',
   '@rpcnet/registry',
   '@rpcnet/cluster-client',
+  '@rpcnet/management',
   'rpcnet',
 ];
 

@@ -283,6 +283,11 @@ export class Cluster {
     return this.#protocol?.phi(id);
   }
 
+  /** The last direct-probe round trip to a member in ms, if one was measured. */
+  probeRtt(id: NodeId): number | undefined {
+    return this.#protocol?.probeRtt(id);
+  }
+
   /** Members by state, traffic, drops by reason, probe RTTs, suspicions. Throws before `start()`. */
   metrics(): GossipMetricsSnapshot {
     if (!this.#protocol) {

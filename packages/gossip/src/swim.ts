@@ -107,6 +107,8 @@ export class SwimProtocol {
   private readonly joins = new Set<PendingJoin>();
   /** Members whose last failed probe was forgiven because their phi was still low. */
   private readonly forgiven = new Set<NodeId>();
+  /** The last direct-probe round trip to each member, in ms (for operators). */
+  private readonly lastRtt = new Map<NodeId, number>();
   private probeOrder: NodeId[] = [];
   private probeIndex = 0;
   private reprobe: NodeId | undefined;
@@ -328,6 +330,11 @@ export class SwimProtocol {
     return this.detectors.has(id) ? this.detectors.phi(id, this.clock.now()) : undefined;
   }
 
+  /** The last direct-probe round trip to `id` in ms, or undefined if none was measured. */
+  probeRtt(id: NodeId): number | undefined {
+    return this.lastRtt.get(id);
+  }
+
   /** Subscribes to membership events; returns the unsubscribe function. */
   onEvent(listener: (event: ClusterEvent) => void): Unsubscribe {
     return this.listeners.onEvent(listener);
@@ -488,7 +495,10 @@ export class SwimProtocol {
         if (acked || from !== target.id) return;
         acked = true;
         const now = this.clock.now();
-        if (viaAddress === target.gossipAddress) this.counters.recordRtt(now - startedAt);
+        if (viaAddress === target.gossipAddress) {
+          this.counters.recordRtt(now - startedAt);
+          this.lastRtt.set(target.id, now - startedAt);
+        }
         this.counters.probesAcked++;
         this.detectors.heartbeat(target.id, now);
         this.forgiven.delete(target.id);
@@ -674,6 +684,7 @@ export class SwimProtocol {
     this.cancelSuspicion(message.id);
     this.forgiven.delete(message.id);
     this.detectors.remove(message.id);
+    this.lastRtt.delete(message.id);
     this.partition.forget(message.id);
     this.broadcast(message.id, message);
     this.emitChange(change);
@@ -901,6 +912,7 @@ export class SwimProtocol {
   private forget(id: NodeId): void {
     this.registry.remove(id);
     this.detectors.remove(id);
+    this.lastRtt.delete(id);
     this.broadcasts.remove(id);
     this.forgiven.delete(id);
     this.partition.forget(id);

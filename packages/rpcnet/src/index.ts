@@ -4,6 +4,7 @@ export * from '@rpcnet/core';
 export * from '@rpcnet/gossip';
 export * from '@rpcnet/registry';
 export * from '@rpcnet/cluster-client';
+export * from '@rpcnet/management';
 
 // The base class of every package's option errors (`instanceof ConfigError`).
 export { ConfigError } from '@rpcnet/base';

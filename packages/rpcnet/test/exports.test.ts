@@ -1,6 +1,7 @@
 import * as clusterClient from '@rpcnet/cluster-client';
 import * as core from '@rpcnet/core';
 import * as gossip from '@rpcnet/gossip';
+import * as management from '@rpcnet/management';
 import * as phi from '@rpcnet/phi';
 import * as registry from '@rpcnet/registry';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ const packages: Record<string, Record<string, unknown>> = {
   '@rpcnet/gossip': gossip,
   '@rpcnet/registry': registry,
   '@rpcnet/cluster-client': clusterClient,
+  '@rpcnet/management': management,
 };
 
 /** Runtime names exported by more than one package, and how the meta-package resolves each. */

@@ -70,6 +70,8 @@ describe('receive path and metrics', () => {
     expect(phi).toBeDefined();
     expect(phi!).toBeLessThan(1);
     expect(node.protocol.phi('unknown-node')).toBeUndefined();
+    expect(node.protocol.probeRtt(peer.id)).toBe(6);
+    expect(node.protocol.probeRtt('unknown-node')).toBeUndefined();
     // Silence makes phi climb.
     cluster.crash(peer.id);
     cluster.clock.advance(15_000);
