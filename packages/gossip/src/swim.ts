@@ -109,6 +109,8 @@ export class SwimProtocol {
   private readonly forgiven = new Set<NodeId>();
   /** The last direct-probe round trip to each member, in ms (for operators). */
   private readonly lastRtt = new Map<NodeId, number>();
+  /** Members whose last failed probe spanned our own stall and was given no verdict. */
+  private readonly voided = new Set<NodeId>();
   private probeOrder: NodeId[] = [];
   private probeIndex = 0;
   private reprobe: NodeId | undefined;
@@ -480,9 +482,10 @@ export class SwimProtocol {
 
   /**
    * One SWIM probe: ping, then indirect pings after the probe timeout, verdict at the end of the
-   * period. Without `onDone` a failure leads to {@link onProbeFailed}.
+   * period. Without `onDone` a failure leads to {@link onProbeFailed}; `onDone` gets `'stalled'`
+   * when our own stall voided the verdict.
    */
-  private probe(target: ClusterNode, onDone?: (acked: boolean) => void): void {
+  private probe(target: ClusterNode, onDone?: (verdict: boolean | 'stalled') => void): void {
     const seq = this.nextSeq();
     const startedAt = this.clock.now();
     const probeTimeout = this.awareness.scale(this.config.probeTimeoutMs);
@@ -502,6 +505,7 @@ export class SwimProtocol {
         this.counters.probesAcked++;
         this.detectors.heartbeat(target.id, now);
         this.forgiven.delete(target.id);
+        this.voided.delete(target.id);
         this.awareness.apply(-1);
       },
       onNack: () => {
@@ -548,11 +552,15 @@ export class SwimProtocol {
     this.after(period, () => {
       this.pending.delete(seq);
       if (this.lifecycle !== 'running') return;
-      if (!acked && this.pauseGuard.stalledSince(startedAt)) {
-        // Our own stall, not the target's silence: no verdict (a suspect is probed again later).
-        onDone?.(true);
+      if (!acked && this.pauseGuard.stalledSince(startedAt) && !this.voided.has(target.id)) {
+        // Our own stall, not the target's silence: no verdict, and the target is probed again at
+        // the next tick. Only once in a row: a process starved for good must still judge.
+        this.voided.add(target.id);
+        if (onDone === undefined) this.reprobe ??= target.id;
+        else onDone('stalled');
         return;
       }
+      this.voided.delete(target.id);
       if (!acked) {
         this.counters.probesFailed++;
         // Lifeguard: missing nacks mean our own links may be the problem; with no helpers, we cannot tell.
@@ -744,6 +752,13 @@ export class SwimProtocol {
    */
   private onWake(stalledMs: number): void {
     if (this.lifecycle !== 'running') return;
+    // A prober waits a whole period for an ack (indirect ones included): a stall shorter than half
+    // of one cannot have made anyone suspect us, and refuting it would only raise our local-health
+    // score on every hiccup of a starved process until it stops judging anyone.
+    if (stalledMs < this.config.probeIntervalMs / 2) {
+      this.logger.debug('gossip node was not scheduled for a moment', { stalledMs });
+      return;
+    }
     this.logger.warn('gossip node was not scheduled; refuting at once', { stalledMs });
     this.refute(this.registry.local().incarnation);
     this.gossipTick();
@@ -840,9 +855,10 @@ export class SwimProtocol {
     };
     const node = stillSuspect();
     if (node === undefined || this.lifecycle !== 'running') return;
-    this.probe(node, (acked) => {
+    this.probe(node, (verdict) => {
       if (stillSuspect() === undefined || this.suspicions.has(id)) return;
-      if (acked) this.startSuspicion(id, incarnation, this.localId);
+      if (verdict === 'stalled') this.verifyBeforeDeath(id, incarnation);
+      else if (verdict) this.startSuspicion(id, incarnation, this.localId);
       else this.handleDead({ kind: 'dead', id, incarnation, from: this.localId });
     });
   }
@@ -915,6 +931,7 @@ export class SwimProtocol {
     this.lastRtt.delete(id);
     this.broadcasts.remove(id);
     this.forgiven.delete(id);
+    this.voided.delete(id);
     this.partition.forget(id);
     this.evaluatePartition();
   }

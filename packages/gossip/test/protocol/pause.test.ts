@@ -56,3 +56,40 @@ describe('paused processes (SIGSTOP in the simulator)', () => {
     expect(cluster.converged()).toBe(true);
   });
 });
+
+describe('CPU-starved members (every process stalls 400 ms of each second)', () => {
+  it('still declare a crashed member failed, and fail no live one', () => {
+    const cluster = formCluster(10, { seed: 703 });
+    cluster.clock.advance(10_000);
+    const victim = cluster.nodes[4]!;
+    const others = cluster.nodes.filter((node) => node !== victim);
+    // Each survivor stalls for 400 ms once a second (past the 300 ms pause threshold), at its own
+    // phase: like processes that share two cores with a busy neighbour.
+    const starve = (index: number): void => {
+      const node = others[index]!;
+      const cycle = (): void => {
+        cluster.pause(node.id);
+        cluster.clock.setTimer(400, () => {
+          cluster.resume(node.id);
+          cluster.clock.setTimer(600, cycle);
+        });
+      };
+      cluster.clock.setTimer((index * 111) % 1000, cycle);
+    };
+    others.forEach((_, index) => starve(index));
+    cluster.clock.advance(5000);
+    cluster.crash(victim.id);
+    const crashedAt = cluster.clock.now();
+    expect(
+      cluster.clock.runUntil(() => others.every((node) => stateOf(node, victim.id) === 'dead'), {
+        timeoutMs: 60_000,
+      }),
+    ).toBe(true);
+    // Voided verdicts may slow detection (11 s here), never stop it (before: nobody, ever).
+    expect(cluster.clock.now() - crashedAt).toBeLessThanOrEqual(15_000);
+    for (const node of others) {
+      const failed = eventsAt(node, 'NodeFailed').map((event) => event.node.id);
+      expect(failed, `failures seen by ${node.id}`).toEqual([victim.id]);
+    }
+  });
+});
