@@ -76,7 +76,7 @@ describe('CPU-starved members (every process stalls 400 ms of each second)', () 
       };
       cluster.clock.setTimer((index * 111) % 1000, cycle);
     };
-    others.forEach((_, index) => starve(index));
+    for (const index of others.keys()) starve(index);
     cluster.clock.advance(5000);
     cluster.crash(victim.id);
     const crashedAt = cluster.clock.now();
