@@ -14,7 +14,7 @@ import {
 } from '../src/index.js';
 import { fakeClient, startFixture } from './support/client-fixture.js';
 import { type FakeMembership, workerNode } from './support/fake-membership.js';
-import { bytes, type FakeWorkers, text } from './support/fake-workers.js';
+import { bytes, type FakeCall, type FakeWorkers, text } from './support/fake-workers.js';
 
 /** Always the first candidate (w1, then w2 when w1 is excluded, ...): makes failover order exact. */
 const firstCandidate: LoadBalancingStrategy = {
@@ -223,6 +223,57 @@ describe('ClusterClient', () => {
     expect(await outcome).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
   });
 
+  it("hands the worker the call's deadline: the earliest of deadline and timeout, kept on failover", async () => {
+    const seen: Array<[string, number | undefined]> = [];
+    workers.setUnary('w1', (_request, call) => {
+      seen.push(['w1', call.options.deadline]);
+      throw new RpcError(ErrorCode.UNAVAILABLE, 'w1 is gone', { notProcessed: true });
+    });
+    workers.setUnary('w2', (request, call) => {
+      seen.push(['w2', call.options.deadline]);
+      return request;
+    });
+    const start = clock.now();
+    await client.callWorker('compute', bytes('a'), undefined, { timeoutMs: 500 });
+    expect(seen).toEqual([
+      ['w1', start + 500],
+      ['w2', start + 500],
+    ]);
+    seen.length = 0;
+    await client.callWorker('compute', bytes('b'), undefined, {
+      timeoutMs: 500,
+      deadline: start + 300,
+    });
+    await client.callWorker('compute', bytes('c'), undefined, {
+      timeoutMs: 200,
+      deadline: start + 300,
+    });
+    expect(seen.map(([, deadline]) => deadline! - start)).toEqual([300, 300, 200, 200]);
+    seen.length = 0;
+    // No deadline from the caller: the default timeout (30 s) is the worker's deadline too.
+    await client.callWorker('compute', bytes('d'));
+    expect(seen.map(([id, deadline]) => [id, deadline! - start])).toContainEqual(['w2', 30_000]);
+    expect(seen.every(([, deadline]) => deadline === start + 30_000)).toBe(true);
+  });
+
+  it("gives a slow attempt the call's deadline and cancels it when another takes over", async () => {
+    client = createClient({ attemptTimeoutMs: 100 });
+    let slow: FakeCall | undefined;
+    workers.setUnary('w1', (_request, call) => {
+      slow = call;
+      return call.hang();
+    });
+    const start = clock.now();
+    const result = client.callWorkerDetailed('compute', bytes('x'), undefined, { timeoutMs: 1000 });
+    await settle();
+    // The attempt timeout is the client's to enforce: the worker may use the whole call's time.
+    expect(slow?.options.deadline).toBe(start + 1000);
+    expect(slow?.options.signal?.aborted).toBe(false);
+    await clock.advanceSettling(100);
+    await expect(result).resolves.toMatchObject({ workerId: 'w2' });
+    expect(slow?.options.signal?.aborted).toBe(true);
+  });
+
   it('abandons a slow attempt after attemptTimeoutMs and fails over within the deadline', async () => {
     client = createClient({ attemptTimeoutMs: 100 });
     workers.setUnary('w1', (_request, call) => call.hang());
@@ -325,6 +376,18 @@ describe('ClusterClient.streamWorker', () => {
     const got = await collect(client.streamWorker('generate', bytes('0')));
     expect(got).toEqual(['0:0@w1#0', '1:1@w1#0', '2:2@w1#0', '3:3@w1#0', '4:4@w1#0', '5:5@w1#0']);
     expect(registry.workers().map((worker) => worker.inFlight)).toEqual([0, 0]);
+  });
+
+  it("hands the worker the stream's deadline, none by default", async () => {
+    const deadlines: Array<number | undefined> = [];
+    workers.setStream('w1', async function* (_request, call) {
+      deadlines.push(call.options.deadline);
+      yield bytes('0');
+    });
+    const start = clock.now();
+    await collect(client.streamWorker('generate', bytes('0'), undefined, { timeoutMs: 700 }));
+    await collect(client.streamWorker('generate', bytes('0')));
+    expect(deadlines).toEqual([start + 700, undefined]);
   });
 
   it('resumes on another worker when its worker dies mid-stream and the caller allows it', async () => {

@@ -37,12 +37,71 @@ describe('distribution: 100 requests over 3 workers', () => {
     }
   });
 
-  it('RoundRobin and LeastConnections split exactly 34/33/33', () => {
+  it('RoundRobin and LeastConnections split exactly 34/33/33, in registration order', () => {
     for (const strategy of [new RoundRobin(), new LeastConnections()]) {
       const { registry } = registryWith(strategy, threeWorkers);
-      const counts = [...distribution(registry, 100).values()].sort((a, b) => b - a);
-      expect(counts).toEqual([34, 33, 33]);
+      expect(Object.fromEntries(distribution(registry, 100))).toEqual({ w1: 34, w2: 33, w3: 33 });
     }
+  });
+});
+
+/** Ids of `count` sequential selections (each released at once). */
+function picks(
+  registry: ReturnType<typeof registryWith>['registry'],
+  count: number,
+  filter?: string,
+) {
+  return Array.from({ length: count }, () => {
+    const lease = registry.selectWorker(filter);
+    lease.release();
+    return lease.worker.id;
+  });
+}
+
+describe('RoundRobin', () => {
+  const worker = (id: string): Worker => ({ id }) as Worker;
+  const [a, b, c] = [worker('a'), worker('b'), worker('c')];
+
+  it('visits the candidates in their order, one step per pick', () => {
+    const strategy = new RoundRobin();
+    const order = Array.from({ length: 7 }, () => strategy.pick([a, b, c], { filterKey: 'k' })?.id);
+    expect(order).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a']);
+  });
+
+  it('keeps one cursor per filter and wraps it over a list that shrank', () => {
+    const strategy = new RoundRobin();
+    expect(strategy.pick([a, b, c], { filterKey: 'x' })?.id).toBe('a');
+    expect(strategy.pick([a, b, c], { filterKey: 'x' })?.id).toBe('b');
+    expect(strategy.pick([c, b, a], { filterKey: 'y' })?.id).toBe('c');
+    // Cursor 2 of filter x over two candidates: index 0.
+    expect(strategy.pick([a, b], { filterKey: 'x' })?.id).toBe('a');
+    expect(strategy.pick([a, b], { filterKey: 'x' })?.id).toBe('b');
+    expect(strategy.pick([c, b, a], { filterKey: 'y' })?.id).toBe('b');
+    expect(strategy.pick([], { filterKey: 'z' })).toBeUndefined();
+  });
+
+  it('forgets the oldest cursor beyond 1024 filters, restarting it at the first candidate', () => {
+    const strategy = new RoundRobin();
+    strategy.pick([a, b, c], { filterKey: 'first' });
+    strategy.pick([a, b, c], { filterKey: 'second' });
+    for (let key = 0; key < 1022; key++) strategy.pick([a, b, c], { filterKey: `f${key}` });
+    // 1024 cursors held: 'first' still remembered.
+    expect(strategy.pick([a, b, c], { filterKey: 'first' })?.id).toBe('b');
+    strategy.pick([a, b, c], { filterKey: 'one-more' });
+    // The 1025th filter evicted the cursor created first; the second one is kept.
+    expect(strategy.pick([a, b, c], { filterKey: 'second' })?.id).toBe('b');
+    expect(strategy.pick([a, b, c], { filterKey: 'first' })?.id).toBe('a');
+  });
+
+  it('serves a registry filter in the order the workers joined', () => {
+    const { registry } = registryWith(new RoundRobin(), [
+      { role: 'worker' },
+      { role: 'gateway' },
+      { role: 'worker' },
+      { role: 'worker' },
+    ]);
+    expect(picks(registry, 7, 'role=worker')).toEqual(['w1', 'w3', 'w4', 'w1', 'w3', 'w4', 'w1']);
+    expect(picks(registry, 5)).toEqual(['w1', 'w2', 'w3', 'w4', 'w1']);
   });
 });
 

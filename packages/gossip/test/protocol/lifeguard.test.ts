@@ -110,7 +110,7 @@ describe('Lifeguard extensions', () => {
 
   it('runs the last probe inside the suspicion window, so death comes at the deadline', () => {
     // No local-health stretch, so the protocol period stays 1 s; with two members memberlist's
-    // suspicion timeout is its minimum, 4 s (the adaptive rule's own minimum is tested below).
+    // suspicion timeout is its minimum, 4 s (both rules' exact timeouts are pinned below).
     const cluster = new SimulatedCluster({
       seed: 404,
       config: { awarenessMaxMultiplier: 1, suspicionRule: 'memberlist' },
@@ -137,4 +137,59 @@ describe('Lifeguard extensions', () => {
     const lastPings = fake.received.filter((m) => m.kind === 'ping').length - pingsBefore;
     expect(lastPings).toBeGreaterThanOrEqual(1);
   });
+
+  // A watcher, `peers` scripted members; peer 0 goes silent and is accused by 'someone', then
+  // confirmed by `confirmations` others. No local-health stretch, so the rules' numbers show as is.
+  it.each([
+    // memberlist, 5 members: 4 s .. 24 s. The watcher's own failed probe is one independent
+    // confirmation of the expected 2: 24 s - log 2 / log 3 of 20 s.
+    { rule: 'memberlist', peers: 4, confirmations: 0, deadAfterMs: 11_381 },
+    { rule: 'memberlist', peers: 4, confirmations: 2, deadAfterMs: 4000 },
+    // adaptive, 5 members: 2 epidemic rounds of 200 ms each way plus the 500 ms probe timeout.
+    { rule: 'adaptive', peers: 4, confirmations: 2, deadAfterMs: 1300 },
+    // adaptive, 2 members: one protocol period, and no confirmations expected.
+    { rule: 'adaptive', peers: 1, confirmations: 0, deadAfterMs: 1000 },
+  ] as const)(
+    '$rule rule, $peers peers, $confirmations confirmations: dead after $deadAfterMs ms',
+    ({ rule, peers, confirmations, deadAfterMs }) => {
+      const cluster = new SimulatedCluster({
+        seed: 405,
+        config: { awarenessMaxMultiplier: 1, suspicionRule: rule },
+      });
+      const watcher = cluster.addNode();
+      const fakes = Array.from({ length: peers }, (_, i) => {
+        const fake = fakePeer(cluster.network.createTransport(`fake:${i}`), `fake-${i}`);
+        watcher.protocol.handlePacket(
+          encodeDatagram([
+            {
+              kind: 'alive',
+              id: `fake-${i}`,
+              incarnation: 0,
+              gossipAddress: `fake:${i}`,
+              tags: {},
+            },
+          ]),
+          `fake:${i}`,
+        );
+        return fake;
+      });
+      cluster.clock.advance(30_000);
+      fakes[0]!.answering = false;
+      const accusers = ['someone', ...Array.from({ length: confirmations }, (_, i) => `c${i}`)];
+      const suspectedAt = cluster.clock.now();
+      for (const from of accusers) {
+        watcher.protocol.handlePacket(
+          encodeDatagram([{ kind: 'suspect', id: 'fake-0', incarnation: 0, from }]),
+          'other:1',
+        );
+      }
+      expect(
+        cluster.clock.runUntil(() => stateOf(watcher, 'fake-0') === 'dead', {
+          timeoutMs: 60_000,
+          stepMs: 1,
+        }),
+      ).toBe(true);
+      expect(cluster.clock.now() - suspectedAt).toBe(deadAfterMs);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lan } from '../../src/config.js';
+import { lan, wan } from '../../src/config.js';
 import { PauseGuard } from '../../src/pause-guard.js';
 import { suspicionTimeoutBounds } from '../../src/suspicion.js';
 import {
@@ -38,9 +38,33 @@ describe('SuspicionRule', () => {
     expect(rule.bounds(100, 2).minMs).toBe(6000);
     rule.recordRefutation(20_000);
     expect(rule.bounds(100, 1).minMs).toBe(8000);
-    // Old samples leave the window: 32 fast refutations bring it back.
-    for (let i = 0; i < 32; i++) rule.recordRefutation(100);
+    // Old samples leave the window of 32: the slow one stays through 31 fast refutations and
+    // is gone at the 32nd.
+    for (let i = 0; i < 31; i++) rule.recordRefutation(100);
+    expect(rule.slowestRefutationMs()).toBe(20_000);
+    rule.recordRefutation(100);
+    expect(rule.slowestRefutationMs()).toBe(100);
     expect(rule.bounds(100, 1).minMs).toBe(2100);
+  });
+
+  it('counts epidemic rounds as ceil(log n / log(fanout + 1)), one for two members or fewer', () => {
+    const rounds = [1, 2, 3, 4, 5, 16, 17, 64, 65, 1000].map((n) => disseminationRounds(n, 3));
+    expect(rounds).toEqual([1, 1, 1, 1, 2, 2, 3, 3, 4, 5]);
+    expect(disseminationRounds(4, 2)).toBe(2);
+    expect(disseminationRounds(1000, 2)).toBe(7);
+  });
+
+  it('stretches both bounds by local health and uses the preset timings (WAN)', () => {
+    expect(new SuspicionRule(lan()).bounds(100, 2)).toEqual({ minMs: 4200, maxMs: 25_200 });
+    expect(new SuspicionRule(lan()).bounds(2, 3)).toEqual({ minMs: 3000, maxMs: 18_000 });
+    // WAN, 100 members, fanout 4: 3 rounds of 500 ms each way plus the 3 s probe timeout.
+    const config = wan();
+    expect(modelledRefutationMs(100, config)).toBe(6000);
+    expect(new SuspicionRule(config).bounds(100, 1)).toEqual({ minMs: 6000, maxMs: 36_000 });
+    expect(new SuspicionRule(wan({ suspicionRule: 'memberlist' })).bounds(100, 1)).toEqual({
+      minMs: 60_000,
+      maxMs: 360_000,
+    });
   });
 });
 

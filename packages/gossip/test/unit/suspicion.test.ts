@@ -4,17 +4,25 @@ import { Awareness } from '../../src/awareness.js';
 import { Suspicion, suspicionTimeoutBounds, suspicionTimeoutMs } from '../../src/suspicion.js';
 
 describe('suspicion timeouts', () => {
-  it('scale with log10(n) and the max multiplier', () => {
+  it('scale with log10(n), never below 1, and the max multiplier', () => {
+    expect(suspicionTimeoutBounds(0, 1000, 4, 6)).toEqual({ minMs: 4000, maxMs: 24_000 });
     expect(suspicionTimeoutBounds(5, 1000, 4, 6)).toEqual({ minMs: 4000, maxMs: 24_000 });
+    expect(suspicionTimeoutBounds(10, 1000, 4, 6)).toEqual({ minMs: 4000, maxMs: 24_000 });
     expect(suspicionTimeoutBounds(100, 1000, 4, 6)).toEqual({ minMs: 8000, maxMs: 48_000 });
+    expect(suspicionTimeoutBounds(1000, 500, 5, 2)).toEqual({ minMs: 7500, maxMs: 15_000 });
   });
 
-  it('fall from max to min as confirmations arrive (Lifeguard)', () => {
+  it('fall from max to min as log(c + 1) / log(k + 1) of the expected confirmations arrive', () => {
     expect(suspicionTimeoutMs(0, 2, 4000, 24_000)).toBe(24_000);
-    const one = suspicionTimeoutMs(1, 2, 4000, 24_000);
-    expect(one).toBeLessThan(24_000);
-    expect(one).toBeGreaterThan(4000);
+    // log 2 / log 3 = 0.631 of the way down (a linear 1/2 would give 14,000 ms).
+    expect(suspicionTimeoutMs(1, 2, 4000, 24_000)).toBe(11_381);
     expect(suspicionTimeoutMs(2, 2, 4000, 24_000)).toBe(4000);
+    // k = 3: log 2 / log 4 = 1/2 and log 3 / log 4 = 0.792 (linear: 1/3 and 2/3).
+    expect(suspicionTimeoutMs(1, 3, 1000, 6000)).toBe(3500);
+    expect(suspicionTimeoutMs(2, 3, 1000, 6000)).toBe(2037);
+    expect(suspicionTimeoutMs(3, 3, 1000, 6000)).toBe(1000);
+    // 2037.6 above is rounded down; extra confirmations never go below the minimum.
+    expect(suspicionTimeoutMs(9, 2, 4000, 24_000)).toBe(4000);
     expect(suspicionTimeoutMs(0, 0, 4000, 24_000)).toBe(4000);
   });
 
@@ -55,6 +63,31 @@ describe('suspicion timeouts', () => {
     expect(suspicion.confirm('d')).toBe(false);
     clock.advance(1000);
     expect(firedAt).toBe(100);
+  });
+
+  it('counts the shortened timeout from the start of the suspicion, not from the confirmation', () => {
+    const clock = new VirtualClock();
+    const firedAt: number[] = [];
+    const suspicion = new Suspicion({
+      clock,
+      from: 'a',
+      expectedConfirmations: 2,
+      minMs: 100,
+      maxMs: 600,
+      onTimeout: () => firedAt.push(clock.now()),
+    });
+    clock.advance(50);
+    expect(suspicion.confirm('b')).toBe(true);
+    expect(suspicion.confirmations).toBe(1);
+    // 600 - (log 2 / log 3) x 500 = 284.5
+    clock.advance(233);
+    expect(firedAt).toEqual([]);
+    clock.advance(1);
+    expect(firedAt).toEqual([284]);
+    // Done: a late confirmation neither counts nor fires again.
+    expect(suspicion.confirm('c')).toBe(false);
+    clock.advance(1000);
+    expect(firedAt).toEqual([284]);
   });
 
   it('fires leadMs before the timeout, so a final check can end at the deadline', () => {
