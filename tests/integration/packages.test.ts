@@ -13,6 +13,13 @@ const packages = [
   'rpcnet',
 ];
 
+/** Each export's name and runtime kind, sorted by name. */
+function kinds(mod: Record<string, unknown>): string[] {
+  return Object.keys(mod)
+    .sort()
+    .map((key) => `${key}: ${typeof mod[key]}`);
+}
+
 // The layer order: a package may depend only on packages before it in this list.
 const layers = packages;
 
@@ -22,8 +29,13 @@ describe('workspace packages', () => {
       const entry = fileURLToPath(import.meta.resolve(name));
       expect(entry).toMatch(/dist[/\\]index\.js$/);
       expect(existsSync(entry.replace(/\.js$/, '.d.ts'))).toBe(true);
-      const mod = await import(name);
-      expect(typeof mod).toBe('object');
+      // The built entry exports exactly what the package's source index does, same kinds.
+      const built = (await import(name)) as Record<string, unknown>;
+      const source = (await import(
+        `../../packages/${name.replace('@rpcnet/', '')}/src/index.ts`
+      )) as Record<string, unknown>;
+      expect(Object.keys(built).length).toBeGreaterThan(0);
+      expect(kinds(built)).toEqual(kinds(source));
     });
 
     it(`${name} depends only on layers below it`, () => {

@@ -1,13 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDevCertificate, QuicTransport, RpcClient, RpcServer } from '../src/index.js';
-import { runTransportConformance } from './conformance/transport-conformance.js';
+import { createDevCertificate, RpcClient, RpcServer } from '../src/index.js';
 import { bytes, text } from './support/wait-for.js';
 
 // Development-only certificate made at run time; the client trusts it as its CA.
 const certificate = createDevCertificate();
-const tls = { cert: certificate.certPem, key: certificate.keyPem, ca: certificate.certPem };
-
-runTransportConformance('QuicTransport on 127.0.0.1', () => new QuicTransport({ tls }));
 
 describe('QUIC as the default transport', () => {
   const cleanups: Array<() => Promise<void>> = [];

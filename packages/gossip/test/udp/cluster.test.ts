@@ -193,5 +193,9 @@ describe('Cluster over real UDP on 127.0.0.1', { timeout: 30_000 }, () => {
     const rest: ClusterEvent[] = [];
     for await (const event of events) rest.push(event);
     expect(await events.next()).toEqual({ done: true, value: undefined });
+    // Each form saw b join exactly once; whatever else came before the stop was about b.
+    expect(joinedIds).toEqual([b.id]);
+    expect(rest.filter((event) => event.type === 'NodeJoined')).toEqual([]);
+    expect(rest.filter((event) => !('node' in event) || event.node.id !== b.id)).toEqual([]);
   });
 });
