@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools that the network-namespace fault suite (tests/faults/netns) uses:
-# iproute2 (ip netns, veth, bridge, tc) and nftables (packet loss and partitions).
+# iproute2 (ip netns, veth, bridge, tc) and nftables (packet loss and partitions); and dnsmasq
+# (package dnsmasq-base, no service), the DNS server of gossip's real-DNS seed discovery tests.
 # Best effort: where they cannot be installed, or the kernel refuses namespaces, the suite's
 # capability test says so loudly instead of passing silently.
 set -uo pipefail
@@ -10,6 +11,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 missing=()
 if ! command -v ip >/dev/null 2>&1 || ! command -v tc >/dev/null 2>&1; then missing+=(iproute2); fi
 if ! command -v nft >/dev/null 2>&1; then missing+=(nftables); fi
+if ! command -v dnsmasq >/dev/null 2>&1; then missing+=(dnsmasq-base); fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != "0" ]; then
@@ -28,7 +30,7 @@ fi
 if [ "$(id -u)" = "0" ] && command -v modprobe >/dev/null 2>&1; then
   modprobe sch_netem >/dev/null 2>&1 || true
 fi
-for tool in ip tc nft; do
+for tool in ip tc nft dnsmasq; do
   if command -v "$tool" >/dev/null 2>&1; then echo "system-tests-setup: $tool present"; else echo "system-tests-setup: $tool MISSING"; fi
 done
 exit 0

@@ -19,6 +19,8 @@ import type { GossipMetricsSnapshot } from './metrics.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
 import { createNodeId } from './node-id.js';
 import { SECURE_OVERHEAD_BYTES, SecureTransport } from './secure-transport.js';
+import type { SeedDiscovery } from './seed-discovery.js';
+import { SeedRefresher } from './seed-refresher.js';
 import { partitionSeeds } from './seed-resolution.js';
 import { SwimProtocol } from './swim.js';
 import type { PacketTransport } from './transport.js';
@@ -42,6 +44,11 @@ export interface ClusterOptions {
    * validated config; the returned transport is closed by `stop()`.
    */
   readonly openTransport?: (config: ClusterConfig) => Promise<PacketTransport>;
+  /**
+   * Where to find seeds besides `config.seedNodes`: {@link dnsSeeds}, {@link dnsSrvSeeds},
+   * {@link seedsFrom}, .... Asked by `join()`, on each join retry and every reconnect interval.
+   */
+  readonly seedDiscovery?: SeedDiscovery;
 }
 
 type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping';
@@ -72,6 +79,8 @@ export class Cluster {
   readonly #clock: Clock;
   readonly #random: RandomSource;
   readonly #openTransport: ((config: ClusterConfig) => Promise<PacketTransport>) | undefined;
+  readonly #seedDiscovery: SeedDiscovery | undefined;
+  #seedRefresher: SeedRefresher | undefined;
   /** The address the socket is bound to, once started. */
   #boundAddress: string | undefined;
   /** Resolves DNS names for real sockets; undefined for injected transports. */
@@ -92,6 +101,7 @@ export class Cluster {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#openTransport = options.openTransport;
+    this.#seedDiscovery = options.seedDiscovery;
     this.id = this.config.nodeId ?? createNodeId();
     this.#tags = { ...this.config.tags };
     this.keyring = options.keyring ?? keyringFromConfig(this.config);
@@ -148,6 +158,7 @@ export class Cluster {
     }
     let protocol: SwimProtocol;
     try {
+      this.#seedRefresher = await this.#createSeedRefresher(transport);
       protocol = this.#createProtocol(transport);
     } catch (error) {
       this.#lifecycle = 'idle';
@@ -180,16 +191,22 @@ export class Cluster {
       ...(this.#lookupHost === undefined ? {} : { lookup: this.#lookupHost }),
     });
     const { others, unresolved } = await partitionSeeds(seeds, self, this.#lookupHost);
-    const dnsFailures = unresolved.map(({ seed, reason }) => `${seed} (${reason})`).join(', ');
-    if (others.length === 0) {
+    const failures = unresolved.map(({ seed, reason }) => `${seed} (${reason})`);
+    const discovery = this.#seedRefresher;
+    // A failed first discovery is logged and counted; the protocol retries it until the deadline.
+    await discovery?.discover().catch(() => {});
+    if (others.length === 0 && discovery === undefined) {
       if (unresolved.length === 0) return 0;
-      throw new ClusterError(ClusterErrorCode.JoinFailed, `no seed resolves: ${dnsFailures}`);
+      throw new ClusterError(ClusterErrorCode.JoinFailed, `no seed resolves: ${failures}`);
     }
     try {
       return await protocol.join(others);
     } catch (error) {
-      if (!(error instanceof ClusterError) || unresolved.length === 0) throw error;
-      throw new ClusterError(error.code, `${error.message}; and ${dnsFailures}`, { cause: error });
+      const discoveryError = discovery?.lastError;
+      if (discoveryError !== undefined) failures.push(discoveryError.message);
+      if (!(error instanceof ClusterError) || failures.length === 0) throw error;
+      const reasons = failures.join(', ');
+      throw new ClusterError(error.code, `${error.message}; and ${reasons}`, { cause: error });
     }
   }
 
@@ -293,7 +310,9 @@ export class Cluster {
     if (!this.#protocol) {
       throw new ClusterError(ClusterErrorCode.NotStarted, 'cluster member was never started');
     }
-    return this.#protocol.metrics();
+    const seedDiscovery = this.#seedRefresher?.stats();
+    const metrics = this.#protocol.metrics();
+    return seedDiscovery === undefined ? metrics : { ...metrics, seedDiscovery };
   }
 
   /** Calls `listener` for every event; returns the function that unsubscribes it. */
@@ -336,8 +355,24 @@ export class Cluster {
     this.#events.off(type as 'event', listener as (event: ClusterEvent) => void);
   }
 
+  async #createSeedRefresher(transport: PacketTransport): Promise<SeedRefresher | undefined> {
+    if (this.#seedDiscovery === undefined) return undefined;
+    return new SeedRefresher({
+      discovery: this.#seedDiscovery,
+      clock: this.#clock,
+      logger: this.#logger,
+      isSelf: await localDestinations({
+        bound: transport.localAddress,
+        advertised: this.#advertisedAddress(transport),
+      }),
+      retryInitialMs: this.config.joinRetryInitialMs,
+      retryMaxMs: Math.max(this.config.joinRetryMaxMs, this.config.reconnectIntervalMs),
+    });
+  }
+
   #createProtocol(transport: PacketTransport): SwimProtocol {
     return new SwimProtocol({
+      ...(this.#seedRefresher === undefined ? {} : { discoveredSeeds: this.#seedRefresher }),
       // The wire limit covers the seal; the protocol packs messages into what is left of it.
       config: this.keyring
         ? { ...this.config, maxDatagramBytes: this.config.maxDatagramBytes - SECURE_OVERHEAD_BYTES }

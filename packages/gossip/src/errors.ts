@@ -20,6 +20,8 @@ export const ClusterErrorCode = {
   BindFailed: 'BIND_FAILED',
   /** A datagram failed authentication, or a key is unusable. */
   AuthFailed: 'AUTH_FAILED',
+  /** A seed source (DNS, a custom function) failed or did not answer in time. */
+  SeedDiscoveryFailed: 'SEED_DISCOVERY_FAILED',
 } as const;
 /** One of {@link ClusterErrorCode}'s values. */
 export type ClusterErrorCode = (typeof ClusterErrorCode)[keyof typeof ClusterErrorCode];

@@ -72,12 +72,17 @@ export type { RunUntilOptions } from '@rpcnet/base';
 export { VirtualClock } from '@rpcnet/base';
 export type { SuspicionOptions } from './suspicion.js';
 export { Suspicion, suspicionTimeoutBounds, suspicionTimeoutMs } from './suspicion.js';
-export type { SwimProtocolOptions } from './swim.js';
+export type { DiscoveredSeeds, SwimProtocolOptions } from './swim.js';
 export { SwimProtocol } from './swim.js';
 
 // service
 export type { ClusterOptions } from './cluster.js';
 export { Cluster } from './cluster.js';
+export type { DnsFamily, DnsResolver, DnsSeedOptions } from './dns-seed-discovery.js';
+export { dnsSeeds, dnsSrvSeeds } from './dns-seed-discovery.js';
+export type { SeedDiscovery, SeedDiscoveryStats } from './seed-discovery.js';
+export { seedsFrom, staticSeeds } from './seed-discovery.js';
+export { SEED_DISCOVERY_TIMEOUT_MS } from './seed-refresher.js';
 export type { SubscribeOptions } from './event-hub.js';
 export { ClusterEventHub } from './event-hub.js';
 export type { KeyRef, OpenFailureReason, OpenResult } from './keyring.js';

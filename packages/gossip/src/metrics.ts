@@ -1,4 +1,5 @@
 import type { NodeState } from './node.js';
+import type { SeedDiscoveryStats } from './seed-discovery.js';
 
 /** Probe round-trip statistics over the most recent direct acks. */
 export interface ProbeRttStats {
@@ -39,6 +40,8 @@ export interface GossipMetricsSnapshot {
   readonly awareness: number;
   /** The local node's incarnation. */
   readonly incarnation: number;
+  /** How seed discovery went, when the member was given a `seedDiscovery` source. */
+  readonly seedDiscovery?: SeedDiscoveryStats;
 }
 
 const RTT_WINDOW = 256;

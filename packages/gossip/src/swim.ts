@@ -54,6 +54,16 @@ export interface SwimProtocolOptions {
   logger?: Logger;
   /** The local node as advertised to others. */
   local: { id: NodeId; gossipAddress: string; rpcAddress?: string; tags: NodeTags };
+  /** Seeds found by discovery (DNS, ...), asked again on join retries and reconnects. */
+  discoveredSeeds?: DiscoveredSeeds;
+}
+
+/** Seeds found by a discovery source, refreshed on demand (see `SeedRefresher`). */
+export interface DiscoveredSeeds {
+  /** The seeds of the last answer, this node left out; undefined until one answered. */
+  current(): readonly string[] | undefined;
+  /** Starts a discovery unless one runs or a failure backs off; the answer shows in `current()`. */
+  refresh(): void;
 }
 
 type Lifecycle = 'created' | 'running' | 'leaving' | 'left' | 'stopped';
@@ -104,6 +114,7 @@ export class SwimProtocol {
   private readonly pending = new Map<number, PendingAck>();
   private readonly timers = new Set<CancelTimer>();
   private readonly seeds = new Set<string>();
+  private readonly discoveredSeeds: DiscoveredSeeds | undefined;
   private readonly joins = new Set<PendingJoin>();
   /** Members whose last failed probe was forgiven because their phi was still low. */
   private readonly forgiven = new Set<NodeId>();
@@ -126,6 +137,7 @@ export class SwimProtocol {
     this.random = options.random;
     this.logger = options.logger ?? silentLogger;
     this.localId = options.local.id;
+    this.discoveredSeeds = options.discoveredSeeds;
     this.registry = new NodeRegistry(
       {
         id: options.local.id,
@@ -194,9 +206,10 @@ export class SwimProtocol {
   }
 
   /**
-   * Contacts `seeds` (full-state push-pull) until one answers, retrying with exponential backoff.
-   * Resolves with the number of other members then known; rejects with JOIN_FAILED after
-   * `joinTimeoutMs`. Seeds are remembered and re-contacted to heal partitions.
+   * Contacts `seeds` and the discovered seeds (full-state push-pull) until one answers, retrying
+   * with exponential backoff and asking discovery again on each retry. Resolves with the number of
+   * other members then known (0 at once when there is no seed: the first node); rejects with
+   * JOIN_FAILED after `joinTimeoutMs`. Seeds are remembered and re-contacted to heal partitions.
    */
   join(seeds: readonly string[]): Promise<number> {
     if (this.lifecycle !== 'running') {
@@ -207,9 +220,15 @@ export class SwimProtocol {
         ),
       );
     }
-    const targets = [...new Set(seeds)].filter((seed) => seed !== this.transport.localAddress);
-    for (const seed of targets) this.seeds.add(seed);
-    if (targets.length === 0) return Promise.resolve(this.otherLiveCount());
+    const given = [...new Set(seeds)].filter((seed) => seed !== this.transport.localAddress);
+    for (const seed of given) this.seeds.add(seed);
+    const targets = (): string[] => [
+      ...new Set([...given, ...(this.discoveredSeeds?.current() ?? [])]),
+    ];
+    // Discovery that has not answered yet may still find seeds: keep trying until the deadline.
+    const undiscovered =
+      this.discoveredSeeds !== undefined && this.discoveredSeeds.current() === undefined;
+    if (targets().length === 0 && !undiscovered) return Promise.resolve(this.otherLiveCount());
     return new Promise<number>((resolve, reject) => {
       let attempt = 0;
       let answered = false;
@@ -229,7 +248,8 @@ export class SwimProtocol {
         abort: finish,
       };
       const tryOnce = (): void => {
-        for (const seed of targets) this.sendFullState(seed, true, false);
+        if (attempt > 0) this.discoveredSeeds?.refresh();
+        for (const seed of targets()) this.sendFullState(seed, true, false);
         const delay = Math.min(
           this.config.joinRetryInitialMs * 2 ** attempt,
           this.config.joinRetryMaxMs,
@@ -241,7 +261,7 @@ export class SwimProtocol {
         finish(
           new ClusterError(
             ClusterErrorCode.JoinFailed,
-            `no seed of ${targets.join(', ')} answered within ${this.config.joinTimeoutMs} ms`,
+            `no seed of ${targets().join(', ') || '(none found)'} answered within ${this.config.joinTimeoutMs} ms`,
           ),
         ),
       );
@@ -917,7 +937,9 @@ export class SwimProtocol {
     }
     const deadTarget = dead[Math.floor(this.random() * dead.length)];
     if (deadTarget !== undefined) this.sendFullState(deadTarget.gossipAddress, false, false);
-    const absentSeeds = [...this.seeds].filter(
+    this.discoveredSeeds?.refresh();
+    const seeds = new Set([...this.seeds, ...(this.discoveredSeeds?.current() ?? [])]);
+    const absentSeeds = [...seeds].filter(
       (seed) => seed !== this.transport.localAddress && !this.registry.hasLiveAddress(seed),
     );
     const seed = absentSeeds[Math.floor(this.random() * absentSeeds.length)];

@@ -4,7 +4,7 @@ import { type ClusterConfig, type ClusterConfigInput, lan } from '../config.js';
 import type { ClusterEvent } from '../events.js';
 import type { NodeId, NodeTags } from '../node.js';
 import { createNodeId } from '../node-id.js';
-import { SwimProtocol } from '../swim.js';
+import { type DiscoveredSeeds, SwimProtocol } from '../swim.js';
 import type { PacketTransport } from '../transport.js';
 import { PausableClock } from './pausable-clock.js';
 import { SimulatedNetwork } from './simulated-network.js';
@@ -80,7 +80,13 @@ export class SimulatedCluster {
 
   /** Creates and starts a node (not yet joined). */
   addNode(
-    options: { tags?: NodeTags; address?: string; config?: ClusterConfigInput } = {},
+    options: {
+      tags?: NodeTags;
+      address?: string;
+      config?: ClusterConfigInput;
+      /** Seeds found by discovery; given the node's clock (pausing it pauses discovery too). */
+      discoveredSeeds?: (clock: PausableClock, address: string) => DiscoveredSeeds;
+    } = {},
   ): SimulatedNode {
     const raw = this.network.createTransport(options.address);
     const clock = new PausableClock(this.clock);
@@ -101,6 +107,9 @@ export class SimulatedCluster {
       random: this.random,
       ...(this.logger === undefined ? {} : { logger: this.logger }),
       local: { id, gossipAddress: transport.localAddress, tags: options.tags ?? {} },
+      ...(options.discoveredSeeds === undefined
+        ? {}
+        : { discoveredSeeds: options.discoveredSeeds(clock, transport.localAddress) }),
     });
     const node: SimulatedNode = {
       id,
