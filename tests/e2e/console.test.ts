@@ -1,0 +1,146 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import {
+  Cluster,
+  ClusterClient,
+  type ClusterConfig,
+  LeastConnections,
+  local,
+  ManagementServer,
+  WorkerRegistry,
+} from 'rpcnet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChromiumLaunch, launchChromium, loudBanner } from '../fixtures/browser/chromium.js';
+
+/** Where the console screenshots go (CI keeps the folder as an artifact). */
+const ARTIFACTS =
+  process.env.RPCNET_TEST_ARTIFACTS ?? join(import.meta.dirname, '..', '.artifacts');
+const TOKEN = 'console-test-token-0123456789';
+
+const launch: ChromiumLaunch = await launchChromium();
+
+describe('web console: headless Chromium', () => {
+  it('can start a browser here (fails in CI, says so loudly elsewhere)', async () => {
+    if (launch.browser === undefined) {
+      console.warn(loudBanner(`WEB CONSOLE BROWSER TEST SKIPPED: ${launch.reason}`));
+      // Where the suite must run, a missing browser is a failure, not a skip.
+      expect(process.env.CI === 'true', `CI=true but Chromium cannot start: ${launch.reason}`).toBe(
+        false,
+      );
+      expect(launch.reason).not.toBe('');
+    } else {
+      console.log(`web console test uses ${launch.executable} (${launch.browser.version()})`);
+      expect(launch.browser.isConnected()).toBe(true);
+    }
+  });
+});
+
+describe.skipIf(launch.browser === undefined)('web console over a live 4-member cluster', () => {
+  const browser = launch.browser as Browser;
+  const members = new Map<string, Cluster>();
+  let registry: WorkerRegistry;
+  let client: ClusterClient;
+  let management: ManagementServer;
+  let page: Page;
+
+  async function member(label: string, config: Partial<ClusterConfig> = {}): Promise<Cluster> {
+    const role = label === 'director' ? 'director' : 'worker';
+    const seed = members.get('director')?.localNode().gossipAddress;
+    const cluster = await Cluster.create(
+      local({
+        gossipPort: 0,
+        seedNodes: seed === undefined ? [] : [seed],
+        rpcAddress: role === 'worker' ? `127.0.0.1:${9000 + members.size}` : undefined,
+        tags: { role, label },
+        ...config,
+      }),
+    );
+    if (seed !== undefined) await cluster.join();
+    members.set(label, cluster);
+    return cluster;
+  }
+
+  const row = (label: string) => page.locator(`#members tr[data-label="${label}"]`);
+
+  beforeAll(async () => {
+    const director = await member('director');
+    for (const label of ['worker-1', 'worker-2', 'worker-3']) await member(label);
+    registry = new WorkerRegistry(director, new LeastConnections(), {
+      workerFilter: { role: 'worker' },
+    });
+    registry.start();
+    client = new ClusterClient(registry);
+    management = await ManagementServer.start({
+      cluster: director,
+      registry,
+      client,
+      token: TOKEN,
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${management.url}#token=${TOKEN}`);
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await browser.close();
+    await management?.stop();
+    await client?.close();
+    registry?.stop();
+    for (const cluster of members.values()) await cluster.stop();
+  });
+
+  it('lists the members with their states, workers and the live event feed', async () => {
+    for (const label of ['director', 'worker-1', 'worker-2', 'worker-3']) {
+      await expect
+        .poll(() => row(label).getAttribute('data-state'), { timeout: 15_000 })
+        .toBe('alive');
+    }
+    await expect.poll(() => page.locator('#workers tr[data-worker-id]').count()).toBe(3);
+    await expect.poll(() => page.locator('#live-text').textContent()).toBe('live');
+    await expect
+      .poll(() => row('worker-1').locator('svg.spark polyline').count(), { timeout: 10_000 })
+      .toBe(1);
+    expect(await page.locator('#error').isVisible()).toBe(false);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'console-cluster.png'), fullPage: true });
+  });
+
+  it('shows a killed member turn suspect, then failed, and alive again after its restart', async () => {
+    const victim = members.get('worker-2');
+    if (victim === undefined) throw new Error('worker-2 missing');
+    const { id, gossipAddress } = victim.localNode();
+    await victim.stop(); // a crash: no leave message
+    await expect
+      .poll(() => row('worker-2').getAttribute('data-state'), { timeout: 20_000 })
+      .toBe('suspect');
+    await expect
+      .poll(() => row('worker-2').getAttribute('data-state'), { timeout: 30_000 })
+      .toBe('dead');
+    await expect
+      .poll(() => page.locator('#events li[data-type="NodeFailed"]').count(), { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#workers tr[data-worker-id]').count()).toBe(2);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-member-failed.png'), fullPage: true });
+
+    // The same node restarts on its address and rejoins.
+    const port = Number(gossipAddress.split(':')[1]);
+    await member('worker-2', { nodeId: id, gossipPort: port });
+    await expect
+      .poll(() => row('worker-2').getAttribute('data-state'), { timeout: 30_000 })
+      .toBe('alive');
+    await expect
+      .poll(() => page.locator('#workers tr[data-worker-id]').count(), { timeout: 10_000 })
+      .toBe(3);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-member-back.png'), fullPage: true });
+  });
+
+  it('tells the operator when the token is missing', async () => {
+    const other = await browser.newPage();
+    await other.goto(management.url);
+    await expect
+      .poll(() => other.locator('#error').textContent(), { timeout: 5_000 })
+      .toMatch(/401.*token/);
+    await other.close();
+  });
+});
