@@ -130,8 +130,16 @@ const packagePaths = {};
 for (const pkg of readdirSync(join(root, 'packages'))) {
   const manifest = join(root, 'packages', pkg, 'package.json');
   if (!existsSync(manifest)) continue;
-  const { name } = JSON.parse(readFileSync(manifest, 'utf8'));
+  const { name, peerDependencies = {} } = JSON.parse(readFileSync(manifest, 'utf8'));
   packagePaths[name] = [relative(outDir, join(root, 'packages', pkg, 'dist', 'index.d.ts'))];
+  // Peers the user brings (prom-client, @opentelemetry/api) resolve from the package's dev install.
+  for (const peer of Object.keys(peerDependencies)) {
+    const installed = join(root, 'packages', pkg, 'node_modules', peer);
+    if (!existsSync(installed)) continue;
+    const peerManifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    const types = peerManifest.types ?? peerManifest.typings ?? 'index.d.ts';
+    packagePaths[peer] ??= [relative(outDir, join(installed, types))];
+  }
 }
 writeFileSync(join(outDir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
 writeFileSync(

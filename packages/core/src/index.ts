@@ -55,7 +55,11 @@ export type { RpcLimits, RpcLimitsInput } from './limits.js';
 export { defaultRpcLimits } from './limits.js';
 
 // --- Server ---
-export type { RpcServerMetrics, RpcServerOptions } from './server/server.js';
+export type {
+  RpcServerMetrics,
+  RpcServerOptions,
+  RpcServerTransportStats,
+} from './server/server.js';
 export type { RpcServerStopHook } from './server/stop-hooks.js';
 export { RpcServer } from './server/server.js';
 

@@ -18,7 +18,12 @@ import { parseOptions, type RpcLimits, rpcLimitsSchema } from '../limits.js';
 import { emptyMetadata, type Metadata, toMetadata } from '../metadata.js';
 import { clockSchema, loggerSchema, transportSchema } from '../options-schemas.js';
 import type { TlsOptions } from '../quic/tls.js';
-import type { HostPort, Transport, TransportConnection } from '../transport.js';
+import type {
+  HostPort,
+  Transport,
+  TransportConnection,
+  TransportConnectionStats,
+} from '../transport.js';
 import { Envelopes, type HelloBody } from '../wire/envelopes.js';
 import {
   type Frame,
@@ -265,6 +270,11 @@ export class RpcClient {
       callsStarted: this.#callsStarted,
       protocolErrors: this.#protocolErrors,
     };
+  }
+
+  /** Counters of the transport connection (RTT, congestion window, packets), where it keeps them. */
+  transportStats(): TransportConnectionStats | undefined {
+    return this.#channel.connection.stats?.();
   }
 
   /** Runs `listener` once when the connection closes (`error` unless closed gracefully). */

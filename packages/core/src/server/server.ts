@@ -16,7 +16,13 @@ import type { TlsOptions } from '../quic/tls.js';
 import type { MethodMap, ServiceDefinition } from '../service/service-definition.js';
 import { serviceHandlers } from '../service/service-registration.js';
 import type { ServiceImplementation } from '../service/typed-interfaces.js';
-import type { HostPort, Transport, TransportListener } from '../transport.js';
+import type {
+  HostPort,
+  Transport,
+  TransportConnectionStats,
+  TransportListener,
+  TransportListenerStats,
+} from '../transport.js';
 import { handlerCallFn } from './handler-call.js';
 import type { RegisteredMethod } from './registered-method.js';
 import { ServerConnection, type ServerConnectionHost } from './server-connection.js';
@@ -72,6 +78,14 @@ export interface RpcServerMetrics {
   readonly protocolErrors: number;
 }
 
+/** Transport counters of an {@link RpcServer}, as a snapshot. */
+export interface RpcServerTransportStats {
+  /** The listener's counters; undefined when stopped or when the transport keeps none. */
+  readonly listener: TransportListenerStats | undefined;
+  /** One entry per open connection whose transport keeps counters. */
+  readonly connections: readonly TransportConnectionStats[];
+}
+
 /** Serves RPC methods over a {@link Transport}: register handlers, then `start()`. */
 export class RpcServer {
   readonly #handlers = new Map<string, RegisteredMethod>();
@@ -117,6 +131,19 @@ export class RpcServer {
       callsRejected: this.#callsRejected,
       protocolErrors: this.#protocolErrors,
     };
+  }
+
+  /**
+   * Counters of the transport, where it keeps them (the lean QUIC driver does): the listener's,
+   * and each open connection's (RTT, congestion window, packets).
+   */
+  transportStats(): RpcServerTransportStats {
+    const connections: TransportConnectionStats[] = [];
+    for (const connection of this.#connections) {
+      const stats = connection.channel.connection.stats?.();
+      if (stats !== undefined) connections.push(stats);
+    }
+    return { listener: this.#listener?.stats?.(), connections };
   }
 
   /** Registers a unary method. */

@@ -1,0 +1,111 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { DURATION_BUCKETS_SECONDS, MESSAGE_COUNT_BUCKETS } from './buckets.js';
+
+/** The side of a call that instruments describe: `server` (handled calls) or `client` (made). */
+export type CallSide = 'server' | 'client';
+
+type HistogramChild = ReturnType<Histogram<string>['labels']>;
+type CounterChild = ReturnType<Counter<string>['labels']>;
+type GaugeChild = ReturnType<Gauge<string>['labels']>;
+
+/** The instruments of one method, resolved once: label lookups stay off the per-call path. */
+export class MethodInstruments {
+  readonly inFlight: GaugeChild;
+  readonly receivedBytes: CounterChild;
+  readonly sentBytes: CounterChild;
+  readonly receivedPerStream: HistogramChild;
+  readonly sentPerStream: HistogramChild;
+  readonly #instruments: RpcInstruments;
+  readonly #method: string;
+  readonly #kind: string;
+  readonly #durationByCode = new Map<string, HistogramChild>();
+
+  constructor(instruments: RpcInstruments, method: string, kind: string) {
+    this.#instruments = instruments;
+    this.#method = method;
+    this.#kind = kind;
+    this.inFlight = instruments.inFlight.labels(method);
+    this.receivedBytes = instruments.receivedBytes.labels(method);
+    this.sentBytes = instruments.sentBytes.labels(method);
+    this.receivedPerStream = instruments.receivedPerStream.labels(method);
+    this.sentPerStream = instruments.sentPerStream.labels(method);
+  }
+
+  /** Records a finished call: its duration in seconds under its status code. */
+  finished(code: string, seconds: number): void {
+    let child = this.#durationByCode.get(code);
+    if (child === undefined) {
+      child = this.#instruments.duration.labels(this.#method, this.#kind, code);
+      this.#durationByCode.set(code, child);
+    }
+    child.observe(seconds);
+    this.inFlight.dec();
+  }
+}
+
+/** The RPC instruments of one side, registered in the user's registry. */
+export class RpcInstruments {
+  readonly duration: Histogram<'method' | 'kind' | 'code'>;
+  readonly inFlight: Gauge<'method'>;
+  readonly receivedBytes: Counter<'method'>;
+  readonly sentBytes: Counter<'method'>;
+  readonly receivedPerStream: Histogram<'method'>;
+  readonly sentPerStream: Histogram<'method'>;
+  readonly #byMethod = new Map<string, MethodInstruments>();
+
+  constructor(registry: Registry, prefix: string, side: CallSide) {
+    const name = `${prefix}rpc_${side}_`;
+    const registers = [registry];
+    const calls = side === 'server' ? 'calls handled' : 'calls made';
+    this.duration = new Histogram({
+      name: `${name}duration_seconds`,
+      help: `Duration of ${calls}, by method, call kind and status code (_count: calls).`,
+      labelNames: ['method', 'kind', 'code'],
+      buckets: [...DURATION_BUCKETS_SECONDS],
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: `${name}in_flight`,
+      help: `${side === 'server' ? 'Calls being handled' : 'Calls in progress'} now, by method.`,
+      labelNames: ['method'],
+      registers,
+    });
+    this.receivedBytes = new Counter({
+      name: `${name}received_bytes_total`,
+      help: `Message payload bytes received by ${calls}, by method.`,
+      labelNames: ['method'],
+      registers,
+    });
+    this.sentBytes = new Counter({
+      name: `${name}sent_bytes_total`,
+      help: `Message payload bytes sent by ${calls}, by method.`,
+      labelNames: ['method'],
+      registers,
+    });
+    this.receivedPerStream = new Histogram({
+      name: `${name}received_messages_per_stream`,
+      help: `Messages received per streaming call (streams toward the ${side} only), by method.`,
+      labelNames: ['method'],
+      buckets: [...MESSAGE_COUNT_BUCKETS],
+      registers,
+    });
+    this.sentPerStream = new Histogram({
+      name: `${name}sent_messages_per_stream`,
+      help: `Messages sent per streaming call (streams from the ${side} only), by method.`,
+      labelNames: ['method'],
+      buckets: [...MESSAGE_COUNT_BUCKETS],
+      registers,
+    });
+  }
+
+  /** The instruments of `method` (made on its first call). */
+  of(method: string, kind: string): MethodInstruments {
+    const key = `${kind}\u0000${method}`;
+    let instruments = this.#byMethod.get(key);
+    if (instruments === undefined) {
+      instruments = new MethodInstruments(this, method, kind);
+      this.#byMethod.set(key, instruments);
+    }
+    return instruments;
+  }
+}
