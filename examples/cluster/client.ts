@@ -17,6 +17,7 @@ import {
   type StreamedAnswer,
   streamThroughDirector,
 } from './stream-through-director.js';
+import type { Token } from './worker-service.js';
 
 /** Calls in progress get this long to finish once the client is asked to stop. */
 const STOP_DRAIN_MS = 8000;
@@ -36,8 +37,9 @@ const workers = new WorkerConnections(tls);
 let clusterSession: ClusterClientSession | undefined;
 
 const events = {
-  onToken: () => {
+  onToken: (session: string, token: Token, count: number) => {
     tally.tokens += 1;
+    log.info(`🔤 ${session} token ${token.index + 1}/${count} from ${token.worker}: ${token.text}`);
   },
   onFailover: (from: string, to: string, tokensSoFar: number) => {
     tally.failovers += 1;

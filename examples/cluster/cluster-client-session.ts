@@ -27,7 +27,7 @@ const token = jsonCodec<Token>();
 
 /** Callbacks of a cluster-client session. */
 export interface ClusterSessionEvents {
-  onToken(): void;
+  onToken(session: string, token: Token, count: number): void;
   onFailover(from: string, to: string, tokensSoFar: number): void;
 }
 
@@ -156,7 +156,7 @@ export class ClusterClientSession {
         currentPart = part;
       }
       tokens.push(next);
-      events.onToken();
+      events.onToken(name, next, count);
     }
     return { tokens, workers };
   }

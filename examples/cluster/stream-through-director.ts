@@ -21,8 +21,8 @@ export interface DirectorSessionContext {
   readonly director: DirectorConnection;
   readonly workers: WorkerConnections;
   readonly log: ExampleLogger;
-  /** Called for every token received. */
-  onToken(): void;
+  /** Called for every token received, of the `count` the answer has. */
+  onToken(session: string, token: Token, count: number): void;
   /** Called when the call moves from worker `from` to worker `to`. */
   onFailover(from: string, to: string, tokensSoFar: number): void;
 }
@@ -83,7 +83,7 @@ export async function streamThroughDirector(
           );
         }
         tokens.push(token);
-        context.onToken();
+        context.onToken(context.name, token, count);
       }
     } catch (error) {
       failed = true;

@@ -18,6 +18,9 @@ runWorker({
       async *generate(request, context) {
         worker.refuseWhileFailed();
         const end = worker.beginCall();
+        worker.log.info(
+          `🎬 ${worker.label} streaming tokens ${request.from + 1}-${request.count} of "${request.prompt}"`,
+        );
         try {
           for (let index = request.from; index < request.count; index += 1) {
             await sleep(worker.settings.tokenIntervalMs, context.signal);

@@ -86,6 +86,13 @@ async function run(): Promise<void> {
       log.info(`🔗 session ${shortId} connected to ${assignment.label} (${assignment.rpcAddress})`);
     } else {
       swaps += 1;
+      reportToParent({
+        type: 'failover',
+        at: Date.now(),
+        from: previous,
+        to: assignment.label,
+        tokensSoFar: session.counts.acknowledged,
+      });
       log.info(
         `🔀 session ${shortId} swapped ${previous} → ${assignment.label}: new connection to ${assignment.rpcAddress}, same session`,
       );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type DemoScenario, scenarioNamed } from './demo-scenarios.js';
 
 /** How the demo runs; from the command line, else the environment, else the defaults. */
 export interface DemoOptions {
@@ -8,6 +9,8 @@ export interface DemoOptions {
   readonly view: 'tty' | 'plain';
   /** Concurrent client sessions (`--sessions`, `CLIENT_SESSIONS`). Default 3. */
   readonly sessions: number;
+  /** Which example runs: `pnpm demo swap`, `--example connection_swap`. Default `cluster`. */
+  readonly scenario: DemoScenario;
 }
 
 const optionsSchema = z.object({
@@ -17,7 +20,7 @@ const optionsSchema = z.object({
 });
 
 const USAGE =
-  'usage: pnpm demo [--duration <seconds>] [--sessions <n>] [--plain]\n' +
+  'usage: pnpm demo [cluster | swap] [--example cluster|swap] [--duration <seconds>] [--sessions <n>] [--plain]\n' +
   'environment: DEMO_DURATION_S, CLIENT_SESSIONS, RPCNET_LOG, WORKER_RUN_MS, WORKER_WARNING_MS,\n' +
   '             WORKER_FAILED_MS, WORKER_RECOVERING_MS, TOKEN_INTERVAL_MS';
 
@@ -31,6 +34,14 @@ export function parseDemoOptions(
     durationS: env.DEMO_DURATION_S || undefined,
     sessions: env.CLIENT_SESSIONS || undefined,
     view: isTty ? 'tty' : 'plain',
+  };
+  let scenario = scenarioNamed('cluster');
+  const pickScenario = (name: string): void => {
+    try {
+      scenario = scenarioNamed(name);
+    } catch (error) {
+      throw new Error(`--example: ${error instanceof Error ? error.message : error}\n${USAGE}`);
+    }
   };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index];
@@ -50,12 +61,19 @@ export function parseDemoOptions(
       case '--plain':
         raw.view = 'plain';
         break;
+      case '--example':
+        pickScenario(value());
+        break;
       case '--':
         break;
       case '--help':
       case '-h':
         throw new Error(USAGE);
       default:
+        if (argument !== undefined && !argument.startsWith('-')) {
+          pickScenario(argument);
+          break;
+        }
         throw new Error(`unknown option ${argument}\n${USAGE}`);
     }
   }
@@ -68,5 +86,5 @@ export function parseDemoOptions(
         : '--sessions / CLIENT_SESSIONS';
     throw new Error(`${field}: ${issue?.message ?? 'invalid'}`);
   }
-  return parsed.data;
+  return { ...parsed.data, scenario };
 }

@@ -1,3 +1,4 @@
+import type { DemoScenario } from './demo-scenarios.js';
 import type { DemoState } from './demo-state.js';
 import type { ChildExit } from './example-child.js';
 
@@ -83,16 +84,23 @@ export function summarize(
   };
 }
 
-/** The human-readable summary. */
-export function formatSummary(summary: DemoSummary): string[] {
+/** The human-readable summary, in the scenario's terms (calls and tokens, or messages). */
+export function formatSummary(
+  summary: DemoSummary,
+  scenario: Pick<DemoScenario, 'title' | 'unit'>,
+): string[] {
   const ms = (value: number | undefined): string => (value === undefined ? 'n/a' : `${value} ms`);
   const lines = [
     '',
-    '━━━ rpcnet cluster demo: summary ━━━',
+    `━━━ ${scenario.title}: summary ━━━`,
     `ran for ${summary.durationS.toFixed(1)} s${summary.interrupted ? ' (stopped early by Ctrl-C)' : ''}`,
     `workers discovered: ${summary.workersDiscovered.length}/${summary.workersExpected.length} (${summary.workersDiscovered.join(', ') || 'none'})`,
-    `calls: ${summary.calls} started, ${summary.completed} completed, ${summary.lost} lost, ${summary.cancelled} cancelled at shutdown; ${summary.tokens} tokens`,
-    `failovers: ${summary.failovers}`,
+    scenario.unit === 'calls'
+      ? `calls: ${summary.calls} started, ${summary.completed} completed, ${summary.lost} lost, ${summary.cancelled} cancelled at shutdown; ${summary.tokens} tokens`
+      : `messages: ${summary.calls} sent, ${summary.completed} acknowledged in order, ${summary.lost} lost`,
+    scenario.unit === 'calls'
+      ? `failovers: ${summary.failovers}`
+      : `connection swaps: ${summary.failovers}`,
   ];
   if (summary.detections.length === 0) {
     lines.push('simulated failures: none happened during the run');
@@ -109,7 +117,11 @@ export function formatSummary(summary: DemoSummary): string[] {
       `  ${child.name}: exit ${child.exitCode ?? child.signal}${child.killed ? ' (killed after the stop bound)' : ''}`,
     );
   }
-  lines.push(summary.lost === 0 ? 'lost calls = 0 ✅' : `lost calls = ${summary.lost} ❌`);
+  lines.push(
+    summary.lost === 0
+      ? `lost ${scenario.unit} = 0 ✅`
+      : `lost ${scenario.unit} = ${summary.lost} ❌`,
+  );
   lines.push(summary.ok ? 'result: OK' : 'result: FAILED');
   return lines;
 }

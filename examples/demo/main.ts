@@ -1,19 +1,20 @@
-// `pnpm demo`: a director, three workers (worker-3 with simulated failures) and a client, each
-// its own process on 127.0.0.1 with free ports, shown live for a bounded time, then a summary.
+// `pnpm demo [cluster|swap]`: a director, three workers (some with simulated failures) and a
+// client of the cluster example (default) or the connection_swap example, each its own process on
+// 127.0.0.1 with free ports, shown live for a bounded time, then a summary.
 import { type DemoOptions, parseDemoOptions } from './demo-options.js';
 import { DemoRun } from './demo-run.js';
 import { type DemoSummary, formatSummary, summarize } from './demo-summary.js';
 import { findFreeUdpPorts } from './free-ports.js';
 
 const HOST = '127.0.0.1';
-const WORKERS = ['worker-1', 'worker-2', 'worker-3'] as const;
-const FAILING_WORKER = 'worker-3';
 
 /** Starts the director, the workers once it is up, the client once all are discovered; runs. */
 async function runDemo(run: DemoRun): Promise<void> {
   const { view } = run;
+  const scenario = run.options.scenario;
+  const workers = scenario.workers;
   const [directorPort, directorGossipPort, ...workerPorts] = await findFreeUdpPorts(
-    2 + WORKERS.length * 2,
+    2 + workers.length * 2,
     HOST,
   );
   const shared = {
@@ -24,33 +25,32 @@ async function runDemo(run: DemoRun): Promise<void> {
   view.line(
     `[demo] director on ${HOST}:${directorPort} (gossip ${directorGossipPort}); dev certificate in ${run.certDir}`,
   );
-  run.start('director', 'cluster/director.ts', shared);
+  run.start('director', scenario.directorScript, shared);
   await run.waitFor(() => run.ready.has('director'), 'the director to start');
   if (run.interrupted) return;
-  WORKERS.forEach((label, index) => {
-    run.start(label, 'cluster/worker.ts', {
+  workers.forEach((label, index) => {
+    run.start(label, scenario.workerScript, {
       ...shared,
       WORKER_LABEL: label,
       WORKER_ADDR: `${HOST}:${workerPorts[index * 2]}`,
       WORKER_GOSSIP_PORT: String(workerPorts[index * 2 + 1]),
-      WORKER_FAILURE_ENABLED: label === FAILING_WORKER ? 'true' : 'false',
+      WORKER_FAILURE_ENABLED: scenario.failing.includes(label) ? 'true' : 'false',
     });
   });
   const discovering = Date.now();
   await run.waitFor(
-    () => WORKERS.every((label) => run.state.discovered.has(label)),
+    () => workers.every((label) => run.state.discovered.has(label)),
     'the director to discover all three workers',
   );
   if (run.interrupted) return;
   view.line(
-    `[demo] the director discovered all ${WORKERS.length} workers through gossip in ${Date.now() - discovering} ms; starting the client`,
+    `[demo] the director discovered all ${workers.length} workers through gossip in ${Date.now() - discovering} ms; starting the client`,
   );
-  run.start('client', 'cluster/client.ts', {
+  run.start('client', scenario.clientScript, {
     ...shared,
-    CLIENT_MODE: 'director',
-    CLIENT_SESSIONS: String(run.options.sessions),
+    ...scenario.clientEnv(run.options.sessions),
   });
-  await run.waitFor(() => run.ready.has('client'), 'the client to start');
+  await run.waitFor(() => run.ready.has(scenario.clientName), 'the client to start');
   const refreshMs = run.options.view === 'tty' ? 250 : 5000;
   while (!run.interrupted && Date.now() < run.endsAt) {
     view.refresh((run.endsAt - Date.now()) / 1000);
@@ -69,8 +69,9 @@ async function main(): Promise<number> {
   const run = new DemoRun(options);
   process.on('SIGINT', () => run.interrupt('SIGINT'));
   process.on('SIGTERM', () => run.interrupt('SIGTERM'));
+  const { scenario } = options;
   console.log(
-    `rpcnet cluster demo: a director, ${WORKERS.length} workers (${FAILING_WORKER} fails now and then) and a client, for ${options.durationS} s`,
+    `${scenario.title}: a director, ${scenario.workers.length} workers (${scenario.failing.join(' and ')} fail now and then, at random times) and a client, for ${options.durationS} s`,
   );
   let failure: string | undefined;
   try {
@@ -85,12 +86,12 @@ async function main(): Promise<number> {
   const exits = await run.stopAll();
   const summary: DemoSummary = summarize(
     run.state,
-    WORKERS,
+    scenario.workers,
     (Date.now() - run.startedAt) / 1000,
     exits,
     run.interrupted,
   );
-  for (const line of formatSummary(summary)) console.log(line);
+  for (const line of formatSummary(summary, scenario)) console.log(line);
   console.log(`DEMO_SUMMARY ${JSON.stringify(summary)}`);
   return summary.ok && failure === undefined ? 0 : 1;
 }

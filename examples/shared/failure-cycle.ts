@@ -1,4 +1,10 @@
-import { type CancelTimer, type Clock, systemClock } from 'rpcnet';
+import {
+  type CancelTimer,
+  type Clock,
+  createSeededRandom,
+  type RandomSource,
+  systemClock,
+} from 'rpcnet';
 import type { WorkerPhase } from './demo-report.js';
 import type { FailureDurations } from './settings.js';
 
@@ -10,19 +16,33 @@ const NEXT: Readonly<Record<WorkerPhase, WorkerPhase>> = {
 };
 
 /**
+ * The random source of one worker's failure cycle: the seed mixed with the worker's label, so
+ * workers given the same WORKER_FAILURE_SEED still fail at different times, and each is reproducible.
+ */
+export function failureRandomFor(label: string, seed: number): RandomSource {
+  let hash = seed >>> 0;
+  for (const char of label) hash = (Math.imul(hash ^ char.charCodeAt(0), 16_777_619) >>> 0) + 1;
+  return createSeededRandom(hash >>> 0);
+}
+
+/**
  * The simulated failure of a worker: running -> warning -> failed -> recovering -> running ...
- * Each phase lasts its configured duration; listeners hear every change. A disabled cycle stays
- * in `running` forever.
+ * Each running phase lasts a random time between `runMinMs` and `runMaxMs` (drawn from `random`,
+ * so a seed reproduces a run), so workers started together fail at different times; the other
+ * phases last their configured durations. Listeners hear every change and how long the new phase
+ * lasts. A disabled cycle stays in `running` forever.
  */
 export class FailureCycle {
   readonly #durations: FailureDurations;
   readonly #clock: Clock;
-  readonly #listeners = new Set<(phase: WorkerPhase) => void>();
+  readonly #random: RandomSource;
+  readonly #listeners = new Set<(phase: WorkerPhase, durationMs: number) => void>();
   #phase: WorkerPhase = 'running';
   #cancel: CancelTimer | undefined;
 
-  constructor(durations: FailureDurations, clock: Clock = systemClock) {
+  constructor(durations: FailureDurations, random: RandomSource, clock: Clock = systemClock) {
     this.#durations = durations;
+    this.#random = random;
     this.#clock = clock;
   }
 
@@ -37,7 +57,7 @@ export class FailureCycle {
   }
 
   /** Calls `listener` on every phase change; returns the unsubscribe function. */
-  onChange(listener: (phase: WorkerPhase) => void): () => void {
+  onChange(listener: (phase: WorkerPhase, durationMs: number) => void): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
@@ -59,14 +79,17 @@ export class FailureCycle {
 
   #enter(phase: WorkerPhase): void {
     this.#phase = phase;
-    for (const listener of [...this.#listeners]) listener(phase);
-    this.#cancel = this.#clock.setTimer(this.#durationOf(phase), () => this.#enter(NEXT[phase]));
+    const durationMs = this.#durationOf(phase);
+    for (const listener of [...this.#listeners]) listener(phase, durationMs);
+    this.#cancel = this.#clock.setTimer(durationMs, () => this.#enter(NEXT[phase]));
   }
 
   #durationOf(phase: WorkerPhase): number {
     switch (phase) {
-      case 'running':
-        return this.#durations.runMs;
+      case 'running': {
+        const { runMinMs, runMaxMs } = this.#durations;
+        return Math.round(runMinMs + this.#random() * (runMaxMs - runMinMs));
+      }
       case 'warning':
         return this.#durations.warningMs;
       case 'failed':

@@ -8,16 +8,25 @@ import {
   RpcServer,
   WorkerRegistry,
 } from 'rpcnet';
-import { createExampleLogger } from './console-logger.js';
+import { createExampleLogger, type ExampleLogger } from './console-logger.js';
 import { type MemberView, reportToParent } from './demo-report.js';
 import { sharedDevCertificate } from './dev-certificate.js';
 import { directorService } from './director-service.js';
 import { logClusterEvents, memberName } from './log-cluster-events.js';
-import { readSettingsOrExit, showAddress } from './settings.js';
+import { type ExampleSettings, readSettingsOrExit, showAddress } from './settings.js';
 import { exitOnStartFailure, stopOnSignals } from './shutdown.js';
 import { WorkerAssignments } from './worker-assignments.js';
 
 const WORKER_FILTER = 'role=worker';
+
+/** What a particular example's director does besides assigning workers, once it has joined. */
+export interface DirectorExtras {
+  /** Starts the extra work; returns the function that stops it. */
+  start(
+    cluster: Cluster,
+    context: { log: ExampleLogger; caPem: string; settings: ExampleSettings },
+  ): () => Promise<void>;
+}
 /** Connection counts change with every call; the pool line is printed at most this often for them. */
 const POOL_PRINT_INTERVAL_MS = 5000;
 
@@ -26,13 +35,14 @@ const POOL_PRINT_INTERVAL_MS = 5000;
  * WorkerRegistry using LeastConnections, serving `director/assign_worker` and
  * `director/release_worker` at DIRECTOR_ADDR. Prints the worker pool when it changes.
  */
-export function runDirector(): void {
+export function runDirector(extras?: DirectorExtras): void {
   const settings = readSettingsOrExit();
   const log = createExampleLogger('director', settings.logLevel);
   const certificate = sharedDevCertificate(settings.devCertDir);
   let assignments: WorkerAssignments | undefined;
   let registry: WorkerRegistry | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let stopExtras: (() => Promise<void>) | undefined;
 
   const server = new RpcServer({
     tls: { cert: certificate.certPem, key: certificate.keyPem },
@@ -44,7 +54,9 @@ export function runDirector(): void {
         throw new RpcError(ErrorCode.UNAVAILABLE, 'the director is still starting');
       }
       const assignment = assignments.assign(request.exclude ?? []);
-      log.debug(`🎯 assigned ${assignment.label} to ${request.client ?? 'a client'}`);
+      log.info(
+        `🎯 assigned ${assignment.label} (${assignment.rpcAddress}) to ${request.client ?? 'a client'}`,
+      );
       return assignment;
     },
     release_worker: (request) => ({
@@ -54,6 +66,7 @@ export function runDirector(): void {
 
   stopOnSignals(log, async () => {
     clearInterval(timer);
+    await stopExtras?.();
     assignments?.close();
     registry?.stop();
     await server.stop({ graceMs: 1000 });
@@ -71,7 +84,8 @@ export function runDirector(): void {
       }),
       { listen: settings.directorAddr, logger: log.library },
     );
-    const pool = new WorkerRegistry(cluster, new LeastConnections(), {
+    const strategy = new LeastConnections();
+    const pool = new WorkerRegistry(cluster, strategy, {
       workerFilter: WORKER_FILTER,
       logger: log.library,
     });
@@ -82,6 +96,8 @@ export function runDirector(): void {
     log.info(
       `🎬 director ready: RPC ${self.rpcAddress} (assign_worker), gossip seed ${self.gossipAddress}`,
     );
+    log.info(`⚖️  balancing strategy: ${strategy.name} (workers matching ${WORKER_FILTER})`);
+    stopExtras = extras?.start(cluster, { log, caPem: certificate.certPem, settings });
     logClusterEvents(cluster, log, { healthChanges: true });
 
     let lastPool = '';

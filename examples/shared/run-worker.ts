@@ -2,7 +2,7 @@ import { ErrorCode, enableCluster, HealthCheckService, local, RpcError, RpcServe
 import { createExampleLogger, type ExampleLogger } from './console-logger.js';
 import { reportToParent, type WorkerPhase } from './demo-report.js';
 import { sharedDevCertificate } from './dev-certificate.js';
-import { FailureCycle } from './failure-cycle.js';
+import { FailureCycle, failureRandomFor } from './failure-cycle.js';
 import { logClusterEvents } from './log-cluster-events.js';
 import { type ExampleSettings, readSettingsOrExit, showAddress } from './settings.js';
 import { exitOnStartFailure, stopOnSignals } from './shutdown.js';
@@ -38,7 +38,10 @@ export function runWorker(definition: WorkerDefinition): void {
   const label = settings.workerLabel;
   const log = createExampleLogger(label, settings.logLevel);
   const certificate = sharedDevCertificate(settings.devCertDir);
-  const failures = new FailureCycle(settings.failure);
+  const failures = new FailureCycle(
+    settings.failure,
+    failureRandomFor(label, settings.failureSeed),
+  );
   let activeCalls = 0;
   let served = 0;
   let health: HealthCheckService | undefined;
@@ -81,11 +84,15 @@ export function runWorker(definition: WorkerDefinition): void {
     reportToParent({ type: 'stopped', name: label });
   });
 
-  const announce = (phase: WorkerPhase): void => {
+  const announce = (phase: WorkerPhase, durationMs: number): void => {
     const { warningMs, failedMs } = settings.failure;
     switch (phase) {
       case 'running':
-        log.info(`💚 ${label} is running normally`);
+        log.info(
+          settings.failureEnabled
+            ? `💚 ${label} is running normally; next simulated failure in ${(durationMs / 1000).toFixed(1)} s`
+            : `💚 ${label} is running normally`,
+        );
         break;
       case 'warning':
         log.warn(`⚠️  ${label} is degrading (simulated), failing in ${warningMs} ms`);
@@ -130,16 +137,16 @@ export function runWorker(definition: WorkerDefinition): void {
     });
     health = checks;
     checks.start();
-    failures.onChange((phase) => {
-      announce(phase);
+    failures.onChange((phase, durationMs) => {
+      announce(phase, durationMs);
       reportToParent({ type: 'phase', at: Date.now(), label, phase });
       // Publish the healthy tag at once rather than at the next periodic round.
       void checks.runOnce();
     });
     if (settings.failureEnabled) {
-      const { runMs, warningMs, failedMs, recoveringMs } = settings.failure;
+      const { runMinMs, runMaxMs, warningMs, failedMs, recoveringMs } = settings.failure;
       log.info(
-        `🎲 failure simulation on: run ${runMs} ms, warning ${warningMs} ms, failed ${failedMs} ms, recovering ${recoveringMs} ms`,
+        `🎲 failure simulation on: run ${runMinMs}-${runMaxMs} ms (random, WORKER_FAILURE_SEED=${settings.failureSeed}), warning ${warningMs} ms, failed ${failedMs} ms, recovering ${recoveringMs} ms`,
       );
       failures.start();
     }

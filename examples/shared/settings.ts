@@ -12,7 +12,9 @@ export const GOSSIP_PORT_OFFSET = 1000;
 
 /** Durations of the simulated worker failure cycle, in milliseconds. */
 export interface FailureDurations {
-  readonly runMs: number;
+  /** A running phase lasts a random time in [runMinMs, runMaxMs] (`WORKER_RUN_MS`: `min-max` or one value). */
+  readonly runMinMs: number;
+  readonly runMaxMs: number;
   readonly warningMs: number;
   readonly failedMs: number;
   readonly recoveringMs: number;
@@ -24,6 +26,8 @@ export interface ExampleSettings {
   readonly directorAddr: HostPort;
   /** Director gossip address: `DIRECTOR_GOSSIP_PORT` or RPC port + 1000, on the director host. */
   readonly directorGossipAddr: HostPort;
+  /** How often the cluster example's director sends each worker a request (`DIRECTOR_REQUEST_INTERVAL_MS`). */
+  readonly directorRequestIntervalMs: number;
   /** This worker's label (`WORKER_LABEL`). */
   readonly workerLabel: string;
   /** This worker's RPC address (`WORKER_ADDR`). */
@@ -34,6 +38,8 @@ export interface ExampleSettings {
   readonly failureEnabled: boolean;
   /** Phase lengths of the failure cycle (`WORKER_RUN_MS`, `_WARNING_MS`, `_FAILED_MS`, `_RECOVERING_MS`). */
   readonly failure: FailureDurations;
+  /** Seed of the random running-phase lengths (`WORKER_FAILURE_SEED`); drawn at start when unset. */
+  readonly failureSeed: number;
   /** Delay between two generated tokens (`TOKEN_INTERVAL_MS`). */
   readonly tokenIntervalMs: number;
   /** `director` (ask the director, then stream from the worker) or `cluster-client` (`CLIENT_MODE`). */
@@ -62,6 +68,17 @@ const address = z.string().transform((value, ctx) => {
 });
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveMs = z.coerce.number().int().positive();
+/** `10000-25000` (a random time in that range) or `1500` (always that long). */
+const msRange = z.string().transform((value, ctx) => {
+  const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(value);
+  const min = Number(match?.[1]);
+  const max = match?.[2] === undefined ? min : Number(match[2]);
+  if (match === null || min <= 0 || max < min) {
+    ctx.addIssue({ code: 'custom', message: `expected <ms> or <min>-<max> ms, got "${value}"` });
+    return z.NEVER;
+  }
+  return { min, max };
+});
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -70,11 +87,18 @@ const level = z.string().toLowerCase().pipe(z.enum(LOG_LEVELS));
 const environmentSchema = z.object({
   DIRECTOR_ADDR: address.default(parseHostPort('127.0.0.1:61000')),
   DIRECTOR_GOSSIP_PORT: port.optional(),
+  DIRECTOR_REQUEST_INTERVAL_MS: positiveMs.default(5000),
   WORKER_LABEL: z.string().min(1).max(64).default('worker-1'),
   WORKER_ADDR: address.default(parseHostPort('127.0.0.1:62001')),
   WORKER_GOSSIP_PORT: port.optional(),
   WORKER_FAILURE_ENABLED: flag.default(false),
-  WORKER_RUN_MS: positiveMs.default(10_000),
+  WORKER_RUN_MS: msRange.default({ min: 10_000, max: 25_000 }),
+  WORKER_FAILURE_SEED: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
   WORKER_WARNING_MS: positiveMs.default(3000),
   WORKER_FAILED_MS: positiveMs.default(5000),
   WORKER_RECOVERING_MS: positiveMs.default(2000),
@@ -108,12 +132,15 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ExampleSetti
       host: e.DIRECTOR_ADDR.host,
       port: gossipPort(e.DIRECTOR_ADDR, e.DIRECTOR_GOSSIP_PORT, 'DIRECTOR_GOSSIP_PORT'),
     },
+    directorRequestIntervalMs: e.DIRECTOR_REQUEST_INTERVAL_MS,
     workerLabel: e.WORKER_LABEL,
     workerAddr: e.WORKER_ADDR,
     workerGossipPort: gossipPort(e.WORKER_ADDR, e.WORKER_GOSSIP_PORT, 'WORKER_GOSSIP_PORT'),
     failureEnabled: e.WORKER_FAILURE_ENABLED,
+    failureSeed: e.WORKER_FAILURE_SEED ?? Math.floor(Math.random() * 2 ** 31),
     failure: {
-      runMs: e.WORKER_RUN_MS,
+      runMinMs: e.WORKER_RUN_MS.min,
+      runMaxMs: e.WORKER_RUN_MS.max,
       warningMs: e.WORKER_WARNING_MS,
       failedMs: e.WORKER_FAILED_MS,
       recoveringMs: e.WORKER_RECOVERING_MS,

@@ -81,6 +81,53 @@ describe('pnpm demo (examples/demo/main.ts)', () => {
     expect(demo.lines).toContain('lost calls = 0 ✅');
   });
 
+  it('`pnpm demo swap` runs connection_swap end to end: staggered failures, every message acknowledged in order', async () => {
+    const demo = new ExampleProcess(
+      'demo-swap',
+      'demo/main.ts',
+      {
+        SWAP_MESSAGE_INTERVAL_MS: '50',
+        // Seed 2 draws first running phases of about 5.8 s (worker-1) and 8.4 s (worker-2).
+        WORKER_RUN_MS: '5000-9000',
+        WORKER_FAILURE_SEED: '2',
+        WORKER_WARNING_MS: '300',
+        WORKER_FAILED_MS: '1500',
+        WORKER_RECOVERING_MS: '300',
+        DEMO_DURATION_S: '30',
+      },
+      ['swap', '--plain'],
+    );
+    started.push(demo);
+    const exit = await demo.exited;
+    expect(exit, demo.output()).toEqual({ code: 0, signal: null });
+    const summary = summaryOf(demo);
+    expect(summary.ok).toBe(true);
+    expect(summary.lost).toBe(0);
+    expect(summary.calls).toBeGreaterThan(20);
+    expect(summary.completed).toBe(summary.calls);
+    expect(summary.failovers, demo.output(400)).toBeGreaterThanOrEqual(1);
+    expect(demo.lines).toContain('━━━ rpcnet connection_swap demo: summary ━━━');
+    expect(demo.lines).toContain('lost messages = 0 ✅');
+    expect(
+      demo.lines.some((l) =>
+        /🏁 session \w+: (\d+) messages sent, \1 acknowledged in order/.test(l),
+      ),
+    ).toBe(true);
+
+    // The two failing workers fail at different times, each its own random running phase.
+    const firstFailure = (label: string): number => {
+      const line = demo.lines.find(
+        (l) => l.includes(`[${label}]`) && l.includes('FAILED (simulated)'),
+      );
+      expect(line, `${label} never failed\n${demo.output(200)}`).toBeDefined();
+      const [h, m, sec] = (line ?? '').slice(0, 12).split(':').map(Number);
+      return ((h ?? 0) * 3600 + (m ?? 0) * 60 + (sec ?? 0)) * 1000;
+    };
+    expect(Math.abs(firstFailure('worker-1') - firstFailure('worker-2'))).toBeGreaterThan(1000);
+    const plans = demo.lines.filter((l) => l.includes('next simulated failure in'));
+    expect(new Set(plans.map((l) => /in ([\d.]+) s/.exec(l)?.[1])).size).toBeGreaterThan(1);
+  }, 90_000);
+
   it('stops every child and exits 0 on Ctrl-C (SIGINT)', async () => {
     const demo = new ExampleProcess(
       'demo',

@@ -46,7 +46,9 @@ describe('examples/cluster: director, workers and both client modes as processes
     };
 
     // Everything starts at once: workers retry joining and clients retry the director until it is up.
-    const director = run('director', 'cluster/director.ts');
+    const director = run('director', 'cluster/director.ts', {
+      DIRECTOR_REQUEST_INTERVAL_MS: '500',
+    });
     const steady = run('worker-1', 'cluster/worker.ts', {
       WORKER_LABEL: 'worker-1',
       WORKER_ADDR: `127.0.0.1:${w1}`,
@@ -92,6 +94,24 @@ describe('examples/cluster: director, workers and both client modes as processes
       'the director to drop the failing worker',
     );
     expect(failing.lines.some((line) => line.includes('FAILED (simulated)'))).toBe(true);
+
+    // The lines the example's README promises, at the default log level.
+    const has = (example: ExampleProcess, pattern: RegExp) =>
+      example.lines.some((line) => pattern.test(line));
+    expect(has(director, /⚖️ {1,2}balancing strategy: least-connections/)).toBe(true);
+    expect(has(director, /🎯 assigned worker-[12] \(127\.0\.0\.1:\d+\) to session-[12]/)).toBe(
+      true,
+    );
+    await director.waitFor(
+      () => has(director, /📨 director → worker-1: compute\(\d+, \d+, \d+\) = \d+ in \d+ ms/),
+      "the director's periodic request to worker-1",
+    );
+    expect(has(viaDirector, /🔤 session-[12] token 1\/10 from worker-[12]: \w+/)).toBe(true);
+    expect(has(viaClusterClient, /🔤 session-1 token \d+\/10 from worker-[12]: \w+/)).toBe(true);
+    expect(has(steady, /🎬 worker-1 streaming tokens 1-10 of "session-\d question \d+"/)).toBe(
+      true,
+    );
+    expect(has(failing, /next simulated failure in 1\.5 s/)).toBe(true);
 
     for (const client of [viaDirector, viaClusterClient]) {
       expect(await client.stop()).toEqual({ code: 0, signal: null });

@@ -1,6 +1,6 @@
 // The examples' own logic, without processes: settings, the failure cycle, the logical session,
 // the director's assignments and the demo's options and summary.
-import { VirtualClock } from '@rpcnet/base';
+import { createSeededRandom, VirtualClock } from '@rpcnet/base';
 import {
   type ClusterEvent,
   type ClusterNode,
@@ -13,6 +13,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { LogicalSession } from '../../examples/connection_swap/logical-session.js';
 import { parseDemoOptions } from '../../examples/demo/demo-options.js';
+import { DEMO_SCENARIOS } from '../../examples/demo/demo-scenarios.js';
 import { DemoState } from '../../examples/demo/demo-state.js';
 import { formatSummary, summarize } from '../../examples/demo/demo-summary.js';
 import type { WorkerPhase } from '../../examples/shared/demo-report.js';
@@ -33,12 +34,26 @@ describe('example settings', () => {
     expect(settings.workerGossipPort).toBe(63001);
     expect(settings.failureEnabled).toBe(false);
     expect(settings.failure).toEqual({
-      runMs: 10_000,
+      runMinMs: 10_000,
+      runMaxMs: 25_000,
       warningMs: 3000,
       failedMs: 5000,
       recoveringMs: 2000,
     });
     expect(settings.logLevel).toBe('info');
+    expect(settings.directorRequestIntervalMs).toBe(5000);
+  });
+
+  it('reads WORKER_RUN_MS as a range or one value, and WORKER_FAILURE_SEED', () => {
+    const fixed = readSettings({ WORKER_RUN_MS: '1500', WORKER_FAILURE_SEED: '42' });
+    expect(fixed.failure).toMatchObject({ runMinMs: 1500, runMaxMs: 1500 });
+    expect(fixed.failureSeed).toBe(42);
+    expect(readSettings({ WORKER_RUN_MS: '2000-4000' }).failure).toMatchObject({
+      runMinMs: 2000,
+      runMaxMs: 4000,
+    });
+    expect(() => readSettings({ WORKER_RUN_MS: '5000-2000' })).toThrow(/WORKER_RUN_MS/);
+    expect(() => readSettings({ WORKER_FAILURE_SEED: 'x' })).toThrow(/WORKER_FAILURE_SEED/);
   });
 
   it('reads explicit values, RPCNET_LOG before LOG_LEVEL, and treats empty as unset', () => {
@@ -70,7 +85,8 @@ describe('FailureCycle', () => {
   it('cycles running, warning, failed, recovering with the configured durations', () => {
     const clock = manualClock();
     const cycle = new FailureCycle(
-      { runMs: 100, warningMs: 30, failedMs: 50, recoveringMs: 20 },
+      { runMinMs: 100, runMaxMs: 100, warningMs: 30, failedMs: 50, recoveringMs: 20 },
+      createSeededRandom(1),
       clock,
     );
     const seen: Array<[number, WorkerPhase]> = [];
@@ -90,6 +106,37 @@ describe('FailureCycle', () => {
     expect(cycle.phase).toBe('running');
     clock.advance(1000);
     expect(seen).toHaveLength(7);
+  });
+
+  it('staggers failures: running phases are random within the range, different per seed', () => {
+    const failuresOf = (seed: number): number[] => {
+      const clock = manualClock();
+      const durations = { warningMs: 3000, failedMs: 5000, recoveringMs: 2000 };
+      const cycle = new FailureCycle(
+        { runMinMs: 10_000, runMaxMs: 25_000, ...durations },
+        createSeededRandom(seed),
+        clock,
+      );
+      const failedAt: number[] = [];
+      const runs: number[] = [];
+      cycle.onChange((phase, durationMs) => {
+        if (phase === 'failed') failedAt.push(clock.now());
+        if (phase === 'running') runs.push(durationMs);
+      });
+      cycle.start();
+      clock.advance(300_000);
+      cycle.stop();
+      for (const run of runs) {
+        expect(run).toBeGreaterThanOrEqual(10_000);
+        expect(run).toBeLessThanOrEqual(25_000);
+      }
+      expect(new Set(runs).size).toBeGreaterThan(1);
+      return failedAt;
+    };
+    expect(failuresOf(7)).toEqual(failuresOf(7));
+    const [first, second] = [failuresOf(1), failuresOf(2)];
+    // Two workers started together do not fail together.
+    expect(Math.abs((first[0] ?? 0) - (second[0] ?? 0))).toBeGreaterThan(500);
   });
 });
 
@@ -192,14 +239,26 @@ describe('demo options and summary', () => {
       durationS: 12,
       view: 'plain',
       sessions: 3,
+      scenario: DEMO_SCENARIOS.cluster,
     });
     expect(parseDemoOptions(['--', '--sessions=2'], { DEMO_DURATION_S: '30' }, true)).toEqual({
       durationS: 30,
       view: 'tty',
       sessions: 2,
+      scenario: DEMO_SCENARIOS.cluster,
     });
     expect(() => parseDemoOptions(['--duration', '-1'], {}, false)).toThrow(/duration/);
     expect(() => parseDemoOptions(['--bogus'], {}, false)).toThrow(/unknown option --bogus/);
+  });
+
+  it('selects the example: `swap`, `--example connection_swap`, cluster by default', () => {
+    expect(parseDemoOptions(['swap', '--plain'], {}, true).scenario.name).toBe('swap');
+    const named = parseDemoOptions(['--example', 'connection_swap'], {}, false);
+    expect(named.scenario).toBe(DEMO_SCENARIOS.swap);
+    expect(named.scenario.failing).toHaveLength(3);
+    expect(() => parseDemoOptions(['--example', 'chat'], {}, false)).toThrow(
+      /--example: unknown example "chat"/,
+    );
   });
 
   it('measures detection per failure and is OK only with all workers, no loss and clean exits', () => {
@@ -225,7 +284,10 @@ describe('demo options and summary', () => {
     const summary = summarize(state, ['worker-1', 'worker-2', 'worker-3'], 20, exits);
     expect(summary.detections).toEqual([{ label: 'worker-3', registryMs: 80, clientMs: 30 }]);
     expect(summary.ok).toBe(true);
-    expect(formatSummary(summary)).toContain('lost calls = 0 ✅');
+    expect(formatSummary(summary, DEMO_SCENARIOS.cluster)).toContain('lost calls = 0 ✅');
+    expect(formatSummary(summary, DEMO_SCENARIOS.swap)).toContain(
+      'messages: 10 sent, 10 acknowledged in order, 0 lost',
+    );
 
     state.apply({ type: 'client-stats', at: 3000, counters: { ...counters, callsLost: 1 } });
     expect(summarize(state, ['worker-1', 'worker-2', 'worker-3'], 20, exits).ok).toBe(false);
