@@ -30,9 +30,10 @@ describe('examples/minimal: a seed, two workers and a client in about 20 lines e
       'both workers to join',
     );
     for (const worker of workers) {
-      expect(
-        worker.lines.some((l) => /^worker serving at 127\.0\.0\.1:\d+ \(pid \d+\)$/.test(l)),
-      ).toBe(true);
+      await worker.waitFor(
+        () => worker.lines.some((l) => /^worker serving at 127\.0\.0\.1:\d+ \(pid \d+\)$/.test(l)),
+        `${worker.name} to print its address and pid`,
+      );
     }
 
     const client = run('client', 'minimal/client.ts');
