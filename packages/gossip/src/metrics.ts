@@ -36,6 +36,8 @@ export interface GossipMetricsSnapshot {
   readonly suspicionsRefuted: number;
   /** Times this node refuted suspicion or death of itself. */
   readonly selfRefutations: number;
+  /** Members retired because a new member (another id) took over their gossip address. */
+  readonly addressTakeovers: number;
   /** Lifeguard local health score (0 = healthy). */
   readonly awareness: number;
   /** The local node's incarnation. */
@@ -60,6 +62,7 @@ export class GossipMetrics {
   suspicionsRaised = 0;
   suspicionsRefuted = 0;
   selfRefutations = 0;
+  addressTakeovers = 0;
   private readonly drops = new Map<string, number>();
   private readonly rtts: number[] = [];
   private rttCount = 0;

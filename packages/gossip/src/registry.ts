@@ -51,6 +51,8 @@ export class NodeRegistry {
   private readonly nonLive = new Set<NodeId>();
   /** gossip address -> live records at that address. */
   private readonly liveAddresses = new Map<string, number>();
+  /** gossip address -> ids of every record (any state) at that address. */
+  private readonly idsByAddress = new Map<string, Set<NodeId>>();
   /** tag key -> tag value -> ids, covering every record so queries never scan the table. */
   private readonly tagIndex = new Map<string, Map<string, Set<NodeId>>>();
   /** The local node's id. */
@@ -105,6 +107,18 @@ export class NodeRegistry {
   /** True if a live record (the local one included) has `gossipAddress`. */
   hasLiveAddress(gossipAddress: string): boolean {
     return this.liveAddresses.has(gossipAddress);
+  }
+
+  /**
+   * Other records (any state) at `gossipAddress` than `id`: where a new member took over the
+   * address of one that is gone (a pod's IP reused), the old records.
+   */
+  othersAt(gossipAddress: string, id: NodeId): ClusterNode[] {
+    const ids = this.idsByAddress.get(gossipAddress);
+    if (ids === undefined || ids.size < 2) return [];
+    const out: ClusterNode[] = [];
+    for (const other of ids) if (other !== id) out.push(this.records.get(other)!);
+    return out;
   }
 
   /** Members: live ones by default, every record with `includeDead`. */
@@ -232,6 +246,7 @@ export class NodeRegistry {
     if (previous === undefined) return false;
     this.unindex(previous);
     this.untrack(previous);
+    this.unindexAddress(previous);
     this.counts[previous.state]--;
     this.records.delete(id);
     this.changedAt.delete(id);
@@ -253,6 +268,15 @@ export class NodeRegistry {
       previous === undefined ||
       isLive(previous.state) !== isLive(frozen.state) ||
       previous.gossipAddress !== frozen.gossipAddress;
+    if (previous?.gossipAddress !== frozen.gossipAddress) {
+      if (previous !== undefined) this.unindexAddress(previous);
+      let ids = this.idsByAddress.get(frozen.gossipAddress);
+      if (ids === undefined) {
+        ids = new Set();
+        this.idsByAddress.set(frozen.gossipAddress, ids);
+      }
+      ids.add(frozen.id);
+    }
     if (previous !== undefined) {
       this.unindex(previous);
       if (retrack) this.untrack(previous);
@@ -298,6 +322,12 @@ export class NodeRegistry {
     const count = (this.liveAddresses.get(node.gossipAddress) ?? 0) - 1;
     if (count > 0) this.liveAddresses.set(node.gossipAddress, count);
     else this.liveAddresses.delete(node.gossipAddress);
+  }
+
+  private unindexAddress(node: ClusterNode): void {
+    const ids = this.idsByAddress.get(node.gossipAddress);
+    ids?.delete(node.id);
+    if (ids?.size === 0) this.idsByAddress.delete(node.gossipAddress);
   }
 
   private unindex(node: ClusterNode): void {

@@ -381,6 +381,7 @@ export class SwimProtocol {
       suspicionsRaised: c.suspicionsRaised,
       suspicionsRefuted: c.suspicionsRefuted,
       selfRefutations: c.selfRefutations,
+      addressTakeovers: c.addressTakeovers,
       awareness: this.awareness.score,
       incarnation: this.registry.local().incarnation,
     };
@@ -651,6 +652,8 @@ export class SwimProtocol {
       }
       return;
     }
+    // Another node's record at our own address is a process that is gone: we hold that socket.
+    if (message.gossipAddress === this.registry.local().gossipAddress) return;
     const change = this.registry.applyAlive(message, this.clock.now());
     if (!change.changed) return;
     const previous = change.previous;
@@ -665,6 +668,46 @@ export class SwimProtocol {
     this.partition.recordRecovery(message.id);
     this.broadcast(message.id, message);
     this.emitChange(change);
+    this.retireReplaced(change.current!);
+  }
+
+  /**
+   * `owner` is alive at its gossip address, so any other live record there is a process that is
+   * gone (a restarted container, a pod IP reused): a suspect one is declared dead at once (and
+   * gossiped so), an alive one is suspected (it may refute from a new address). Not counted as a
+   * failure by the partition rule: a rolling restart is not a partition.
+   */
+  private retireReplaced(owner: ClusterNode): void {
+    for (const old of this.registry.othersAt(owner.gossipAddress, owner.id)) {
+      if (!isLive(old.state)) continue;
+      this.counters.addressTakeovers++;
+      this.logger.info('gossip address taken over by a new member; retiring the old one', {
+        address: owner.gossipAddress,
+        old: old.id,
+        new: owner.id,
+      });
+      if (old.state === NodeState.Alive) {
+        this.handleSuspect({
+          kind: 'suspect',
+          id: old.id,
+          incarnation: old.incarnation,
+          from: this.localId,
+        });
+        continue;
+      }
+      const change = this.registry.applyDead(old.id, old.incarnation, this.clock.now());
+      this.cancelSuspicion(old.id);
+      this.forgiven.delete(old.id);
+      this.detectors.remove(old.id);
+      this.partition.forget(old.id);
+      this.broadcast(old.id, {
+        kind: 'dead',
+        id: old.id,
+        incarnation: old.incarnation,
+        from: this.localId,
+      });
+      this.emitChange(change);
+    }
   }
 
   private handleSuspect(message: SuspectMessage): void {
