@@ -3,7 +3,6 @@
 // messages to it over one QUIC connection, and when that worker fails it asks the director for
 // another, opens a NEW connection there and resends what was not acknowledged. This is connection
 // replacement at the application level, not QUIC connection migration (see README.md).
-import { serviceClient } from 'rpcnet';
 import { createExampleLogger } from '../shared/console-logger.js';
 import { reportToParent } from '../shared/demo-report.js';
 import { describeError } from '../shared/describe-error.js';
@@ -15,7 +14,8 @@ import { exitOnStartFailure, stopOnSignals } from '../shared/shutdown.js';
 import { sleep } from '../shared/sleep.js';
 import { WorkerConnections } from '../shared/worker-connections.js';
 import { LogicalSession } from './logical-session.js';
-import { sessionService } from './session-service.js';
+// Generated from session.proto by rpcnet-gen (`pnpm build`).
+import { createSessionClient } from './session.gen.js';
 
 /** Unacknowledged messages get this long to be delivered once the client is asked to stop. */
 const STOP_DRAIN_MS = 8000;
@@ -39,11 +39,9 @@ let running: Promise<void> | undefined;
 async function carrySession(assignment: Assignment): Promise<void> {
   const link = new AbortController();
   const signal = AbortSignal.any([abort.signal, link.signal]);
-  const exchange = serviceClient(await workers.get(assignment.rpcAddress), sessionService).exchange(
-    {
-      signal,
-    },
-  );
+  const exchange = createSessionClient(await workers.get(assignment.rpcAddress)).exchange({
+    signal,
+  });
   const sending = (async () => {
     const resend = session.resendable();
     if (resend.length > 0)

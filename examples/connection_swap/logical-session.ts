@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionAck, SessionMessage } from './session-service.js';
+import type { SessionAck, SessionMessage } from './session.gen.js';
 
 /**
  * A client's logical session: its id, sequence numbers and running total live here, not in any

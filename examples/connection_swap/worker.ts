@@ -1,13 +1,14 @@
-// The connection_swap example's worker: serves `swap/exchange`, a bidirectional stream that
+// The connection_swap example's worker: serves `swap.Session/Exchange`, a bidirectional stream that
 // acknowledges each message of a client's logical session, whichever worker saw the earlier ones.
 // Joins and leaves through gossip; WORKER_FAILURE_ENABLED=true makes it fail now and then.
 import { runWorker } from '../shared/run-worker.js';
-import { sessionService } from './session-service.js';
+// Generated from session.proto by rpcnet-gen (`pnpm build`).
+import { registerSession } from './session.gen.js';
 
 runWorker({
-  serves: 'swap/exchange',
+  serves: 'swap.Session/Exchange',
   register(server, worker) {
-    server.service(sessionService, {
+    registerSession(server, {
       async *exchange(messages) {
         worker.refuseWhileFailed();
         const end = worker.beginCall();

@@ -20,6 +20,9 @@ interface Counters {
 const countersOf = (report: Report | undefined): Counters | undefined =>
   report?.counters as Counters | undefined;
 
+/** Bound on start-up: the director and both workers in the pool. */
+const STARTUP_BOUND_MS = 60_000;
+
 describe('examples/cluster: director, workers and both client modes as processes', () => {
   const started: ExampleProcess[] = [];
   const dirs: string[] = [];
@@ -77,6 +80,8 @@ describe('examples/cluster: director, workers and both client modes as processes
     await director.waitFor(
       () => added().has('worker-1') && added().has('worker-2'),
       'both workers in the pool',
+      // The processes compile and start at once: on a loaded machine that alone can take ~20 s.
+      STARTUP_BOUND_MS,
     );
     await viaDirector.waitFor(() => {
       const counters = countersOf(viaDirector.latest('client-stats'));
@@ -137,5 +142,5 @@ describe('examples/cluster: director, workers and both client modes as processes
       expect(example.latest('stopped'), example.name).toBeDefined();
       expect(processExists(example.pid ?? -1)).toBe(false);
     }
-  });
+  }, 120_000);
 });

@@ -13,6 +13,9 @@ interface Counters {
   readonly activeCalls: number;
 }
 
+/** Bound on start-up: the director and both workers in the pool. */
+const STARTUP_BOUND_MS = 60_000;
+
 describe('examples/connection_swap: a logical session across workers', () => {
   const started: ExampleProcess[] = [];
   let certDir: string | undefined;
@@ -60,6 +63,8 @@ describe('examples/connection_swap: a logical session across workers', () => {
     await director.waitFor(
       () => director.reports.filter((r) => r.type === 'worker-added').length >= 2,
       'both workers in the pool',
+      // The processes compile and start at once: on a loaded machine that alone can take ~20 s.
+      STARTUP_BOUND_MS,
     );
     const counters = () => client.latest('client-stats')?.counters as Counters | undefined;
     await client.waitFor(
@@ -85,5 +90,5 @@ describe('examples/connection_swap: a logical session across workers', () => {
     for (const worker of workers) expect(await worker.stop()).toEqual({ code: 0, signal: null });
     expect(await director.stop()).toEqual({ code: 0, signal: null });
     for (const example of started) expect(processExists(example.pid ?? -1)).toBe(false);
-  });
+  }, 120_000);
 });

@@ -12,6 +12,7 @@ import {
 } from 'rpcnet';
 import { describe, expect, it } from 'vitest';
 import { LogicalSession } from '../../examples/connection_swap/logical-session.js';
+import { SessionService } from '../../examples/connection_swap/session.gen.js';
 import { parseDemoOptions } from '../../examples/demo/demo-options.js';
 import { DEMO_SCENARIOS } from '../../examples/demo/demo-scenarios.js';
 import { DemoState } from '../../examples/demo/demo-state.js';
@@ -137,6 +138,21 @@ describe('FailureCycle', () => {
     const [first, second] = [failuresOf(1), failuresOf(2)];
     // Two workers started together do not fail together.
     expect(Math.abs((first[0] ?? 0) - (second[0] ?? 0))).toBeGreaterThan(500);
+  });
+});
+
+describe('connection_swap service generated from session.proto by rpcnet-gen', () => {
+  it('speaks protobuf on swap.Session/Exchange, a bidirectional stream', () => {
+    const exchange = SessionService.methods.exchange;
+    expect(SessionService.wireName('exchange')).toBe('swap.Session/Exchange');
+    expect(exchange.kind).toBe('bidiStream');
+    const message = { sessionId: 'a1b2', seq: 3, value: 7, total: 12 };
+    const bytes = exchange.request.encode(message);
+    // Protobuf, not JSON: field tags and varints, far shorter than the JSON text.
+    expect(bytes.length).toBeLessThan(JSON.stringify(message).length / 2);
+    expect(exchange.request.decode(bytes)).toEqual(message);
+    const ack = { sessionId: 'a1b2', seq: 3, total: 19, worker: 'worker-1' };
+    expect(exchange.response.decode(exchange.response.encode(ack))).toEqual(ack);
   });
 });
 
