@@ -12,6 +12,7 @@ const packages = [
   '@rpcnet/management',
   'rpcnet',
   '@rpcnet/prometheus',
+  '@rpcnet/opentelemetry',
 ];
 
 /** Each export's name and runtime kind, sorted by name. */

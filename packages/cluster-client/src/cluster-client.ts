@@ -1,4 +1,4 @@
-import type { Logger } from '@rpcnet/base';
+import { EventListeners, type EventOf, type Logger, type Unsubscribe } from '@rpcnet/base';
 import { type CallOptions, ErrorCode, RpcError } from '@rpcnet/core';
 import { NodeState } from '@rpcnet/gossip';
 import {
@@ -23,6 +23,7 @@ import {
   resolveClusterClientConfig,
 } from './config.js';
 import { type ConnectionLease, ConnectionPool } from './connection-pool.js';
+import type { ClusterClientEvent } from './events.js';
 import { classifyFailure, type FailureVerdict, toRpcError } from './failover-policy.js';
 import { type LatencyWindow, LatencyWindows } from './latency-window.js';
 import { OutlierDetector } from './outlier-detector.js';
@@ -109,6 +110,7 @@ export class ClusterClient {
   readonly #latency = new LatencyWindows();
   readonly #watchers = new Map<string, Set<WorkerWatcher>>();
   readonly #unsubscribe: () => void;
+  readonly #events: EventListeners<ClusterClientEvent>;
   #closed = false;
   #calls = 0;
   #succeeded = 0;
@@ -135,6 +137,12 @@ export class ClusterClient {
     this.#source = registry;
     this.#config = resolveClusterClientConfig(config);
     this.#logger = this.#config.logger;
+    this.#events = new EventListeners((error, event) =>
+      this.#logger.warn('cluster client: event listener failed', {
+        event: event.type,
+        error: String(error),
+      }),
+    );
     this.#budget = new RetryBudget(this.#config.retryBudget, this.#config.clock);
     this.#outliers = new OutlierDetector(
       this.#config.outlierDetection,
@@ -149,6 +157,7 @@ export class ClusterClient {
           quic: this.#config.quic,
           connectTimeoutMs: this.#config.connectTimeoutMs,
           logger: this.#logger,
+          interceptors: this.#config.interceptors,
         }),
       maxConnectionsPerWorker: this.#config.maxConnectionsPerWorker,
       reconnect: this.#config.reconnect,
@@ -173,6 +182,19 @@ export class ClusterClient {
       noWorkers: this.#noWorkers,
       ejections: this.#outliers.ejections,
     };
+  }
+
+  /** Calls `listener` for events of `type` (failovers, hedges, stream resumes) until unsubscribed. */
+  on<T extends ClusterClientEvent['type']>(
+    type: T,
+    listener: (event: EventOf<ClusterClientEvent, T>) => void,
+  ): Unsubscribe {
+    return this.#events.on(type, listener);
+  }
+
+  /** Calls `listener` for every event until unsubscribed. */
+  onEvent(listener: (event: ClusterClientEvent) => void): Unsubscribe {
+    return this.#events.onEvent(listener);
   }
 
   /** Ids of the workers outlier detection currently leaves out of this client's selection. */
@@ -297,7 +319,11 @@ export class ClusterClient {
        * Starts another attempt unless the call may not run again: `free` when the request
        * surely reached no handler (no idempotency or budget needed). Returns whether it started.
        */
-      const launch = (kind: 'first' | 'failover' | 'hedge', free: boolean): boolean => {
+      const launch = (
+        kind: 'first' | 'failover' | 'hedge',
+        free: boolean,
+        left?: { workerId: string; code: ErrorCode },
+      ): boolean => {
         if (settled || scope.reason !== undefined || attempts >= maxAttempts) return false;
         if (!free && !idempotent) return false;
         const exclude = [...failedWorkers, ...[...running].map((attempt) => attempt.worker.id)];
@@ -322,6 +348,21 @@ export class ClusterClient {
         attempts += 1;
         if (kind === 'failover') this.#retries += 1;
         if (kind === 'hedge') this.#hedges += 1;
+        if (kind !== 'first' && this.#events.size > 0) {
+          const workerId = attempt.worker.id;
+          this.#events.emit(
+            kind === 'hedge'
+              ? { type: 'Hedge', method, attempt: attempts, workerId }
+              : {
+                  type: 'Failover',
+                  method,
+                  attempt: attempts,
+                  workerId,
+                  previousWorkerId: left?.workerId,
+                  code: left?.code,
+                },
+          );
+        }
         start(attempt);
         return true;
       };
@@ -376,7 +417,7 @@ export class ClusterClient {
           const dialing = attempt.connection === undefined;
           const workerId = attempt.worker.id;
           // Another attempt first; without one the slow attempt is still the call's best chance.
-          if (!launch('failover', dialing)) return;
+          if (!launch('failover', dialing, { workerId, code: ErrorCode.DEADLINE_EXCEEDED })) return;
           this.#attemptTimeouts += 1;
           giveUp(
             attempt,
@@ -422,7 +463,8 @@ export class ClusterClient {
         lastError = error;
         // Given up at its timeout: its replacement already runs.
         if (running.size > 0) return;
-        if (!launch('failover', error.notProcessed) && !settled) settle(() => reject(error));
+        const left = { workerId: attempt.worker.id, code: error.code };
+        if (!launch('failover', error.notProcessed, left) && !settled) settle(() => reject(error));
       };
 
       launch('first', true);
@@ -473,6 +515,16 @@ export class ClusterClient {
           throw this.#selectionError(error, failedWorkers, lastError);
         }
         attempt = current;
+        if (attempts > 1 && this.#events.size > 0) {
+          this.#events.emit({
+            type: 'Failover',
+            method,
+            attempt: attempts,
+            workerId: current.worker.id,
+            previousWorkerId: failedWorkers.at(-1),
+            code: lastError?.code,
+          });
+        }
         let receivedHere = 0;
         // Whether losing this worker now could go on elsewhere: only then is it given up early.
         const mayGoOn = (): boolean =>
@@ -560,6 +612,13 @@ export class ClusterClient {
             request = next;
             part += 1;
             this.#resumes += 1;
+            this.#events.emit({
+              type: 'StreamResumed',
+              method,
+              failedWorkerId: failed.worker.id,
+              messagesReceived: index,
+              part,
+            });
           }
         } finally {
           unwatch();

@@ -6,7 +6,7 @@ import {
   silentLogger,
   systemWallClock as systemClock,
 } from '@rpcnet/base';
-import type { QuicTuning, TlsOptions } from '@rpcnet/core';
+import type { ClientInterceptor, QuicTuning, TlsOptions } from '@rpcnet/core';
 import { z } from 'zod';
 import type { AdaptiveTimeoutOptions, HedgingOptions } from './adaptive-timing.js';
 import type { BackoffOptions } from './backoff.js';
@@ -23,6 +23,8 @@ export interface ClusterClientConfig {
   tls?: TlsOptions | undefined;
   /** QUIC tuning of the default connector. */
   quic?: QuicTuning | undefined;
+  /** Wrap every call on the default connector's worker connections (metrics, tracing). Default: none. */
+  interceptors?: readonly ClientInterceptor[] | undefined;
   /** Bound on dialling a worker (default connector). Default 5000 ms. */
   connectTimeoutMs?: number | undefined;
   /** Connections kept per worker; calls are spread over them. Default 2. */
@@ -125,6 +127,13 @@ const configSchema = z
       })
       .optional(),
     tls: z.custom<TlsOptions>((value) => typeof value === 'object' && value !== null).optional(),
+    interceptors: z
+      .array(
+        z.custom<ClientInterceptor>((value) => typeof value === 'function', {
+          message: 'must be interceptor functions (next) => (request) => ...',
+        }),
+      )
+      .optional(),
     quic: z.custom<QuicTuning>((value) => typeof value === 'object' && value !== null).optional(),
     connectTimeoutMs: positiveMs.default(defaults.connectTimeoutMs),
     maxConnectionsPerWorker: z

@@ -20,6 +20,12 @@ export type {
 } from './connection-pool.js';
 export { ConnectionPool } from './connection-pool.js';
 export { ClusterClientConfigError } from './errors.js';
+export type {
+  ClusterClientEvent,
+  FailoverEvent,
+  HedgeEvent,
+  StreamResumedEvent,
+} from './events.js';
 export type { FailureVerdict } from './failover-policy.js';
 export { classifyFailure } from './failover-policy.js';
 export type { OutlierDetectionOptions } from './outlier-detector.js';

@@ -1,5 +1,6 @@
 import {
   type CallOptions,
+  type ClientInterceptor,
   type Logger,
   QuicTransport,
   type QuicTuning,
@@ -46,6 +47,8 @@ export interface QuicConnectorOptions {
   /** Bound on connecting, including the protocol HELLO. */
   readonly connectTimeoutMs?: number | undefined;
   readonly logger?: Logger | undefined;
+  /** Wrap every call on the workers' connections (metrics, tracing). */
+  readonly interceptors?: readonly ClientInterceptor[] | undefined;
 }
 
 /**
@@ -69,5 +72,6 @@ export function quicConnector(options: QuicConnectorOptions = {}): ConnectWorker
       ...(options.connectTimeoutMs === undefined
         ? {}
         : { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }),
     });
 }

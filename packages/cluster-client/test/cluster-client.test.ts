@@ -11,6 +11,7 @@ import {
   type ClusterClient,
   type ClusterClientConfig,
   ClusterClientConfigError,
+  type ClusterClientEvent,
 } from '../src/index.js';
 import { fakeClient, startFixture } from './support/client-fixture.js';
 import { type FakeMembership, workerNode } from './support/fake-membership.js';
@@ -95,7 +96,19 @@ describe('ClusterClient', () => {
     workers.setUnary('w1', () => {
       throw new RpcError(ErrorCode.UNAVAILABLE, 'connection lost');
     });
+    const events: ClusterClientEvent[] = [];
+    client.onEvent((event) => events.push(event));
     const result = await client.callWorkerDetailed('compute', bytes('job'), 'role=worker');
+    expect(events).toEqual([
+      {
+        type: 'Failover',
+        method: 'compute',
+        attempt: 2,
+        workerId: 'w2',
+        previousWorkerId: 'w1',
+        code: ErrorCode.UNAVAILABLE,
+      },
+    ]);
     expect(result.workerId).toBe('w2');
     expect(result.attempts).toBe(2);
     expect(result.failedWorkers).toEqual(['w1']);
@@ -397,6 +410,8 @@ describe('ClusterClient.streamWorker', () => {
       throw new RpcError(ErrorCode.UNAVAILABLE, 'connection lost');
     });
     const contexts: unknown[] = [];
+    const events: ClusterClientEvent[] = [];
+    const unsubscribe = client.onEvent((event) => events.push(event));
     const got = await collect(
       client.streamWorker('generate', bytes('0'), 'role=worker', {
         resume: (context) => {
@@ -415,6 +430,24 @@ describe('ClusterClient.streamWorker', () => {
         error: 'UNAVAILABLE',
       },
     ]);
+    expect(events).toEqual([
+      {
+        type: 'StreamResumed',
+        method: 'generate',
+        failedWorkerId: 'w1',
+        messagesReceived: 2,
+        part: 1,
+      },
+      {
+        type: 'Failover',
+        method: 'generate',
+        attempt: 2,
+        workerId: 'w2',
+        previousWorkerId: 'w1',
+        code: ErrorCode.UNAVAILABLE,
+      },
+    ]);
+    unsubscribe();
     expect(client.metrics).toMatchObject({ resumes: 1, succeeded: 1 });
     expect(registry.getWorker('w1')?.latency.failures).toBe(1);
   });

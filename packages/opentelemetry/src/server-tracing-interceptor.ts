@@ -1,0 +1,98 @@
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+} from '@opentelemetry/api';
+import type { ServerInterceptor, ServerResponse } from '@rpcnet/core';
+import { endSpan } from './span-status.js';
+import { type RpcTracingOptions, rpcTracer } from './tracer.js';
+
+/**
+ * A server span per handled call, child of the caller's span when the call's metadata carries a
+ * W3C trace context, active while the handler runs (streaming handlers included).
+ */
+export function tracingServerInterceptor(options: RpcTracingOptions = {}): ServerInterceptor {
+  const tracer = rpcTracer(options);
+  return (next) => async (request) => {
+    const parent = propagation.extract(ROOT_CONTEXT, request.context.metadata);
+    const span = tracer.startSpan(
+      request.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'rpc.system': 'rpcnet',
+          'rpc.method': request.method,
+          'rpcnet.call_kind': request.kind,
+          'client.address': request.context.peer,
+        },
+      },
+      parent,
+    );
+    const active = trace.setSpan(parent, span);
+    const requests = request.messages;
+    let response: ServerResponse;
+    try {
+      response = await context.with(active, () =>
+        next(requests === undefined ? request : { ...request, messages: within(active, requests) }),
+      );
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+    const signal = request.context.signal;
+    const outcome = (error?: unknown) =>
+      endSpan(span, error ?? (signal.aborted ? signal.reason : undefined));
+    if (response.messages === undefined) {
+      outcome();
+      return response;
+    }
+    return { messages: within(active, response.messages, outcome) };
+  };
+}
+
+/**
+ * `source` read inside `active` (a streaming handler's body runs as it is read), with `onEnd`
+ * told once when the reading ends: `error` when it failed.
+ */
+function within(
+  active: Context,
+  source: AsyncIterable<Uint8Array>,
+  onEnd: (error?: unknown) => void = () => undefined,
+): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]() {
+      const iterator = context.with(active, () => source[Symbol.asyncIterator]());
+      let ended = false;
+      const end = (error?: unknown) => {
+        if (ended) return;
+        ended = true;
+        onEnd(error);
+      };
+      return {
+        next: () =>
+          context
+            .with(active, () => iterator.next())
+            .then(
+              (result) => {
+                if (result.done) end();
+                return result;
+              },
+              (error: unknown) => {
+                end(error);
+                throw error;
+              },
+            ),
+        return: (value?: unknown) => {
+          end();
+          return (
+            context.with(active, () => iterator.return?.(value)) ??
+            Promise.resolve({ done: true as const, value: undefined })
+          );
+        },
+      };
+    },
+  };
+}
