@@ -21,6 +21,7 @@ const gossipSnapshot: GossipMetricsSnapshot = {
   suspicionsRaised: 2,
   suspicionsRefuted: 1,
   selfRefutations: 1,
+  addressTakeovers: 0,
   awareness: 2,
   incarnation: 5,
 };
