@@ -7,6 +7,8 @@
 //                      each other (`import { x } from './name.js'`)
 //   continue           append the block to the previous checked block of the same document, so
 //                      a later block can use what an earlier one declared
+//   run                (README only) also run by scripts/check-tarballs.mjs against the packed
+//                      tarballs, so the example must finish on its own
 // Errors are reported at their line in the markdown file. Expects `pnpm build` to have run.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
