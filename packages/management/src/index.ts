@@ -17,3 +17,4 @@ export type { ManagementServerOptions } from './management-config.js';
 export { MANAGEMENT_DEFAULTS, ManagementConfigError } from './management-config.js';
 export { ManagementServer } from './management-server.js';
 export type { ManagedClient, ManagedCluster, ManagedRegistry } from './sources.js';
+export { memberView, memberViews } from './views.js';

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The installed command. It lives outside dist/ so the file exists before the first build and
+// `pnpm install` can link it; the CLI itself is compiled from src/cli/rpcnet.ts.
+import { main } from '../dist/cli/rpcnet.js';
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});
