@@ -1,7 +1,7 @@
 // Child process: a bare QuicTransport listener for the raw-transport floor. The first byte of a
 // connection picks the mode: echo every following byte, or stream chunks one way.
 import { QuicTransport, type TransportConnection } from '@rpcnet/core';
-import { RAW_MODE_ECHO, RAW_MODE_STREAM } from './rpc-bench-protocol.js';
+import { driverOptions, RAW_MODE_ECHO, RAW_MODE_STREAM } from './rpc-bench-protocol.js';
 import { runServerChild } from './rpc-server-child.js';
 
 function serve(connection: TransportConnection): void {
@@ -48,7 +48,7 @@ function serve(connection: TransportConnection): void {
 await runServerChild(async (spec) => {
   const transport = new QuicTransport({
     tls: { cert: spec.certPem, key: spec.keyPem },
-    ...(spec.driver === undefined ? {} : { driver: spec.driver }),
+    ...driverOptions(spec.driver),
     maxUdpPayloadSize: spec.udpPayload,
   });
   const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, serve);

@@ -1,6 +1,21 @@
 // Messages exchanged over IPC between the benchmark orchestrator (rpc.ts) and its child
 // processes (servers and clients).
-import type { QuicDriver } from '@rpcnet/core';
+import type { QuicTransportOptions } from '@rpcnet/core';
+
+/**
+ * QUIC driver of a bench line: `classic`, `lean` (defaults: batched UDP where the addon loads)
+ * and `lean-dgram` (the lean driver on node:dgram sockets, the comparison for batched UDP).
+ */
+export type BenchDriver = 'classic' | 'lean' | 'lean-dgram';
+
+/** The QuicTransport options that select `driver`. */
+export function driverOptions(
+  driver: BenchDriver | undefined,
+): Pick<QuicTransportOptions, 'driver' | 'udpSocket'> {
+  if (driver === undefined) return {};
+  if (driver === 'lean-dgram') return { driver: 'lean', udpSocket: 'dgram' };
+  return { driver };
+}
 
 /**
  * Which implementation a process runs: rpcnet and grpc-js (the RPC comparison), `raw-quic` (a bare
@@ -12,7 +27,7 @@ export type BenchSystem = 'rpcnet' | 'grpc-js' | 'raw-quic' | 'udp';
 export interface ServerSpec {
   readonly system: BenchSystem;
   /** QUIC driver of rpcnet and raw-quic; undefined for grpc-js and udp. */
-  readonly driver?: QuicDriver;
+  readonly driver?: BenchDriver;
   /** UDP payload size for the QUIC-based systems. */
   readonly udpPayload: number;
   readonly certPem: string;
@@ -22,7 +37,7 @@ export interface ServerSpec {
 /** One measured case, run by a client child. */
 export interface ClientSpec {
   readonly system: BenchSystem;
-  readonly driver?: QuicDriver;
+  readonly driver?: BenchDriver;
   readonly udpPayload: number;
   readonly caPem: string;
   readonly port: number;

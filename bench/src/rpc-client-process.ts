@@ -14,6 +14,7 @@ import {
   type ClientResult,
   type ClientSpec,
   cpuMs,
+  driverOptions,
   encodeStreamRequest,
   type PacketCounts,
   type ParentMessage,
@@ -57,7 +58,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 function quicTransport(): QuicTransport {
   return new QuicTransport({
     tls: { ca: spec.caPem },
-    ...(spec.driver === undefined ? {} : { driver: spec.driver }),
+    ...driverOptions(spec.driver),
     maxUdpPayloadSize: spec.udpPayload,
   });
 }

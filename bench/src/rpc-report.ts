@@ -1,15 +1,15 @@
 // What the RPC suite's results mean: labels, the ratios computed within one run (rpcnet vs
 // grpc-js, lean vs classic driver), CPU per UDP packet against the bare-UDP floor, the targets of
 // issue 12, and their rendering as Markdown tables and the throughput plot.
-import type { QuicDriver } from '@rpcnet/core';
 import { barChartSvg } from './plot.js';
 import type { RpcBenchResult } from './rpc.js';
+import type { BenchDriver } from './rpc-bench-protocol.js';
 
 /** rpcnet's throughput relative to @grpc/grpc-js for one case. */
 export interface GrpcRatio {
   readonly case: string;
   /** QUIC driver rpcnet ran with (undefined in results from before the lean driver). */
-  readonly driver?: QuicDriver;
+  readonly driver?: BenchDriver;
   /** QUIC UDP payload size rpcnet ran with. */
   readonly udpPayload: number | undefined;
   readonly rpcnetOpsPerSecond: number;

@@ -1,13 +1,13 @@
 // Child process: an rpcnet RpcServer over QUIC with the benchmark's echo and stream methods.
 import { RpcServer } from '@rpcnet/core';
-import { decodeStreamRequest } from './rpc-bench-protocol.js';
+import { decodeStreamRequest, driverOptions } from './rpc-bench-protocol.js';
 import { runServerChild } from './rpc-server-child.js';
 
 await runServerChild(async (spec) => {
   const server = new RpcServer({
     tls: { cert: spec.certPem, key: spec.keyPem },
     quic: {
-      ...(spec.driver === undefined ? {} : { driver: spec.driver }),
+      ...driverOptions(spec.driver),
       maxUdpPayloadSize: spec.udpPayload,
     },
   });

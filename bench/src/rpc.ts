@@ -4,10 +4,11 @@
 //   pnpm --filter @rpcnet/bench exec tsx src/rpc.ts
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { createDevCertificate, type QuicDriver } from '@rpcnet/core';
+import { createDevCertificate } from '@rpcnet/core';
 import { formatCount, formatMs } from './measure.js';
 import { BenchChild } from './rpc-bench-child.js';
 import type {
+  BenchDriver,
   BenchSystem,
   ClientResult,
   ClientSpec,
@@ -29,7 +30,7 @@ import {
 export interface RpcBenchResult {
   readonly system: BenchSystem;
   /** QUIC driver (rpcnet, raw-quic); undefined for grpc-js, udp and reports from before it. */
-  readonly driver?: QuicDriver;
+  readonly driver?: BenchDriver;
   /** QUIC UDP payload size; undefined for grpc-js (TCP) and udp. */
   readonly udpPayload: number | undefined;
   readonly kind: ClientSpec['kind'];
@@ -73,7 +74,7 @@ export interface RpcBenchOptions {
   /** Which systems to run. Default: all (grpc-js, udp, raw-quic, rpcnet). */
   systems?: readonly BenchSystem[];
   /** QUIC drivers to run rpcnet and raw-quic with. Default both, classic first in each pair. */
-  drivers?: readonly QuicDriver[];
+  drivers?: readonly BenchDriver[];
   /**
    * Case names the classic driver runs (it is ~10x slower per packet, so quick runs keep it to a
    * few). Default: every case, at every UDP payload.
@@ -98,7 +99,7 @@ export interface CaseSpec {
 /** One server process of the plan and the cases run against it. */
 export interface PlanStep {
   readonly system: BenchSystem;
-  readonly driver: QuicDriver | undefined;
+  readonly driver: BenchDriver | undefined;
   readonly udpPayload: number | undefined;
   readonly cases: readonly CaseSpec[];
 }
@@ -169,15 +170,15 @@ const caseSpec = (
 
 /**
  * What a run does, in order: grpc-js, bare UDP, then per UDP payload the raw transport and
- * rpcnet, each with the classic driver right before the lean one (pairs run back to back, so the
- * machine's load moves both alike).
+ * rpcnet, each with the classic driver, then the lean one on node:dgram, then the lean one with
+ * its default (batched) sockets, back to back, so the machine's load moves them alike.
  */
 export function rpcBenchPlan(options: RpcBenchOptions = {}): PlanStep[] {
   const streamMessages = options.streamMessages ?? 100_000;
   const udpPayloads = options.udpPayloads ?? [1350, 16000];
   const systems = new Set(options.systems ?? ['grpc-js', 'udp', 'raw-quic', 'rpcnet']);
-  const drivers = (['classic', 'lean'] as const).filter((driver) =>
-    (options.drivers ?? ['classic', 'lean']).includes(driver),
+  const drivers = (['classic', 'lean-dgram', 'lean'] as const).filter((driver) =>
+    (options.drivers ?? ['classic', 'lean-dgram', 'lean']).includes(driver),
   );
   const classicCases =
     options.classicCases === undefined ? undefined : new Set(options.classicCases);
@@ -209,7 +210,7 @@ export function rpcBenchPlan(options: RpcBenchOptions = {}): PlanStep[] {
       if (!systems.has(system)) continue;
       for (const driver of drivers) {
         const run =
-          driver === 'lean'
+          driver !== 'classic'
             ? cases
             : classicPayloads.has(udpPayload)
               ? cases.filter((c) => classicCases === undefined || classicCases.has(c.name))

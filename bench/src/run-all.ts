@@ -115,7 +115,8 @@ async function gossipSuite(quick: boolean): Promise<GossipBenchResult[]> {
 }
 
 /**
- * RPC suite. Full: grpc-js, bare UDP, and raw-quic and rpcnet with both QUIC drivers at UDP
+ * RPC suite. Full: grpc-js, bare UDP, and raw-quic and rpcnet with every QUIC driver (classic, lean
+ * on node:dgram, lean on batched UDP) at UDP
  * payloads 1350 and 16000. Quick (about a minute): short windows at 1350 only; grpc-js, bare UDP,
  * lean raw-quic and lean rpcnet in full, and the classic driver only on unary 64B c=1 and c=64,
  * enough for a lean/classic ratio.

@@ -12,17 +12,21 @@ const describeStep = (step: ReturnType<typeof rpcBenchPlan>[number]): string =>
   `${step.system} ${step.driver ?? '-'} ${step.udpPayload ?? '-'}: ${step.cases.length}`;
 
 describe('rpcBenchPlan', () => {
-  it('runs every system, both drivers at both payloads, classic right before lean', () => {
+  it('runs every system, every driver at both payloads: classic, lean on dgram, lean', () => {
     expect(rpcBenchPlan().map(describeStep)).toEqual([
       'grpc-js - -: 6',
       'udp - -: 2',
       'raw-quic classic 1350: 2',
+      'raw-quic lean-dgram 1350: 2',
       'raw-quic lean 1350: 2',
       'rpcnet classic 1350: 6',
+      'rpcnet lean-dgram 1350: 6',
       'rpcnet lean 1350: 6',
       'raw-quic classic 16000: 2',
+      'raw-quic lean-dgram 16000: 2',
       'raw-quic lean 16000: 2',
       'rpcnet classic 16000: 6',
+      'rpcnet lean-dgram 16000: 6',
       'rpcnet lean 16000: 6',
     ]);
   });
@@ -44,12 +48,18 @@ describe('rpcBenchPlan', () => {
     expect(plan.map(describeStep)).toEqual([
       'grpc-js - -: 6',
       'udp - -: 2',
+      'raw-quic lean-dgram 1350: 2',
       'raw-quic lean 1350: 2',
       'rpcnet classic 1350: 2',
+      'rpcnet lean-dgram 1350: 6',
       'rpcnet lean 1350: 6',
     ]);
     expect(
-      rpcBenchPlan({ classicUdpPayloads: [1350], systems: ['rpcnet'] }).map(describeStep),
+      rpcBenchPlan({
+        classicUdpPayloads: [1350],
+        systems: ['rpcnet'],
+        drivers: ['classic', 'lean'],
+      }).map(describeStep),
     ).toEqual(['rpcnet classic 1350: 6', 'rpcnet lean 1350: 6', 'rpcnet lean 16000: 6']);
   });
 });

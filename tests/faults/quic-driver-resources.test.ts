@@ -63,10 +63,12 @@ describe('the lean QUIC driver over many calls', () => {
     await client.close();
     await server.stop({ graceMs: 0 });
     cleanups.splice(0);
-    const released = () => (activeResources().UDPWrap ?? 0) <= (baseline.UDPWrap ?? 0);
+    const sockets = (counts: Record<string, number>) => [counts.UDPWrap ?? 0, counts.SocketFd ?? 0];
+    const released = () =>
+      sockets(activeResources()).every((count, index) => count <= sockets(baseline)[index]!);
     const deadline = Date.now() + 5000;
     while (!released() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(activeResources().UDPWrap ?? 0).toBeLessThanOrEqual(baseline.UDPWrap ?? 0);
+    expect(released(), JSON.stringify(activeResources())).toBe(true);
     console.log(
       `faults/quic-driver: ${CALLS} calls in ${(elapsed / 1000).toFixed(1)} s; ` +
         `resources ${JSON.stringify(resourcesBefore)} -> ${JSON.stringify(resourcesAfter)}; ` +

@@ -8,6 +8,9 @@ import { type TlsOptions, tlsOptionsSchema } from './tls.js';
 /** Which QUIC event loop a {@link QuicTransport} runs; see docs/quic.md. */
 export type QuicDriver = 'lean' | 'classic';
 
+/** How the `lean` driver does UDP; see {@link QuicTransportOptions.udpSocket}. */
+export type UdpSocketKind = 'auto' | 'batched' | 'dgram';
+
 /** Congestion controller of the `lean` driver (quiche's implementations). */
 export type CongestionControl = 'cubic' | 'reno' | 'bbr';
 
@@ -23,6 +26,13 @@ export interface QuicTransportOptions {
   driver?: QuicDriver;
   /** Congestion controller (`lean` driver). Default `cubic`. */
   congestionControl?: CongestionControl;
+  /**
+   * UDP sockets of the `lean` driver. `auto` (default): `batched` where @rpcnet/batched-udp is
+   * built (Linux), else `dgram`. `batched`: one sendmmsg (with UDP GSO) per turn's packets and one
+   * recvmmsg per wake-up; an error if the addon is missing. `dgram`: node:dgram, a syscall and an
+   * event per datagram.
+   */
+  udpSocket?: UdpSocketKind;
   /** Connections a listener holds at once; further handshakes are dropped. Default 4096. */
   maxConnections?: number;
   /** Handshakes a listener runs at once (`lean` driver); more are dropped. Default 256. */
@@ -104,6 +114,7 @@ const optionsSchema = z
     tls: tlsOptionsSchema,
     driver: z.enum(['lean', 'classic']).default('lean'),
     congestionControl: z.enum(['cubic', 'reno', 'bbr']).default('cubic'),
+    udpSocket: z.enum(['auto', 'batched', 'dgram']).default('auto'),
     maxConnections: z.number().int().min(1).max(1_000_000).default(4096),
     maxPendingHandshakes: z.number().int().min(1).max(100_000).default(256),
     maxConnectionsPerAddress: z.number().int().min(1).max(1_000_000).default(256),

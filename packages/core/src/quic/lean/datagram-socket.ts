@@ -16,6 +16,17 @@ export interface DatagramSocket {
   off(event: 'message', listener: (datagram: Buffer, from: DatagramOrigin) => void): unknown;
   address(): DatagramOrigin;
   close(callback?: () => void): void;
+  /**
+   * Sends `count` packets lying back to back in `buffer` (`lengths[i]` bytes each) to one
+   * destination in one syscall; `buffer` is reusable when it returns. Batched sockets only.
+   */
+  sendBatch?(
+    buffer: Buffer,
+    lengths: Uint32Array,
+    count: number,
+    port?: number,
+    address?: string,
+  ): void;
   /** Lets the process exit while the socket is open (draining connections). */
   unref(): unknown;
 }

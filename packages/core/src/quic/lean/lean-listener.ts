@@ -98,7 +98,12 @@ export class LeanQuicListener implements TransportListener, LeanConnectionOwner 
     options: ResolvedQuicTransportOptions,
     onConnection: (connection: TransportConnection) => void,
   ): Promise<LeanQuicListener> {
-    const socket = await bindUdpSocket(address.host, address.port, options.socketBufferBytes);
+    const socket = await bindUdpSocket(
+      address.host,
+      address.port,
+      options.socketBufferBytes,
+      options.udpSocket,
+    );
     return new LeanQuicListener(socket, config, options, onConnection);
   }
 

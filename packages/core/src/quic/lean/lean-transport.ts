@@ -74,7 +74,12 @@ export class LeanQuicTransport implements Transport {
     // one, as TCP keeps retransmitting its SYN until the connect timeout.
     const deadline = performance.now() + o.connectTimeoutMs;
     for (;;) {
-      const socket = await bindUdpSocket(isIP(ip) === 6 ? '::' : '0.0.0.0', 0, o.socketBufferBytes);
+      const socket = await bindUdpSocket(
+        isIP(ip) === 6 ? '::' : '0.0.0.0',
+        0,
+        o.socketBufferBytes,
+        o.udpSocket,
+      );
       try {
         await connectUdpSocket(socket, ip, address.port);
       } catch (error) {

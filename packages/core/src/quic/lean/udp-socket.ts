@@ -1,5 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import type { UdpSocketKind } from '../config.js';
+import { type BatchedDatagramSocket, loadBatchedUdp } from './batched-udp-loader.js';
 import type { DatagramSocket } from './datagram-socket.js';
 
 /**
@@ -15,12 +17,25 @@ function literalLookup(
   callback(null, address, family);
 }
 
-/** Binds a UDP socket for QUIC at `host:port` (0 = ephemeral) with enlarged kernel buffers. */
+/**
+ * Binds a UDP socket for QUIC at `host:port` (0 = ephemeral) with enlarged kernel buffers: a
+ * batched one when `kind` allows and the addon loads, else node:dgram's.
+ */
 export async function bindUdpSocket(
   host: string,
   port: number,
   bufferBytes: number,
-): Promise<Socket> {
+  kind: UdpSocketKind,
+): Promise<DatagramSocket> {
+  if (kind !== 'dgram') {
+    const batched = await loadBatchedUdp();
+    if (typeof batched !== 'string') return batched.BatchedUdpSocket.bind(host, port, bufferBytes);
+    if (kind === 'batched') throw new Error(`udpSocket 'batched' is unavailable: ${batched}`);
+  }
+  return bindDgramSocket(host, port, bufferBytes);
+}
+
+async function bindDgramSocket(host: string, port: number, bufferBytes: number): Promise<Socket> {
   const socket = createSocket({
     type: isIPv6(host) ? 'udp6' : 'udp4',
     lookup: literalLookup as never,
@@ -42,11 +57,20 @@ export async function bindUdpSocket(
 }
 
 /** Connects a bound socket to its one peer, so sends name no address and ICMP errors surface. */
-export async function connectUdpSocket(socket: Socket, host: string, port: number): Promise<void> {
+export async function connectUdpSocket(
+  socket: DatagramSocket,
+  host: string,
+  port: number,
+): Promise<void> {
+  if (isBatched(socket)) {
+    socket.connect(host, port);
+    return;
+  }
+  const dgram = socket as Socket;
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.connect(port, host, () => {
-      socket.off('error', reject);
+    dgram.once('error', reject);
+    dgram.connect(port, host, () => {
+      dgram.off('error', reject);
       resolve();
     });
   });
@@ -61,4 +85,8 @@ export function closeUdpSocket(socket: DatagramSocket): Promise<void> {
       resolve();
     }
   });
+}
+
+function isBatched(socket: DatagramSocket): socket is BatchedDatagramSocket {
+  return typeof socket.sendBatch === 'function';
 }
