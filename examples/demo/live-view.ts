@@ -2,6 +2,8 @@ import type { DemoState } from './demo-state.js';
 
 /** Log lines kept for the terminal view. */
 const RECENT_LINES = 10;
+/** The client's per-token lines carry this mark; the terminal view leaves them out. */
+const TOKEN_LINE_MARK = '🔤';
 
 /** Fixed-width columns of the members table. */
 const COLUMNS = [
@@ -45,6 +47,8 @@ export class LiveView {
       this.#out.write(`${text}\n`);
       return;
     }
+    // Per-token lines (30 a second) would push every other line out; the table counts tokens.
+    if (text.includes(TOKEN_LINE_MARK)) return;
     this.#recent.push(text);
     if (this.#recent.length > RECENT_LINES) this.#recent.shift();
   }
