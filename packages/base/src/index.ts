@@ -11,6 +11,7 @@ export {
 export { hasMethods, isClock, isLogger, isMonotonicClock, isWallClock } from './guards.js';
 export { formatHostPort, type HostPort, parseHostPort, tryParseHostPort } from './host-port.js';
 export { type LogFields, type Logger, silentLogger } from './logger.js';
+export { type PinoLikeLogger, pinoLogger } from './pino-logger.js';
 export { createSeededRandom, type RandomSource } from './random.js';
 export { systemMonotonicClock, systemWallClock } from './system-clocks.js';
 export { MAX_TIMER_DELAY_MS, setCappedTimer } from './timer.js';

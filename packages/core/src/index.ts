@@ -1,8 +1,8 @@
 // biome-ignore-all assist/source/organizeImports: exports are grouped by concept, one block each.
 
 // --- Basics from @rpcnet/base, re-exported where users import them today ---
-export type { LogFields, Logger } from '@rpcnet/base';
-export { silentLogger } from '@rpcnet/base';
+export type { LogFields, Logger, PinoLikeLogger } from '@rpcnet/base';
+export { pinoLogger, silentLogger } from '@rpcnet/base';
 
 // --- Transport contract and addresses ---
 export type {
