@@ -223,34 +223,37 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value js_bind(napi_env env, napi_callback_info info) {
+// bind(socket, host, port) and connect(socket, host, port): the same arguments, one syscall apart.
+static napi_value address_call(napi_env env, napi_callback_info info, int is_connect) {
+  const char *name = is_connect ? "connect" : "bind";
   size_t argc = 3;
   napi_value argv[3];
+  char usage[96];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   socket_t *s = argc == 3 ? socket_arg(env, argv[0]) : NULL;
-  if (s == NULL || s->closed) return throw_type(env, "bind(socket, host, port)");
+  if (s == NULL || s->closed) {
+    snprintf(usage, sizeof usage, "%s(socket, host, port) on an open socket", name);
+    return throw_type(env, usage);
+  }
   struct sockaddr_storage address;
   socklen_t length;
-  if (parse_address(env, argv[1], argv[2], s->family, &address, &length) != 0)
-    return throw_type(env, "bind: host must be an IP literal of the socket's family");
-  if (bind(s->fd, (struct sockaddr *)&address, length) != 0) return throw_errno(env, errno, "bind");
+  if (parse_address(env, argv[1], argv[2], s->family, &address, &length) != 0) {
+    snprintf(usage, sizeof usage, "%s: host must be an IP literal of the socket's family", name);
+    return throw_type(env, usage);
+  }
+  int rc = is_connect ? connect(s->fd, (struct sockaddr *)&address, length)
+                      : bind(s->fd, (struct sockaddr *)&address, length);
+  if (rc != 0) return throw_errno(env, errno, name);
+  if (is_connect) s->connected = 1;
   return NULL;
 }
 
+static napi_value js_bind(napi_env env, napi_callback_info info) {
+  return address_call(env, info, 0);
+}
+
 static napi_value js_connect(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  socket_t *s = argc == 3 ? socket_arg(env, argv[0]) : NULL;
-  if (s == NULL || s->closed) return throw_type(env, "connect(socket, host, port)");
-  struct sockaddr_storage address;
-  socklen_t length;
-  if (parse_address(env, argv[1], argv[2], s->family, &address, &length) != 0)
-    return throw_type(env, "connect: host must be an IP literal");
-  if (connect(s->fd, (struct sockaddr *)&address, length) != 0)
-    return throw_errno(env, errno, "connect");
-  s->connected = 1;
-  return NULL;
+  return address_call(env, info, 1);
 }
 
 static void format_address(const struct sockaddr_storage *address, char *host, int *port) {
