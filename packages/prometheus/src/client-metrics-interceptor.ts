@@ -17,7 +17,7 @@ export function clientMetricsInterceptor(
     const method = instruments.of(request.method, request.kind);
     const streamsOut = request.kind === 'clientStream' || request.kind === 'bidiStream';
     const streamsIn = request.kind === 'serverStream' || request.kind === 'bidiStream';
-    method.inFlight.inc();
+    method.inFlight += 1;
     let sent = 0;
     let received = 0;
     const finish = (code: string): void => {
@@ -31,7 +31,7 @@ export function clientMetricsInterceptor(
       finish(statusCodeOf(error));
       throw error;
     }
-    if (request.message !== undefined) method.sentBytes.inc(request.message.length);
+    if (request.message !== undefined) method.sentBytes += request.message.length;
     response.trailers.then(
       () => finish(OK),
       (error: unknown) => finish(statusCodeOf(error)),
@@ -40,7 +40,7 @@ export function clientMetricsInterceptor(
       send: streamsOut
         ? (message) => {
             sent += 1;
-            method.sentBytes.inc(message.length);
+            method.sentBytes += message.length;
             return response.send(message);
           }
         : (message) => response.send(message),
@@ -50,7 +50,7 @@ export function clientMetricsInterceptor(
         response.messages,
         (message) => {
           received += 1;
-          method.receivedBytes.inc(message.length);
+          method.receivedBytes += message.length;
         },
         () => {
           if (streamsIn) method.receivedPerStream.observe(received);

@@ -5,14 +5,16 @@ import { DURATION_BUCKETS_SECONDS, MESSAGE_COUNT_BUCKETS } from './buckets.js';
 export type CallSide = 'server' | 'client';
 
 type HistogramChild = ReturnType<Histogram<string>['labels']>;
-type CounterChild = ReturnType<Counter<string>['labels']>;
-type GaugeChild = ReturnType<Gauge<string>['labels']>;
 
-/** The instruments of one method, resolved once: label lookups stay off the per-call path. */
+/**
+ * The instruments of one method and call kind, resolved once: label lookups stay off the
+ * per-call path, and in-flight calls and bytes are plain numbers read at scrape time.
+ */
 export class MethodInstruments {
-  readonly inFlight: GaugeChild;
-  readonly receivedBytes: CounterChild;
-  readonly sentBytes: CounterChild;
+  inFlight = 0;
+  receivedBytes = 0;
+  sentBytes = 0;
+  readonly method: string;
   readonly receivedPerStream: HistogramChild;
   readonly sentPerStream: HistogramChild;
   readonly #instruments: RpcInstruments;
@@ -23,10 +25,8 @@ export class MethodInstruments {
   constructor(instruments: RpcInstruments, method: string, kind: string) {
     this.#instruments = instruments;
     this.#method = method;
+    this.method = method;
     this.#kind = kind;
-    this.inFlight = instruments.inFlight.labels(method);
-    this.receivedBytes = instruments.receivedBytes.labels(method);
-    this.sentBytes = instruments.sentBytes.labels(method);
     this.receivedPerStream = instruments.receivedPerStream.labels(method);
     this.sentPerStream = instruments.sentPerStream.labels(method);
   }
@@ -39,7 +39,7 @@ export class MethodInstruments {
       this.#durationByCode.set(code, child);
     }
     child.observe(seconds);
-    this.inFlight.dec();
+    this.inFlight -= 1;
   }
 }
 
@@ -64,23 +64,44 @@ export class RpcInstruments {
       buckets: [...DURATION_BUCKETS_SECONDS],
       registers,
     });
+    const byMethod = this.#byMethod;
+    /** Sums `pick` over the call kinds of each method. */
+    const perMethod = (pick: (instruments: MethodInstruments) => number) => {
+      const totals = new Map<string, number>();
+      for (const instruments of byMethod.values()) {
+        totals.set(instruments.method, (totals.get(instruments.method) ?? 0) + pick(instruments));
+      }
+      return totals;
+    };
     this.inFlight = new Gauge({
       name: `${name}in_flight`,
       help: `${side === 'server' ? 'Calls being handled' : 'Calls in progress'} now, by method.`,
       labelNames: ['method'],
       registers,
+      collect() {
+        for (const [method, value] of perMethod((m) => m.inFlight)) this.set({ method }, value);
+      },
     });
     this.receivedBytes = new Counter({
       name: `${name}received_bytes_total`,
       help: `Message payload bytes received by ${calls}, by method.`,
       labelNames: ['method'],
       registers,
+      collect() {
+        this.reset();
+        for (const [method, value] of perMethod((m) => m.receivedBytes))
+          this.inc({ method }, value);
+      },
     });
     this.sentBytes = new Counter({
       name: `${name}sent_bytes_total`,
       help: `Message payload bytes sent by ${calls}, by method.`,
       labelNames: ['method'],
       registers,
+      collect() {
+        this.reset();
+        for (const [method, value] of perMethod((m) => m.sentBytes)) this.inc({ method }, value);
+      },
     });
     this.receivedPerStream = new Histogram({
       name: `${name}received_messages_per_stream`,

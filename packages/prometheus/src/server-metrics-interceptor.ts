@@ -14,7 +14,7 @@ export function serverMetricsInterceptor(
   return (next) => async (request) => {
     const started = now();
     const method = instruments.of(request.method, request.kind);
-    method.inFlight.inc();
+    method.inFlight += 1;
     let received = 0;
     let finished = false;
     const finish = (code: string): void => {
@@ -23,7 +23,7 @@ export function serverMetricsInterceptor(
       method.finished(code, (now() - started) / 1000);
       if (request.messages !== undefined) method.receivedPerStream.observe(received);
     };
-    if (request.message !== undefined) method.receivedBytes.inc(request.message.length);
+    if (request.message !== undefined) method.receivedBytes += request.message.length;
     const passed =
       request.messages === undefined
         ? request
@@ -31,7 +31,7 @@ export function serverMetricsInterceptor(
             ...request,
             messages: countingIterable(request.messages, (message) => {
               received += 1;
-              method.receivedBytes.inc(message.length);
+              method.receivedBytes += message.length;
             }),
           };
     let response: ServerResponse;
@@ -42,7 +42,7 @@ export function serverMetricsInterceptor(
       throw error;
     }
     if (response.messages === undefined) {
-      if (response.message !== undefined) method.sentBytes.inc(response.message.length);
+      if (response.message !== undefined) method.sentBytes += response.message.length;
       finish(statusFromSignal(request.context.signal));
       return response;
     }
@@ -52,7 +52,7 @@ export function serverMetricsInterceptor(
         response.messages,
         (message) => {
           sent += 1;
-          method.sentBytes.inc(message.length);
+          method.sentBytes += message.length;
         },
         ({ error }) => {
           method.sentPerStream.observe(sent);

@@ -142,6 +142,8 @@ export class RpcClient {
   readonly #callHost: ClientCallHost;
   /** The interceptor chain; undefined without interceptors, so plain calls pay nothing. */
   readonly #intercepted: ClientCallFn | undefined;
+  /** `host:port` of the server, as interceptors see it. */
+  readonly #peer: string;
   #peerMaxFrameBytes: number;
   #peerWindowBytes: number;
   #peerMaxConcurrentCalls: number;
@@ -158,6 +160,7 @@ export class RpcClient {
     options: ResolvedClientOptions,
   ) {
     this.address = address;
+    this.#peer = formatHostPort(address);
     this.#options = options;
     this.#peerMaxFrameBytes = options.limits.maxFrameBytes;
     this.#peerWindowBytes = options.limits.initialWindowBytes;
@@ -409,7 +412,7 @@ export class RpcClient {
         deadline: Number.isFinite(deadline) ? deadline : undefined,
         signal: options.signal,
         message,
-        peer: formatHostPort(this.address),
+        peer: this.#peer,
       });
       return started.catch(rejectAsRpcError);
     } catch (error) {
