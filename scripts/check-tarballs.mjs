@@ -84,6 +84,19 @@ try {
         project,
       );
       if (Number(count) === 0) fail(`${pkg.name}: exports nothing`);
+      if (pkg.name === '@rpcnet/batched-udp' && process.platform === 'linux') {
+        // Its install script compiles the addon: a user on Linux gets batched UDP, not the fallback.
+        const reason = run(
+          'node',
+          [
+            '--input-type=module',
+            '-e',
+            `const { BatchedUdpSocket } = await import('${pkg.name}'); console.log(BatchedUdpSocket.unavailableReason() ?? 'built')`,
+          ],
+          project,
+        ).trim();
+        if (reason !== 'built') fail(`${pkg.name}: the install did not build the addon: ${reason}`);
+      }
     } catch (error) {
       fail(`${pkg.name}: does not import`, error);
       continue;
