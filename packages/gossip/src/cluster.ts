@@ -1,5 +1,4 @@
 import { lookup } from 'node:dns/promises';
-import { networkInterfaces } from 'node:os';
 import type { RandomSource } from '@rpcnet/base';
 import {
   type MonotonicClock as Clock,
@@ -9,6 +8,11 @@ import {
   systemMonotonicClock as systemClock,
   type Unsubscribe,
 } from '@rpcnet/base';
+import {
+  checkAdvertisedHost,
+  reachableHost,
+  withAdvertiseAddrFromEnv,
+} from './advertise-address.js';
 import { type ClusterConfig, type ClusterConfigInput, parseClusterConfig } from './config.js';
 import { destinationResolver, type HostLookup, localDestinations } from './destination-names.js';
 import { ClusterConfigError, ClusterError, ClusterErrorCode } from './errors.js';
@@ -49,6 +53,8 @@ export interface ClusterOptions {
    * {@link seedsFrom}, .... Asked by `join()`, on each join retry and every reconnect interval.
    */
   readonly seedDiscovery?: SeedDiscovery;
+  /** Where `RPCNET_ADVERTISE_ADDR` is read from when `config.advertiseAddr` is absent. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping';
@@ -96,7 +102,7 @@ export class Cluster {
 
   /** Validates `config` (throws `ClusterError(INVALID_CONFIG)` naming the field); binds nothing. */
   constructor(config: ClusterConfigInput | ClusterConfig = {}, options: ClusterOptions = {}) {
-    this.config = parseClusterConfig(config);
+    this.config = withAdvertiseAddrFromEnv(parseClusterConfig(config), options.env);
     this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
@@ -158,6 +164,9 @@ export class Cluster {
     }
     let protocol: SwimProtocol;
     try {
+      if (this.#openTransport === undefined) {
+        checkAdvertisedHost(hostOf(this.#advertisedAddress(transport)), this.config.seedNodes);
+      }
       this.#seedRefresher = await this.#createSeedRefresher(transport);
       protocol = this.#createProtocol(transport);
     } catch (error) {
@@ -195,6 +204,10 @@ export class Cluster {
     const discovery = this.#seedRefresher;
     // A failed first discovery is logged and counted; the protocol retries it until the deadline.
     await discovery?.discover().catch(() => {});
+    if (this.#openTransport === undefined) {
+      const advertised = hostOf(protocol.localNode().gossipAddress);
+      checkAdvertisedHost(advertised, [...others, ...(discovery?.current() ?? [])]);
+    }
     if (others.length === 0 && discovery === undefined) {
       if (unresolved.length === 0) return 0;
       throw new ClusterError(ClusterErrorCode.JoinFailed, `no seed resolves: ${failures}`);
@@ -460,13 +473,6 @@ function keyringFromConfig(config: ClusterConfig): Keyring | undefined {
   );
 }
 
-/** A host others can reach: the bound one, or for a wildcard bind the first external IPv4. */
-function reachableHost(bindAddr: string): string {
-  if (bindAddr !== '0.0.0.0' && bindAddr !== '::') return bindAddr;
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const address of addresses ?? []) {
-      if (address.family === 'IPv4' && !address.internal) return address.address;
-    }
-  }
-  return '127.0.0.1';
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
 }

@@ -76,6 +76,7 @@ export type { DiscoveredSeeds, SwimProtocolOptions } from './swim.js';
 export { SwimProtocol } from './swim.js';
 
 // service
+export { ADVERTISE_ADDR_ENV, withAdvertiseAddrFromEnv } from './advertise-address.js';
 export type { ClusterOptions } from './cluster.js';
 export { Cluster } from './cluster.js';
 export type { DnsFamily, DnsResolver, DnsSeedOptions } from './dns-seed-discovery.js';

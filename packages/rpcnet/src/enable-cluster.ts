@@ -5,6 +5,7 @@ import {
   type ClusterConfigInput,
   type ClusterOptions,
   parseClusterConfig,
+  withAdvertiseAddrFromEnv,
   withRpcAddress,
 } from '@rpcnet/gossip';
 import { HEALTHY_TAG } from '@rpcnet/registry';
@@ -30,7 +31,7 @@ export async function enableCluster(
   options: EnableClusterOptions = {},
 ): Promise<Cluster> {
   if (clustered.has(server)) throw new Error('this server is already part of a cluster');
-  const parsed = parseClusterConfig(config);
+  const parsed = withAdvertiseAddrFromEnv(parseClusterConfig(config), options.env);
   const { listen, ...clusterOptions } = options;
   let address = server.address;
   const startedHere = address === undefined;
