@@ -28,6 +28,8 @@ export class DemoRun {
   readonly view: LiveView;
   readonly children: ExampleChild[] = [];
   readonly ready = new Set<string>();
+  /** The director's web console, once it reported one. */
+  consoleUrl: string | undefined;
   readonly startedAt = Date.now();
   readonly endsAt: number;
   readonly certDir = mkdtempSync(join(tmpdir(), 'rpcnet-demo-'));
@@ -120,7 +122,13 @@ export class DemoRun {
   }
 
   #onReport(report: DemoReport): void {
-    if (report.type === 'ready') this.ready.add(report.name);
+    if (report.type === 'ready') {
+      this.ready.add(report.name);
+      if (report.consoleUrl !== undefined) {
+        this.consoleUrl = report.consoleUrl;
+        this.view.line(`[demo] web console: ${report.consoleUrl} (open it in a browser)`);
+      }
+    }
     this.state.apply(report);
   }
 }

@@ -41,6 +41,8 @@ export type DemoReport =
       readonly name: string;
       readonly nodeId: string | undefined;
       readonly rpcAddress: string | undefined;
+      /** The web console's URL, from a process that serves one. */
+      readonly consoleUrl?: string | undefined;
     }
   | { readonly type: 'members'; readonly at: number; readonly members: readonly MemberView[] }
   | {

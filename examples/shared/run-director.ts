@@ -4,6 +4,7 @@ import {
   enableCluster,
   LeastConnections,
   local,
+  ManagementServer,
   RpcError,
   RpcServer,
   WorkerRegistry,
@@ -43,6 +44,7 @@ export function runDirector(extras?: DirectorExtras): void {
   let registry: WorkerRegistry | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopExtras: (() => Promise<void>) | undefined;
+  let management: ManagementServer | undefined;
 
   const server = new RpcServer({
     tls: { cert: certificate.certPem, key: certificate.keyPem },
@@ -67,6 +69,7 @@ export function runDirector(extras?: DirectorExtras): void {
   stopOnSignals(log, async () => {
     clearInterval(timer);
     await stopExtras?.();
+    await management?.stop();
     assignments?.close();
     registry?.stop();
     await server.stop({ graceMs: 1000 });
@@ -132,12 +135,22 @@ export function runDirector(extras?: DirectorExtras): void {
       });
       printPool(true);
     });
+    // The management endpoint and web console (read-only, loopback unless MANAGEMENT_ADDR says).
+    management = await ManagementServer.start({
+      cluster,
+      registry: pool,
+      host: settings.managementAddr.host,
+      port: settings.managementAddr.port,
+      logger: log.library,
+    });
+    log.info(`🖥️  web console: ${management.url}`);
     reportToParent({
       type: 'ready',
       role: 'director',
       name: 'director',
       nodeId: self.id,
       rpcAddress: self.rpcAddress,
+      consoleUrl: management.url,
     });
     timer = setInterval(() => {
       printPool(false);

@@ -56,6 +56,8 @@ export interface ExampleSettings {
   readonly logLevel: LogLevel;
   /** Where the shared development certificate lives (`RPCNET_DEV_CERT_DIR`), if set. */
   readonly devCertDir: string | undefined;
+  /** Where the director serves the management endpoint and web console (`MANAGEMENT_ADDR`). */
+  readonly managementAddr: HostPort;
 }
 
 const address = z.string().transform((value, ctx) => {
@@ -87,6 +89,7 @@ const level = z.string().toLowerCase().pipe(z.enum(LOG_LEVELS));
 const environmentSchema = z.object({
   DIRECTOR_ADDR: address.default(parseHostPort('127.0.0.1:61000')),
   DIRECTOR_GOSSIP_PORT: port.optional(),
+  MANAGEMENT_ADDR: address.default(parseHostPort('127.0.0.1:0')),
   DIRECTOR_REQUEST_INTERVAL_MS: positiveMs.default(5000),
   WORKER_LABEL: z.string().min(1).max(64).default('worker-1'),
   WORKER_ADDR: address.default(parseHostPort('127.0.0.1:62001')),
@@ -153,6 +156,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ExampleSetti
     swapMessageIntervalMs: e.SWAP_MESSAGE_INTERVAL_MS,
     logLevel: e.RPCNET_LOG ?? e.LOG_LEVEL ?? 'info',
     devCertDir: e.RPCNET_DEV_CERT_DIR,
+    managementAddr: e.MANAGEMENT_ADDR,
   };
 }
 

@@ -52,6 +52,21 @@ describe('pnpm demo (examples/demo/main.ts)', () => {
       ['--plain'],
     );
     started.push(demo);
+    // The demo prints the director's web console; its management API lists the workers.
+    const consoleLine = () => demo.lines.find((l) => l.startsWith('[demo] web console: '));
+    await demo.waitFor(() => consoleLine() !== undefined, 'the web console URL');
+    const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(consoleLine() ?? '')?.[0];
+    expect(url, consoleLine()).toBeDefined();
+    expect((await fetch(url ?? '')).status).toBe(200);
+    const workerLabels = async (): Promise<string[]> => {
+      const response = await fetch(`${url}api/v1/workers`);
+      const document = (await response.json()) as { workers: Array<{ tags: { label?: string } }> };
+      return document.workers.map((w) => w.tags.label ?? '').sort();
+    };
+    await expect
+      .poll(workerLabels, { timeout: 30_000 })
+      .toEqual(['worker-1', 'worker-2', 'worker-3']);
+
     const exit = await demo.exited;
     expect(exit, demo.output()).toEqual({ code: 0, signal: null });
 
