@@ -1,0 +1,138 @@
+// The cost of rpcnet's instrumentation: unary 64 B calls over the in-memory transport (so the
+// RPC layer's own CPU is all that is measured) with no interceptors, with the Prometheus metrics
+// interceptors, and with the OpenTelemetry tracing interceptors (SDK with an in-memory exporter).
+// Each variant runs in its own child process (tracing's AsyncLocalStorage slows every promise of
+// a process), rounds interleaved; the report is the median CPU per call and its ratio to none.
+//   pnpm --filter @rpcnet/bench bench:interceptors [--rounds 5] [--calls 20000]
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import {
+  type ClientInterceptor,
+  InMemoryTransport,
+  RpcClient,
+  RpcServer,
+  type ServerInterceptor,
+} from '@rpcnet/core';
+import { tracingClientInterceptor, tracingServerInterceptor } from '@rpcnet/opentelemetry';
+import { RpcnetMetrics } from '@rpcnet/prometheus';
+import { Registry } from 'prom-client';
+import { median } from './statistics.js';
+
+const VARIANTS = ['none', 'metrics', 'tracing'] as const;
+type Variant = (typeof VARIANTS)[number];
+const CONCURRENCIES = [1, 64] as const;
+
+function interceptorsOf(variant: Variant): {
+  server: ServerInterceptor[];
+  client: ClientInterceptor[];
+} {
+  if (variant === 'metrics') {
+    const metrics = new RpcnetMetrics({ registry: new Registry() });
+    return { server: [metrics.serverInterceptor], client: [metrics.clientInterceptor] };
+  }
+  if (variant === 'tracing') {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    setInterval(() => exporter.reset(), 100).unref();
+    return { server: [tracingServerInterceptor()], client: [tracingClientInterceptor()] };
+  }
+  return { server: [], client: [] };
+}
+
+/** One measurement, in this process: CPU µs per call after a warm-up. */
+async function measure(variant: Variant, concurrency: number, calls: number): Promise<number> {
+  const interceptors = interceptorsOf(variant);
+  const transport = new InMemoryTransport();
+  const server = new RpcServer({ transport, interceptors: interceptors.server });
+  server.unary('echo', (request) => request);
+  const address = await server.start();
+  const client = await RpcClient.connect(address, {
+    transport,
+    interceptors: interceptors.client,
+  });
+  const request = new Uint8Array(64);
+  const run = async (count: number) => {
+    let started = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (started < count) {
+          started += 1;
+          await client.unary('echo', request);
+        }
+      }),
+    );
+  };
+  await run(Math.min(calls, 20_000));
+  const before = process.cpuUsage();
+  await run(calls);
+  const used = process.cpuUsage(before);
+  await client.close();
+  await server.stop({ graceMs: 0 });
+  return (used.user + used.system) / calls;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '5' },
+      calls: { type: 'string', default: '20000' },
+      child: { type: 'string' },
+      concurrency: { type: 'string' },
+    },
+  });
+  const calls = Number(values.calls);
+  if (values.child !== undefined) {
+    const usPerCall = await measure(values.child as Variant, Number(values.concurrency), calls);
+    process.stdout.write(`${usPerCall}\n`);
+    return;
+  }
+  const self = fileURLToPath(import.meta.url);
+  const samples = new Map<string, number[]>();
+  for (let round = 0; round < Number(values.rounds); round += 1) {
+    for (const concurrency of CONCURRENCIES) {
+      for (const variant of VARIANTS) {
+        const out = execFileSync(
+          process.execPath,
+          [
+            ...process.execArgv,
+            self,
+            '--child',
+            variant,
+            '--concurrency',
+            `${concurrency}`,
+            '--calls',
+            `${calls}`,
+          ],
+          { encoding: 'utf8' },
+        );
+        const key = `${concurrency}/${variant}`;
+        samples.set(key, [...(samples.get(key) ?? []), Number(out.trim())]);
+      }
+    }
+  }
+  console.log('unary 64 B, in-memory transport: median CPU per call (client + server)');
+  for (const concurrency of CONCURRENCIES) {
+    const none = median(samples.get(`${concurrency}/none`) ?? []);
+    for (const variant of VARIANTS) {
+      const us = median(samples.get(`${concurrency}/${variant}`) ?? []);
+      console.log(
+        `  ${concurrency} in flight, ${variant.padEnd(7)} ${us.toFixed(1).padStart(6)} µs/call  ${(us / none).toFixed(2)}x none`,
+      );
+    }
+  }
+}
+
+await main();
