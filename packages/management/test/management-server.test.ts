@@ -4,7 +4,7 @@ import { ConfigError } from '@rpcnet/base';
 import { ClusterClient } from '@rpcnet/cluster-client';
 import { Cluster, local } from '@rpcnet/gossip';
 import { RoundRobin, WorkerRegistry } from '@rpcnet/registry';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   MANAGEMENT_API_VERSION,
   ManagementConfigError,
@@ -13,9 +13,18 @@ import {
   type MembersDocument,
   type OverviewDocument,
 } from '../src/index.js';
-import { waitFor } from './support/wait-for.js';
 
 const TOKEN = 'operator-token-0123456789';
+
+/** Polls `condition` (bounded) until it holds; the failure names `what`. */
+function waitFor(condition: () => boolean, what: string, timeout = 10_000): Promise<void> {
+  return vi.waitFor(
+    () => {
+      if (!condition()) throw new Error(`still waiting for ${what}`);
+    },
+    { timeout, interval: 20 },
+  );
+}
 
 describe('ManagementServer over a live two-member cluster on 127.0.0.1', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
