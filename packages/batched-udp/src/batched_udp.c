@@ -43,7 +43,10 @@ typedef struct queued {
 
 // One receive area per JavaScript environment (main thread or worker): the JavaScript side reads
 // a batch synchronously in the callback, so every socket of the environment can share it.
+struct socket;
+
 typedef struct {
+  struct socket *sockets;  // open or closing sockets of this environment
   uint8_t *area;
   int32_t *meta;
   napi_ref area_ref;
@@ -53,8 +56,12 @@ typedef struct {
   struct sockaddr_storage from[RECV_SLOTS];
 } receive_area_t;
 
-typedef struct {
+typedef struct socket {
+  struct socket *prev;
+  struct socket *next;
   receive_area_t *receive;
+  // The environment is being torn down: no more N-API calls, the receive area may be gone.
+  int tearing_down;
   int handle_closed;
   int free_on_close;
   int fd;
@@ -74,6 +81,13 @@ typedef struct {
   size_t queued_bytes;
   double dropped;
 } socket_t;
+
+static void unlink_socket(socket_t *s) {
+  if (s->prev != NULL) s->prev->next = s->next;
+  else if (s->receive != NULL) s->receive->sockets = s->next;
+  if (s->next != NULL) s->next->prev = s->prev;
+  s->prev = s->next = NULL;
+}
 
 
 #define CHECK(call)                                                                               \
@@ -143,7 +157,8 @@ static void call_js(socket_t *s, napi_ref ref, size_t argc, napi_value *argv);
 static void on_poll_closed(uv_handle_t *handle) {
   socket_t *s = handle->data;
   close(s->fd);
-  if (s->on_closed != NULL) {
+  if (!s->tearing_down) unlink_socket(s);
+  if (!s->tearing_down && s->on_closed != NULL) {
     napi_handle_scope scope;
     napi_open_handle_scope(s->env, &scope);
     call_js(s, s->on_closed, 0, NULL);
@@ -151,7 +166,7 @@ static void on_poll_closed(uv_handle_t *handle) {
     napi_delete_reference(s->env, s->on_closed);
     s->on_closed = NULL;
   }
-  if (s->async_context != NULL) napi_async_destroy(s->env, s->async_context);
+  if (!s->tearing_down && s->async_context != NULL) napi_async_destroy(s->env, s->async_context);
   s->async_context = NULL;
   queued_t *q = s->queue_head;
   while (q != NULL) {
@@ -169,6 +184,7 @@ static void finalize_socket(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   socket_t *s = data;
+  if (s->tearing_down) return;  // libuv may still hold the handle (see on_env_cleanup)
   if (!s->closed) {
     s->closed = 1;
     uv_poll_stop(&s->poll);
@@ -219,6 +235,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return throw_errno(env, EINVAL, "uv_poll_init");
   }
   s->poll.data = s;
+  s->next = s->receive->sockets;
+  if (s->next != NULL) s->next->prev = s;
+  s->receive->sockets = s;
   CHECK(napi_create_external(env, s, finalize_socket, NULL, &result));
   return result;
 }
@@ -637,6 +656,35 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// The environment ends (process exit, worker exit) with sockets open or closing. A worker's loop
+// runs its pending close callbacks after the addon is unloaded, so none may point into this file:
+// stop polling, close the descriptors here, and leave the few bytes of each socket to libuv.
+static void on_env_cleanup(void *data) {
+  receive_area_t *r = data;
+  for (socket_t *s = r->sockets; s != NULL; s = s->next) {
+    s->tearing_down = 1;
+    s->receive = NULL;
+    if (!s->closed) {
+      s->closed = 1;
+      uv_poll_stop(&s->poll);
+      uv_close((uv_handle_t *)&s->poll, NULL);
+    } else if (!s->handle_closed) {
+      s->poll.close_cb = NULL;
+    }
+    if (!s->handle_closed) {
+      close(s->fd);
+      queued_t *q = s->queue_head;
+      while (q != NULL) {
+        queued_t *next = q->next;
+        free(q);
+        q = next;
+      }
+      s->queue_head = s->queue_tail = NULL;
+    }
+  }
+  r->sockets = NULL;
+}
+
 static void finalize_receive_area(napi_env env, void *data, void *hint) {
   (void)hint;
   receive_area_t *r = data;
@@ -672,6 +720,7 @@ static napi_value init(napi_env env, napi_value exports) {
                                &meta));
   CHECK(napi_create_reference(env, meta, 1, &r->meta_ref));
   CHECK(napi_set_instance_data(env, r, finalize_receive_area, NULL));
+  CHECK(napi_add_env_cleanup_hook(env, on_env_cleanup, r));
   CHECK(napi_set_named_property(env, exports, "receiveArea", area));
   CHECK(napi_set_named_property(env, exports, "receiveMeta", meta));
   CHECK(napi_create_uint32(env, RECV_SLOT_BYTES, &value));
