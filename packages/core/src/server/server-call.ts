@@ -2,7 +2,7 @@ import type { CancelTimer, WallClock } from '@rpcnet/base';
 import { MessageQueue } from '../call/message-queue.js';
 import { SendCredit } from '../call/send-credit.js';
 import type { CallContext } from '../call-context.js';
-import { ErrorCode, RpcError } from '../errors.js';
+import { ErrorCode, isErrorCode, RpcError } from '../errors.js';
 import type { MethodHandler } from '../handlers.js';
 import type { Metadata } from '../metadata.js';
 import { Envelopes } from '../wire/envelopes.js';
@@ -283,6 +283,13 @@ const CALL_COMPLETED = new RpcError(ErrorCode.CANCELLED, 'call completed');
 /** Maps anything a handler threw to the error the client sees: no stack, no cause. */
 function toWireError(error: unknown): RpcError {
   if (error instanceof RpcError) {
+    // A code outside ErrorCode (a cast, a typo in JavaScript) would go out empty and read as OK.
+    if (!isErrorCode(error.code)) {
+      return new RpcError(
+        ErrorCode.UNKNOWN,
+        `${error.message} (handler used unknown code ${JSON.stringify(error.code)})`,
+      );
+    }
     return new RpcError(error.code, error.message, error.details ? { details: error.details } : {});
   }
   const message = error instanceof Error ? error.message : 'handler failed';
