@@ -84,6 +84,7 @@ export function runDirector(extras?: DirectorExtras): void {
         bindAddr: settings.directorGossipAddr.host,
         gossipPort: settings.directorGossipAddr.port,
         tags: { role: 'director' },
+        ...(settings.gossipSecret === undefined ? {} : { secret: settings.gossipSecret }),
       }),
       { listen: settings.directorAddr, logger: log.library },
     );

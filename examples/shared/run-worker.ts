@@ -115,6 +115,7 @@ export function runWorker(definition: WorkerDefinition): void {
         seedNodes: [showAddress(settings.directorGossipAddr)],
         tags: { role: 'worker', label },
         joinTimeoutMs: 30_000,
+        ...(settings.gossipSecret === undefined ? {} : { secret: settings.gossipSecret }),
       }),
       { listen: settings.workerAddr, logger: log.library },
     );

@@ -58,6 +58,8 @@ export interface ExampleSettings {
   readonly devCertDir: string | undefined;
   /** Where the director serves the management endpoint and web console (`MANAGEMENT_ADDR`). */
   readonly managementAddr: HostPort;
+  /** Gossip is sealed with this secret (`RPCNET_GOSSIP_SECRET`), if set. */
+  readonly gossipSecret: string | undefined;
 }
 
 const address = z.string().transform((value, ctx) => {
@@ -114,6 +116,7 @@ const environmentSchema = z.object({
   RPCNET_LOG: level.optional(),
   LOG_LEVEL: level.optional(),
   RPCNET_DEV_CERT_DIR: z.string().min(1).optional(),
+  RPCNET_GOSSIP_SECRET: z.string().min(16).optional(),
 });
 
 /** Reads and validates the examples' environment variables; an invalid one throws naming it. */
@@ -157,6 +160,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ExampleSetti
     logLevel: e.RPCNET_LOG ?? e.LOG_LEVEL ?? 'info',
     devCertDir: e.RPCNET_DEV_CERT_DIR,
     managementAddr: e.MANAGEMENT_ADDR,
+    gossipSecret: e.RPCNET_GOSSIP_SECRET,
   };
 }
 
