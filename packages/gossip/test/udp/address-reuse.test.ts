@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster } from '../../src/cluster.js';
-import type { ClusterConfigInput } from '../../src/config.js';
+import { describe, expect, it } from 'vitest';
+import type { Cluster } from '../../src/cluster.js';
 import type { ClusterEvent } from '../../src/events.js';
-import { fastLoopbackConfig } from './fast-config.js';
+import { startedNodes } from './started-nodes.js';
 import { waitFor } from './wait-for.js';
 
-const running: Cluster[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((cluster) => cluster.stop()));
-});
-
-async function startNode(overrides: ClusterConfigInput = {}): Promise<Cluster> {
-  const cluster = await Cluster.create(fastLoopbackConfig(overrides));
-  running.push(cluster);
-  return cluster;
-}
+const startNode = startedNodes();
 
 const stateOf = (observer: Cluster, id: string): string | undefined =>
   observer.members({ includeDead: true }).find((member) => member.id === id)?.state;
