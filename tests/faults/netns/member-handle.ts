@@ -204,7 +204,18 @@ export class MemberHandle {
   }
 
   /** Stops the member (a worker drains first), SIGKILLing it after `timeoutMs`. */
+  /** Stops the member's process (SIGSTOP): alive, silent, its timers and sockets frozen. */
+  freeze(): void {
+    this.#child.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen member run again (SIGCONT). */
+  thaw(): void {
+    this.#child.kill('SIGCONT');
+  }
+
   async stop(timeoutMs = 5000): Promise<void> {
+    this.thaw();
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     this.#child.stdin?.end(`${JSON.stringify({ cmd: 'stop' })}\n`);
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), timeoutMs);

@@ -21,6 +21,8 @@ const LOSSY_CALLS = 300;
 const SETTLE_MS = 60_000;
 /** How long a cluster shows no membership change before a fault is injected into it. */
 const QUIET_MS = 4000;
+/** A pause (SIGSTOP) shorter than half the local() preset's 1 s probe period. */
+const SHORT_PAUSE_MS = 400;
 /** Bound on how long one fault may take to accumulate its probes. */
 const HOLD_BOUND_MS = 90_000;
 
@@ -248,6 +250,54 @@ describe.skipIf(!runnable)(
           `all five alive everywhere ${(settleMs / 1000).toFixed(1)} s after the loss stopped`,
       );
       expect(converged()).toBe(true);
+    }, 240_000);
+
+    it('SIGSTOP: a short pause fails nobody; a long one is a failure, and the member is alive everywhere within 2 s of SIGCONT', async () => {
+      const quietSince = () => Date.now() - QUIET_MS;
+      const quiet = () =>
+        converged() &&
+        (['NodeSuspected', 'NodeFailed', 'NodeRecovered'] as const).every(
+          (type) => eventsOf(type, quietSince()).length === 0,
+        );
+      await pollUntil(quiet, 'a converged, quiet cluster before the pause', SETTLE_MS);
+      const sleeper = node(3);
+      const others = nodes.filter((each) => each !== sleeper);
+
+      // Short: half a probe period. Probers wait a whole period for an ack, so nobody may fail it.
+      const shortSince = Date.now();
+      sleeper.freeze();
+      await new Promise((resolve) => setTimeout(resolve, SHORT_PAUSE_MS));
+      sleeper.thaw();
+      const afterShort = await holdFault('the aftermath of a short pause', 5);
+      const shortSummary = eventSummary(shortSince);
+      expect(describeFailures(shortSince)).toEqual([]);
+
+      // Long: until every other member has declared it failed.
+      await pollUntil(quiet, 'a quiet cluster before the long pause', SETTLE_MS);
+      const longSince = Date.now();
+      sleeper.freeze();
+      const failedAfterMs = await pollUntil(
+        () => others.every((each) => each.view.get(sleeper.id) === 'dead'),
+        'every other member to declare the frozen one failed',
+        SETTLE_MS,
+        50,
+      );
+      sleeper.thaw();
+      const aliveAfterMs = await pollUntil(
+        converged,
+        'the thawed member alive everywhere',
+        SETTLE_MS,
+        50,
+      );
+      console.log(
+        `netns SIGSTOP: ${SHORT_PAUSE_MS} ms pause -> ${shortSummary} ` +
+          `(${afterShort.probesSent} probes after it); long pause -> failed everywhere after ` +
+          `${(failedAfterMs / 1000).toFixed(1)} s, alive everywhere ${aliveAfterMs.toFixed(0)} ms after SIGCONT; ` +
+          `failures seen by the sleeper itself: ${sleeper.eventsOf('NodeFailed', longSince).length}`,
+      );
+      expect(aliveAfterMs).toBeLessThanOrEqual(2000);
+      // It blamed nobody for its own stall.
+      expect(sleeper.eventsOf('NodeFailed', longSince)).toEqual([]);
     }, 240_000);
 
     it('partition 2 vs 3: detected on both sides, then healed and re-converged', async () => {
