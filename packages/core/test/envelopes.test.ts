@@ -47,6 +47,29 @@ describe('control-frame envelopes', () => {
     });
   });
 
+  it('leave out every field at its default, so an all-default body is empty', () => {
+    const bytes = (encoded: Uint8Array) => [...encoded];
+    expect(
+      bytes(
+        Envelopes.trailers.encode({
+          code: '',
+          message: '',
+          details: {},
+          metadata: {},
+          notProcessed: false,
+        }),
+      ),
+    ).toEqual([]);
+    expect(bytes(Envelopes.windowUpdate.encode({ credit: 0 }))).toEqual([]);
+    // Only the set field is written: field 1 (lastCallId) as varint 5; field 5 (notProcessed).
+    expect(bytes(Envelopes.goAway.encode({ lastCallId: 5, code: '', message: '' }))).toEqual([
+      0x08, 0x05,
+    ]);
+    expect(bytes(Envelopes.trailers.encode({ code: '', notProcessed: true }))).toEqual([
+      0x28, 0x01,
+    ]);
+  });
+
   it('throw on malformed bytes', () => {
     expect(() => Envelopes.request.decode(Uint8Array.of(0x0a, 0xff, 0xff, 0xff))).toThrow();
     expect(() => Envelopes.hello.decode(Uint8Array.of(0xff))).toThrow();

@@ -186,6 +186,12 @@ describe('frame encoding and decoding', () => {
       }
       decoder.finish();
       expect(frames).toEqual(expectedFrames);
+      expect(
+        errors.filter((error) => error.code === ErrorCode.RESOURCE_EXHAUSTED)[0]?.message,
+      ).toMatch(/^frame of \d+ bytes exceeds the limit of 256$/);
+      expect(errors.find((error) => /unknown/.test(error.message))?.message).toMatch(
+        /^unknown frame type \d+ \(call \d+\)$/,
+      );
       expect(errors.map((error) => [error.code, error.callId, error.fatal])).toEqual(
         expectedErrors.map(([code, callId, fatal]) => [
           code ?? ErrorCode.PROTOCOL_ERROR,

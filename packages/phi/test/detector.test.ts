@@ -36,6 +36,19 @@ describe('PhiAccrualDetector before and at the first heartbeat', () => {
   });
 });
 
+describe('PhiAccrualDetector availability', () => {
+  it('is unavailable from the moment phi reaches the threshold, not only above it', () => {
+    const probe = new PhiAccrualDetector({ firstHeartbeatEstimateMs: 1000 });
+    probe.heartbeat(10_000);
+    const threshold = probe.phi(12_000);
+    const detector = new PhiAccrualDetector({ firstHeartbeatEstimateMs: 1000, threshold });
+    detector.heartbeat(10_000);
+    expect(detector.phi(12_000)).toBe(threshold);
+    expect(detector.isAvailable(11_999)).toBe(true);
+    expect(detector.isAvailable(12_000)).toBe(false);
+  });
+});
+
 describe('PhiAccrualDetector statistics and phi', () => {
   it('matches phi computed independently for a known window', () => {
     const detector = new PhiAccrualDetector();
