@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: process.cwd(),
+    // Instrumented code on two busy cores: the randomized suites need more than the 5 s default.
+    testTimeout: 30_000,
     include: JSON.parse(process.env.RPCNET_MUTATION_TESTS ?? '["test/**/*.test.ts"]') as string[],
   },
 });
