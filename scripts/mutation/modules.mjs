@@ -53,6 +53,7 @@ export const mutationTargets = [
     mutate: ['src/failover-policy.ts', 'src/retry-budget.ts', 'src/call-scope.ts'],
     tests: [
       'test/cluster-client.test.ts',
+      'test/retry-budget.test.ts',
       'test/failover-policy.test.ts',
       'test/default-failover.test.ts',
     ],
