@@ -154,6 +154,18 @@ static int parse_address(napi_env env, napi_value host_value, napi_value port_va
 
 static void call_js(socket_t *s, napi_ref ref, size_t argc, napi_value *argv);
 
+/** Drops whatever still waits for the kernel (the socket is closing). */
+static void free_queue(socket_t *s) {
+  queued_t *q = s->queue_head;
+  while (q != NULL) {
+    queued_t *next = q->next;
+    free(q);
+    q = next;
+  }
+  s->queue_head = s->queue_tail = NULL;
+  s->queued_bytes = 0;
+}
+
 static void on_poll_closed(uv_handle_t *handle) {
   socket_t *s = handle->data;
   close(s->fd);
@@ -168,13 +180,7 @@ static void on_poll_closed(uv_handle_t *handle) {
   }
   if (!s->tearing_down && s->async_context != NULL) napi_async_destroy(s->env, s->async_context);
   s->async_context = NULL;
-  queued_t *q = s->queue_head;
-  while (q != NULL) {
-    queued_t *next = q->next;
-    free(q);
-    q = next;
-  }
-  s->queue_head = s->queue_tail = NULL;
+  free_queue(s);
   s->handle_closed = 1;
   if (s->free_on_close) free(s);
 }
@@ -673,13 +679,7 @@ static void on_env_cleanup(void *data) {
     }
     if (!s->handle_closed) {
       close(s->fd);
-      queued_t *q = s->queue_head;
-      while (q != NULL) {
-        queued_t *next = q->next;
-        free(q);
-        q = next;
-      }
-      s->queue_head = s->queue_tail = NULL;
+      free_queue(s);
     }
   }
   r->sockets = NULL;
