@@ -14,7 +14,9 @@ a.on('message', () => { got++; });
 b.on('error', () => {});
 b.connect('127.0.0.1', a.address().port);
 b.send(Buffer.from('x'), 0, 1);
-await new Promise((resolve) => setTimeout(resolve, 50));
+for (let waited = 0; got === 0 && waited < 5000; waited += 5) {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+}
 const c = BatchedUdpSocket.bind('127.0.0.1', 0, 1 << 20);
 c.on('message', () => {});
 c.close(() => {});
