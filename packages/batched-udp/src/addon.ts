@@ -25,15 +25,17 @@ export interface BatchedUdpAddon {
   ): void;
   ref(socket: NativeSocket): void;
   unref(socket: NativeSocket): void;
-  /** [bytes queued waiting for the kernel, datagrams dropped, GSO still on]. */
-  stats(socket: NativeSocket): [number, number, boolean];
+  /** [bytes queued waiting for the kernel, datagrams dropped, GSO still on, GRO on]. */
+  stats(socket: NativeSocket): [number, number, boolean, boolean];
   /** Closes the socket; `onClosed` runs once the descriptor is closed. */
   close(socket: NativeSocket, onClosed?: () => void): void;
-  /** Where a received batch lies: datagram i at i * receiveSlotBytes. */
+  /** Where a received batch lies (datagram i at the offset its metadata gives). */
   readonly receiveArea: Buffer;
-  /** metaWords words per datagram: length, port, family, IPv4 address, IPv6 address (4 words). */
+  /**
+   * metaWords words per datagram: length, port, family, IPv4 address, IPv6 address (4 words),
+   * offset in receiveArea.
+   */
   readonly receiveMeta: Int32Array;
-  readonly receiveSlotBytes: number;
   readonly metaWords: number;
 }
 

@@ -121,10 +121,13 @@ export class BatchedUdpSocket {
     }
   }
 
-  /** [bytes waiting for the kernel, datagrams dropped because that queue was full, GSO on]. */
-  stats(): { queuedBytes: number; dropped: number; gso: boolean } {
-    const [queuedBytes, dropped, gso] = this.#addon.stats(this.#native);
-    return { queuedBytes, dropped, gso };
+  /**
+   * Bytes waiting for the kernel; datagrams dropped (the send queue was full, or a received
+   * datagram did not fit a 64 KiB slot); whether sends use GSO and receives GRO.
+   */
+  stats(): { queuedBytes: number; dropped: number; gso: boolean; gro: boolean } {
+    const [queuedBytes, dropped, gso, gro] = this.#addon.stats(this.#native);
+    return { queuedBytes, dropped, gso, gro };
   }
 
   ref(): this {
@@ -150,10 +153,10 @@ export class BatchedUdpSocket {
   }
 
   readonly #onDatagrams = (count: number): void => {
-    const { receiveArea, receiveMeta, receiveSlotBytes, metaWords } = this.#addon;
+    const { receiveArea, receiveMeta, metaWords } = this.#addon;
     for (let i = 0; i < count && !this.#closed; i++) {
       const base = i * metaWords;
-      const start = i * receiveSlotBytes;
+      const start = receiveMeta[base + 8]!;
       const datagram = receiveArea.subarray(start, start + receiveMeta[base]!);
       const from = this.#origin(receiveMeta, base);
       for (const listener of this.#messageListeners) listener(datagram, from);

@@ -19,6 +19,9 @@
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 #ifndef NODE_GYP_MODULE_NAME
 #define NODE_GYP_MODULE_NAME batched_udp
@@ -26,7 +29,11 @@
 
 #define RECV_SLOTS 64
 #define RECV_SLOT_BYTES 65536
-#define META_WORDS 8
+// With UDP GRO a slot can hold up to 64 datagrams of one sender, so the metadata has room for every
+// datagram a batch can hold, not one per slot.
+#define GRO_MAX_SEGMENTS 64
+#define META_ENTRIES (RECV_SLOTS * GRO_MAX_SEGMENTS)
+#define META_WORDS 9
 #define MAX_BATCH 64
 #define GSO_MAX_BYTES 65000
 #define GSO_MAX_SEGMENTS 64
@@ -54,6 +61,10 @@ typedef struct {
   struct mmsghdr msgs[RECV_SLOTS];
   struct iovec iov[RECV_SLOTS];
   struct sockaddr_storage from[RECV_SLOTS];
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control[RECV_SLOTS];
 } receive_area_t;
 
 typedef struct socket {
@@ -68,6 +79,7 @@ typedef struct socket {
   int family;
   int connected;
   int gso;
+  int gro;
   int closed;
   uv_poll_t poll;
   int poll_events;
@@ -232,6 +244,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->fd = fd;
   s->family = family;
   s->gso = 1;
+  // GRO: the kernel hands over a sender's GSO train (or coalesced packets) as one buffer instead
+  // of segmenting it into one skb per datagram; on loopback that is most of a bulk receive's cost.
+  int one = 1;
+  s->gro = setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof one) == 0;
   s->env = env;
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
@@ -378,17 +394,52 @@ static void report_error(socket_t *s, int code, const char *syscall) {
   napi_close_handle_scope(env, scope);
 }
 
+// The segment size of a GRO buffer (0 when the kernel delivered one datagram).
+static int gro_segment_size(struct msghdr *h) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO) {
+      int size;
+      memcpy(&size, CMSG_DATA(c), sizeof size);
+      return size;
+    }
+  }
+  return 0;
+}
+
+static void write_meta(int32_t *meta, uint32_t offset, uint32_t length,
+                       const struct sockaddr_storage *from) {
+  meta[0] = (int32_t)length;
+  meta[8] = (int32_t)offset;
+  if (from->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)from;
+    meta[1] = ntohs(a->sin6_port);
+    meta[2] = 6;
+    memcpy(&meta[4], &a->sin6_addr, 16);
+    memcpy(&meta[3], &a->sin6_addr.s6_addr[12], 4);
+  } else {
+    const struct sockaddr_in *a = (const struct sockaddr_in *)from;
+    meta[1] = ntohs(a->sin_port);
+    meta[2] = 4;
+    memcpy(&meta[3], &a->sin_addr, 4);
+  }
+}
+
 static void receive_batch(socket_t *s) {
   receive_area_t *r = s->receive;
   for (int round = 0; round < RECV_ROUNDS && !s->closed; round++) {
     for (int i = 0; i < RECV_SLOTS; i++) {
       r->iov[i].iov_base = r->area + (size_t)i * RECV_SLOT_BYTES;
       r->iov[i].iov_len = RECV_SLOT_BYTES;
-      memset(&r->msgs[i].msg_hdr, 0, sizeof r->msgs[i].msg_hdr);
-      r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
-      r->msgs[i].msg_hdr.msg_iovlen = 1;
-      r->msgs[i].msg_hdr.msg_name = &r->from[i];
-      r->msgs[i].msg_hdr.msg_namelen = sizeof r->from[i];
+      struct msghdr *h = &r->msgs[i].msg_hdr;
+      memset(h, 0, sizeof *h);
+      h->msg_iov = &r->iov[i];
+      h->msg_iovlen = 1;
+      h->msg_name = &r->from[i];
+      h->msg_namelen = sizeof r->from[i];
+      if (s->gro) {
+        h->msg_control = r->control[i].buf;
+        h->msg_controllen = sizeof r->control[i].buf;
+      }
     }
     int count = recvmmsg(s->fd, r->msgs, RECV_SLOTS, MSG_DONTWAIT, NULL);
     if (count < 0) {
@@ -397,30 +448,34 @@ static void receive_batch(socket_t *s) {
       continue;
     }
     if (count == 0) return;
+    int entries = 0;
     for (int i = 0; i < count; i++) {
-      int32_t *meta = r->meta + i * META_WORDS;
-      meta[0] = (int32_t)r->msgs[i].msg_len;
-      const struct sockaddr_storage *from = &r->from[i];
-      if (from->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)from;
-        meta[1] = ntohs(a->sin6_port);
-        meta[2] = 6;
-        memcpy(&meta[4], &a->sin6_addr, 16);
-        memcpy(&meta[3], &a->sin6_addr.s6_addr[12], 4);
-      } else {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)from;
-        meta[1] = ntohs(a->sin_port);
-        meta[2] = 4;
-        memcpy(&meta[3], &a->sin_addr, 4);
+      struct msghdr *h = &r->msgs[i].msg_hdr;
+      uint32_t length = r->msgs[i].msg_len;
+      if (h->msg_flags & MSG_TRUNC) {
+        s->dropped++;  // larger than a slot: not a datagram QUIC could have sent
+        continue;
+      }
+      uint32_t slot = (uint32_t)i * RECV_SLOT_BYTES;
+      int segment = s->gro ? gro_segment_size(h) : 0;
+      if (segment <= 0 || (uint32_t)segment >= length) {
+        write_meta(r->meta + entries++ * META_WORDS, slot, length, &r->from[i]);
+        continue;
+      }
+      for (uint32_t at = 0; at < length && entries < META_ENTRIES; at += (uint32_t)segment) {
+        uint32_t part = length - at < (uint32_t)segment ? length - at : (uint32_t)segment;
+        write_meta(r->meta + entries++ * META_WORDS, slot + at, part, &r->from[i]);
       }
     }
-    napi_env env = s->env;
-    napi_handle_scope scope;
-    napi_open_handle_scope(env, &scope);
-    napi_value argv[1];
-    napi_create_int32(env, count, &argv[0]);
-    call_js(s, s->on_datagrams, 1, argv);
-    napi_close_handle_scope(env, scope);
+    if (entries > 0) {
+      napi_env env = s->env;
+      napi_handle_scope scope;
+      napi_open_handle_scope(env, &scope);
+      napi_value argv[1];
+      napi_create_int32(env, entries, &argv[0]);
+      call_js(s, s->on_datagrams, 1, argv);
+      napi_close_handle_scope(env, scope);
+    }
     if (count < RECV_SLOTS) return;
   }
 }
@@ -626,13 +681,15 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   socket_t *s = argc == 1 ? socket_arg(env, argv[0]) : NULL;
   if (s == NULL) return throw_type(env, "stats(socket)");
-  CHECK(napi_create_array_with_length(env, 3, &result));
+  CHECK(napi_create_array_with_length(env, 4, &result));
   CHECK(napi_create_double(env, (double)s->queued_bytes, &value));
   CHECK(napi_set_element(env, result, 0, value));
   CHECK(napi_create_double(env, s->dropped, &value));
   CHECK(napi_set_element(env, result, 1, value));
   CHECK(napi_get_boolean(env, s->gso != 0, &value));
   CHECK(napi_set_element(env, result, 2, value));
+  CHECK(napi_get_boolean(env, s->gro != 0, &value));
+  CHECK(napi_set_element(env, result, 3, value));
   return result;
 }
 
@@ -714,17 +771,15 @@ static napi_value init(napi_env env, napi_value exports) {
   // Allocated by V8 and held by references: external buffers are refused where the V8 sandbox is on.
   CHECK(napi_create_buffer(env, (size_t)RECV_SLOTS * RECV_SLOT_BYTES, (void **)&r->area, &area));
   CHECK(napi_create_reference(env, area, 1, &r->area_ref));
-  CHECK(napi_create_arraybuffer(env, sizeof(int32_t) * RECV_SLOTS * META_WORDS, (void **)&r->meta,
-                                &meta_buffer));
-  CHECK(napi_create_typedarray(env, napi_int32_array, RECV_SLOTS * META_WORDS, meta_buffer, 0,
+  CHECK(napi_create_arraybuffer(env, sizeof(int32_t) * META_ENTRIES * META_WORDS,
+                                (void **)&r->meta, &meta_buffer));
+  CHECK(napi_create_typedarray(env, napi_int32_array, META_ENTRIES * META_WORDS, meta_buffer, 0,
                                &meta));
   CHECK(napi_create_reference(env, meta, 1, &r->meta_ref));
   CHECK(napi_set_instance_data(env, r, finalize_receive_area, NULL));
   CHECK(napi_add_env_cleanup_hook(env, on_env_cleanup, r));
   CHECK(napi_set_named_property(env, exports, "receiveArea", area));
   CHECK(napi_set_named_property(env, exports, "receiveMeta", meta));
-  CHECK(napi_create_uint32(env, RECV_SLOT_BYTES, &value));
-  CHECK(napi_set_named_property(env, exports, "receiveSlotBytes", value));
   CHECK(napi_create_uint32(env, META_WORDS, &value));
   CHECK(napi_set_named_property(env, exports, "metaWords", value));
   return exports;
