@@ -7,14 +7,12 @@ import {
   silentLogger,
   type Unsubscribe,
 } from '@rpcnet/base';
-import { PhiDetectorSet } from '@rpcnet/phi';
+import { AntiEntropy } from './anti-entropy.js';
 import { Awareness } from './awareness.js';
 import {
   assembleDatagram,
   DATAGRAM_HEADER_BYTES,
   decodeDatagram,
-  encodedMemberSize,
-  encodedMessageSize,
   encodeMessage,
   framedSize,
 } from './codec.js';
@@ -26,10 +24,7 @@ import type {
   AliveMessage,
   DeadMessage,
   GossipMessage,
-  IndirectPingMessage,
   LeftMessage,
-  MemberRecord,
-  PushPullMessage,
   StateUpdateMessage,
   SuspectMessage,
 } from './messages.js';
@@ -37,11 +32,16 @@ import { GossipMetrics, type GossipMetricsSnapshot } from './metrics.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
 import { PartitionDetector } from './partition.js';
 import { PauseGuard } from './pause-guard.js';
+import { ProbeScheduler } from './probe-scheduler.js';
 import { shuffleInPlace } from './random.js';
 import { isLive, NodeRegistry, type RegistryChange } from './registry.js';
+import { type DiscoveredSeeds, SeedJoin } from './seed-join.js';
 import { Suspicion } from './suspicion.js';
 import { SuspicionRule } from './suspicion-rule.js';
+import type { Lifecycle, SwimContext } from './swim-context.js';
 import type { PacketTransport } from './transport.js';
+
+export type { DiscoveredSeeds } from './seed-join.js';
 
 /** Everything a {@link SwimProtocol} needs; time, randomness and the network are injected. */
 export interface SwimProtocolOptions {
@@ -57,31 +57,6 @@ export interface SwimProtocolOptions {
   /** Seeds found by discovery (DNS, ...), asked again on join retries and reconnects. */
   discoveredSeeds?: DiscoveredSeeds;
 }
-
-/** Seeds found by a discovery source, refreshed on demand (see `SeedRefresher`). */
-export interface DiscoveredSeeds {
-  /** The seeds of the last answer, this node left out; undefined until one answered. */
-  current(): readonly string[] | undefined;
-  /** Starts a discovery unless one runs or a failure backs off; the answer shows in `current()`. */
-  refresh(): void;
-}
-
-type Lifecycle = 'created' | 'running' | 'leaving' | 'left' | 'stopped';
-
-interface PendingAck {
-  onAck(from: NodeId, viaAddress: string): void;
-  onNack(): void;
-}
-
-interface PendingJoin {
-  onReply(last: boolean): void;
-  abort(error: ClusterError): void;
-}
-
-/** Push-pull chunks above this many live nodes are sent less often (memberlist's scaling). */
-const PUSH_PULL_SCALE_THRESHOLD = 32;
-/** Slack for length prefixes that grow while a push-pull chunk fills. */
-const PUSH_PULL_SLACK_BYTES = 8;
 
 /**
  * The SWIM membership protocol with the Lifeguard extensions, phi-gated suspicion, piggybacked
@@ -100,32 +75,18 @@ export class SwimProtocol {
   private readonly broadcasts = new BroadcastQueue<Uint8Array>();
   private readonly suspicions = new Map<NodeId, Suspicion>();
   private readonly awareness: Awareness;
-  private readonly detectors: PhiDetectorSet<NodeId>;
   private readonly counters = new GossipMetrics();
   private readonly partition: PartitionDetector;
   private readonly suspicionRule: SuspicionRule;
   private readonly pauseGuard: PauseGuard;
-  /** When we last answered an unknown sender with a push-pull. */
-  private lastIntroductionAt = Number.NEGATIVE_INFINITY;
+  private readonly probes: ProbeScheduler;
+  private readonly antiEntropy: AntiEntropy;
+  private readonly seedJoin: SeedJoin;
   // A throwing listener is logged and never stops delivery to the others.
   private readonly listeners = new EventListeners<ClusterEvent>((error, event) =>
     this.logger.error('cluster event listener threw', { type: event.type, error: String(error) }),
   );
-  private readonly pending = new Map<number, PendingAck>();
   private readonly timers = new Set<CancelTimer>();
-  private readonly seeds = new Set<string>();
-  private readonly discoveredSeeds: DiscoveredSeeds | undefined;
-  private readonly joins = new Set<PendingJoin>();
-  /** Members whose last failed probe was forgiven because their phi was still low. */
-  private readonly forgiven = new Set<NodeId>();
-  /** The last direct-probe round trip to each member, in ms (for operators). */
-  private readonly lastRtt = new Map<NodeId, number>();
-  /** Members whose last failed probe spanned our own stall and was given no verdict. */
-  private readonly voided = new Set<NodeId>();
-  private probeOrder: NodeId[] = [];
-  private probeIndex = 0;
-  private reprobe: NodeId | undefined;
-  private seq = 0;
   private lifecycle: Lifecycle = 'created';
   private leaving: Promise<void> | undefined;
   private finishLeave: (() => void) | undefined;
@@ -137,7 +98,6 @@ export class SwimProtocol {
     this.random = options.random;
     this.logger = options.logger ?? silentLogger;
     this.localId = options.local.id;
-    this.discoveredSeeds = options.discoveredSeeds;
     this.registry = new NodeRegistry(
       {
         id: options.local.id,
@@ -150,15 +110,6 @@ export class SwimProtocol {
       this.clock.now(),
     );
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
-    // Acks from one member arrive about once per round-robin cycle; the window learns that rhythm.
-    this.detectors = new PhiDetectorSet<NodeId>({
-      threshold: this.config.phiThreshold,
-      maxSampleSize: 200,
-      minStdDeviationMs: this.config.probeIntervalMs / 2,
-      acceptableHeartbeatPauseMs: this.config.probeIntervalMs,
-      firstHeartbeatEstimateMs: this.config.probeIntervalMs,
-      clock: this.clock,
-    });
     this.partition = new PartitionDetector({
       fraction: this.config.partitionFraction,
       windowMs: this.config.partitionWindowMs,
@@ -166,7 +117,40 @@ export class SwimProtocol {
     });
     this.suspicionRule = new SuspicionRule(this.config);
     this.pauseGuard = new PauseGuard(this.config.pauseThresholdMs);
-    for (const seed of this.config.seedNodes) this.seeds.add(seed);
+    const transport = this.transport;
+    const context: SwimContext = {
+      config: this.config,
+      clock: this.clock,
+      random: this.random,
+      logger: this.logger,
+      localId: this.localId,
+      registry: this.registry,
+      counters: this.counters,
+      awareness: this.awareness,
+      pauseGuard: this.pauseGuard,
+      get localAddress() {
+        return transport.localAddress;
+      },
+      lifecycle: () => this.lifecycle,
+      send: (address, messages, piggyback) => this.send(address, messages, piggyback),
+      transmit: (address, messages) => this.transmit(address, messages),
+      after: (delayMs, callback) => this.after(delayMs, callback),
+      sample: (count, accept) => this.sample(count, accept),
+      otherLiveCount: () => this.otherLiveCount(),
+    };
+    this.probes = new ProbeScheduler(context, (message) => this.handleSuspect(message));
+    this.antiEntropy = new AntiEntropy(context, {
+      alive: (message) => this.handleAlive(message),
+      suspect: (message) => this.handleSuspect(message),
+      left: (message) => this.handleLeft(message),
+      joinReply: (last) => this.seedJoin.onReply(last),
+    });
+    this.seedJoin = new SeedJoin(
+      context,
+      (address, join, reply) => this.antiEntropy.sendFullState(address, join, reply),
+      this.config.seedNodes,
+      options.discoveredSeeds,
+    );
   }
 
   /** Registers on the transport and starts the probe, gossip, push-pull and reconnect timers. */
@@ -186,7 +170,7 @@ export class SwimProtocol {
     this.loop(
       this.random() * probeIntervalMs,
       () => this.awareness.scale(probeIntervalMs),
-      () => this.probeTick(),
+      () => this.probes.tick(),
     );
     this.loop(
       this.random() * gossipIntervalMs,
@@ -195,8 +179,8 @@ export class SwimProtocol {
     );
     this.loop(
       this.random() * pushPullIntervalMs,
-      () => this.pushPullInterval(),
-      () => this.pushPullTick(),
+      () => this.antiEntropy.interval(),
+      () => this.antiEntropy.tick(),
     );
     this.loop(
       this.random() * reconnectIntervalMs,
@@ -212,62 +196,7 @@ export class SwimProtocol {
    * JOIN_FAILED after `joinTimeoutMs`. Seeds are remembered and re-contacted to heal partitions.
    */
   join(seeds: readonly string[]): Promise<number> {
-    if (this.lifecycle !== 'running') {
-      return Promise.reject(
-        new ClusterError(
-          ClusterErrorCode.NotStarted,
-          `join() needs a running node, not ${this.lifecycle}`,
-        ),
-      );
-    }
-    const given = [...new Set(seeds)].filter((seed) => seed !== this.transport.localAddress);
-    for (const seed of given) this.seeds.add(seed);
-    const targets = (): string[] => [
-      ...new Set([...given, ...(this.discoveredSeeds?.current() ?? [])]),
-    ];
-    // Discovery that has not answered yet may still find seeds: keep trying until the deadline.
-    const undiscovered =
-      this.discoveredSeeds !== undefined && this.discoveredSeeds.current() === undefined;
-    if (targets().length === 0 && !undiscovered) return Promise.resolve(this.otherLiveCount());
-    return new Promise<number>((resolve, reject) => {
-      let attempt = 0;
-      let answered = false;
-      let cancelRetry: CancelTimer | undefined;
-      const finish = (error?: ClusterError): void => {
-        if (!this.joins.delete(join)) return;
-        cancelRetry?.();
-        cancelDeadline();
-        if (error === undefined) resolve(this.otherLiveCount());
-        else reject(error);
-      };
-      const join: PendingJoin = {
-        onReply: (last) => {
-          answered = true;
-          if (last) finish();
-        },
-        abort: finish,
-      };
-      const tryOnce = (): void => {
-        if (attempt > 0) this.discoveredSeeds?.refresh();
-        for (const seed of targets()) this.sendFullState(seed, true, false);
-        const delay = Math.min(
-          this.config.joinRetryInitialMs * 2 ** attempt,
-          this.config.joinRetryMaxMs,
-        );
-        attempt++;
-        cancelRetry = this.after(delay, () => (answered ? finish() : tryOnce()));
-      };
-      const cancelDeadline = this.after(this.config.joinTimeoutMs, () =>
-        finish(
-          new ClusterError(
-            ClusterErrorCode.JoinFailed,
-            `no seed of ${targets().join(', ') || '(none found)'} answered within ${this.config.joinTimeoutMs} ms`,
-          ),
-        ),
-      );
-      this.joins.add(join);
-      tryOnce();
-    });
+    return this.seedJoin.join(seeds);
   }
 
   /**
@@ -314,10 +243,10 @@ export class SwimProtocol {
     this.timers.clear();
     for (const suspicion of this.suspicions.values()) suspicion.cancel();
     this.suspicions.clear();
-    this.pending.clear();
-    for (const join of [...this.joins]) {
-      join.abort(new ClusterError(ClusterErrorCode.Stopped, 'the gossip node was stopped'));
-    }
+    this.probes.clear();
+    this.seedJoin.abortAll(
+      new ClusterError(ClusterErrorCode.Stopped, 'the gossip node was stopped'),
+    );
     this.finishLeave?.();
   }
 
@@ -349,12 +278,12 @@ export class SwimProtocol {
 
   /** Phi of `id` from the acks it sent us, or undefined if it never acked a probe. */
   phi(id: NodeId): number | undefined {
-    return this.detectors.has(id) ? this.detectors.phi(id, this.clock.now()) : undefined;
+    return this.probes.phi(id);
   }
 
   /** The last direct-probe round trip to `id` in ms, or undefined if none was measured. */
   probeRtt(id: NodeId): number | undefined {
-    return this.lastRtt.get(id);
+    return this.probes.rtt(id);
   }
 
   /** Subscribes to membership events; returns the unsubscribe function. */
@@ -438,17 +367,17 @@ export class SwimProtocol {
           return;
         }
         this.send(from, [{ kind: 'ack', seq: message.seq, from: this.localId }], true);
-        this.introduceIfUnknown(message.from, from);
+        this.antiEntropy.introduceIfUnknown(message.from, from);
         return;
       case 'ack':
-        this.pending.get(message.seq)?.onAck(message.from, from);
+        this.probes.onAck(message.seq, message.from, from);
         return;
       case 'nack':
-        this.pending.get(message.seq)?.onNack();
+        this.probes.onNack(message.seq);
         return;
       case 'indirect-ping':
-        this.helpProbe(message, from);
-        this.introduceIfUnknown(message.from, from);
+        this.probes.helpProbe(message, from);
+        this.antiEntropy.introduceIfUnknown(message.from, from);
         return;
       case 'alive':
         this.handleAlive(message);
@@ -463,183 +392,9 @@ export class SwimProtocol {
         this.handleLeft(message);
         return;
       case 'push-pull':
-        this.handlePushPull(message, from);
+        this.antiEntropy.handle(message, from);
         return;
     }
-  }
-
-  // ---- probing -------------------------------------------------------------------------------
-
-  private probeTick(): void {
-    if (this.lifecycle !== 'running') return;
-    const target = this.nextProbeTarget();
-    if (target !== undefined) this.probe(target);
-  }
-
-  private nextProbeTarget(): ClusterNode | undefined {
-    const again = this.reprobe;
-    this.reprobe = undefined;
-    if (again !== undefined) {
-      const node = this.registry.get(again);
-      if (node !== undefined && isLive(node.state)) return node;
-    }
-    for (let tries = 0; tries <= this.probeOrder.length; tries++) {
-      if (this.probeIndex >= this.probeOrder.length) {
-        this.probeOrder = shuffleInPlace(
-          this.registry
-            .members()
-            .filter((node) => node.id !== this.localId)
-            .map((node) => node.id),
-          this.random,
-        );
-        this.probeIndex = 0;
-        if (this.probeOrder.length === 0) return undefined;
-      }
-      const node = this.registry.get(this.probeOrder[this.probeIndex++]!);
-      if (node !== undefined && node.id !== this.localId && isLive(node.state)) return node;
-    }
-    return undefined;
-  }
-
-  /**
-   * One SWIM probe: ping, then indirect pings after the probe timeout, verdict at the end of the
-   * period. Without `onDone` a failure leads to {@link onProbeFailed}; `onDone` gets `'stalled'`
-   * when our own stall voided the verdict.
-   */
-  private probe(target: ClusterNode, onDone?: (verdict: boolean | 'stalled') => void): void {
-    const seq = this.nextSeq();
-    const startedAt = this.clock.now();
-    const probeTimeout = this.awareness.scale(this.config.probeTimeoutMs);
-    const period = this.awareness.scale(this.config.probeIntervalMs);
-    let acked = false;
-    let nacks = 0;
-    let expectedNacks = 0;
-    this.pending.set(seq, {
-      onAck: (from, viaAddress) => {
-        if (acked || from !== target.id) return;
-        acked = true;
-        const now = this.clock.now();
-        if (viaAddress === target.gossipAddress) {
-          this.counters.recordRtt(now - startedAt);
-          this.lastRtt.set(target.id, now - startedAt);
-        }
-        this.counters.probesAcked++;
-        this.detectors.heartbeat(target.id, now);
-        this.forgiven.delete(target.id);
-        this.voided.delete(target.id);
-        this.awareness.apply(-1);
-      },
-      onNack: () => {
-        nacks++;
-      },
-    });
-    this.counters.probesSent++;
-    const ping: GossipMessage = { kind: 'ping', seq, from: this.localId, target: target.id };
-    // Lifeguard's buddy system: tell a suspect it is suspected, ahead of the ping, so the ack it
-    // sends back can already carry its refutation.
-    const current = this.registry.get(target.id);
-    const messages: GossipMessage[] =
-      current?.state === NodeState.Suspect
-        ? [
-            {
-              kind: 'suspect',
-              id: target.id,
-              incarnation: current.incarnation,
-              from: this.localId,
-            },
-            ping,
-          ]
-        : [ping];
-    this.send(target.gossipAddress, messages, true);
-    this.after(probeTimeout, () => {
-      if (acked || this.lifecycle !== 'running') return;
-      // The last probe before a death (adaptive rule) asks twice the helpers: with a short
-      // suspicion window this probe is what stands between a lossy path and a false failure.
-      const final = onDone !== undefined && this.config.suspicionRule === 'adaptive';
-      const helpers = this.sample(
-        this.config.indirectProbeCount * (final ? 2 : 1),
-        (node) => node.id !== target.id && node.state === NodeState.Alive,
-      );
-      expectedNacks = helpers.length;
-      const request: IndirectPingMessage = {
-        kind: 'indirect-ping',
-        seq,
-        from: this.localId,
-        target: target.id,
-        targetAddress: target.gossipAddress,
-      };
-      for (const helper of helpers) this.send(helper.gossipAddress, [request], true);
-    });
-    this.after(period, () => {
-      this.pending.delete(seq);
-      if (this.lifecycle !== 'running') return;
-      if (!acked && this.pauseGuard.stalledSince(startedAt) && !this.voided.has(target.id)) {
-        // Our own stall, not the target's silence: no verdict, and the target is probed again at
-        // the next tick. Only once in a row: a process starved for good must still judge.
-        this.voided.add(target.id);
-        if (onDone === undefined) this.reprobe ??= target.id;
-        else onDone('stalled');
-        return;
-      }
-      this.voided.delete(target.id);
-      if (!acked) {
-        this.counters.probesFailed++;
-        // Lifeguard: missing nacks mean our own links may be the problem; with no helpers, we cannot tell.
-        this.awareness.apply(expectedNacks > 0 ? expectedNacks - nacks : 1);
-      }
-      if (onDone !== undefined) onDone(acked);
-      else if (!acked) this.onProbeFailed(target.id);
-    });
-  }
-
-  /** A probe got no ack, direct or indirect: suspect the target, unless phi still vouches for it once. */
-  private onProbeFailed(id: NodeId): void {
-    const node = this.registry.get(id);
-    if (node === undefined || !isLive(node.state)) return;
-    if (node.state === NodeState.Alive) {
-      const phi = this.phiWithRhythm(id);
-      if (phi !== undefined && phi < this.config.phiThreshold && !this.forgiven.has(id)) {
-        this.forgiven.add(id);
-        this.reprobe = id;
-        return;
-      }
-      this.counters.suspicionsRaised++;
-    }
-    this.forgiven.delete(id);
-    this.handleSuspect({ kind: 'suspect', id, incarnation: node.incarnation, from: this.localId });
-  }
-
-  private helpProbe(request: IndirectPingMessage, requester: string): void {
-    if (request.target === this.localId) {
-      this.send(requester, [{ kind: 'ack', seq: request.seq, from: this.localId }], true);
-      return;
-    }
-    const seq = this.nextSeq();
-    let answered = false;
-    this.pending.set(seq, {
-      onAck: (from) => {
-        if (answered || from !== request.target) return;
-        answered = true;
-        this.send(requester, [{ kind: 'ack', seq: request.seq, from: request.target }], true);
-      },
-      onNack: () => {},
-    });
-    this.send(
-      request.targetAddress,
-      [{ kind: 'ping', seq, from: this.localId, target: request.target }],
-      true,
-    );
-    // The requester asked after its probe timeout and judges at the end of its period: the nack
-    // must arrive before that, or a healthy requester counts its own links as bad (Lifeguard).
-    const nackAfterMs = Math.max(
-      1,
-      Math.floor(0.8 * (this.config.probeIntervalMs - this.config.probeTimeoutMs)),
-    );
-    this.after(nackAfterMs, () => {
-      this.pending.delete(seq);
-      if (!answered)
-        this.send(requester, [{ kind: 'nack', seq: request.seq, from: this.localId }], true);
-    });
   }
 
   // ---- state updates ---------------------------------------------------------------------------
@@ -662,9 +417,9 @@ export class SwimProtocol {
       this.suspicionRule.recordRefutation(this.clock.now() - suspicion.started);
     }
     this.cancelSuspicion(message.id);
-    this.forgiven.delete(message.id);
+    this.probes.resetForgiveness(message.id);
     if (previous?.state === NodeState.Suspect) this.counters.suspicionsRefuted++;
-    if (previous === undefined || !isLive(previous.state)) this.addToProbeOrder(message.id);
+    if (previous === undefined || !isLive(previous.state)) this.probes.addToProbeOrder(message.id);
     this.partition.recordRecovery(message.id);
     this.broadcast(message.id, message);
     this.emitChange(change);
@@ -697,8 +452,7 @@ export class SwimProtocol {
       }
       const change = this.registry.applyDead(old.id, old.incarnation, this.clock.now());
       this.cancelSuspicion(old.id);
-      this.forgiven.delete(old.id);
-      this.detectors.remove(old.id);
+      this.probes.forgetAcks(old.id);
       this.partition.forget(old.id);
       this.broadcast(old.id, {
         kind: 'dead',
@@ -726,7 +480,7 @@ export class SwimProtocol {
     const change = this.registry.applySuspect(message.id, message.incarnation, this.clock.now());
     if (!change.changed) return;
     this.startSuspicion(message.id, message.incarnation, message.from);
-    this.seekConfirmation(message.id, message.from);
+    this.probes.seekConfirmation(message.id, message.from);
     this.broadcast(message.id, message);
     this.emitChange(change);
   }
@@ -739,7 +493,7 @@ export class SwimProtocol {
     const change = this.registry.applyDead(message.id, message.incarnation, this.clock.now());
     if (!change.changed) return;
     this.cancelSuspicion(message.id);
-    this.forgiven.delete(message.id);
+    this.probes.resetForgiveness(message.id);
     this.partition.recordFailure(message.id, this.clock.now());
     this.broadcast(message.id, message);
     this.emitChange(change);
@@ -753,49 +507,10 @@ export class SwimProtocol {
     const change = this.registry.applyLeft(message.id, message.incarnation, this.clock.now());
     if (!change.changed) return;
     this.cancelSuspicion(message.id);
-    this.forgiven.delete(message.id);
-    this.detectors.remove(message.id);
-    this.lastRtt.delete(message.id);
+    this.probes.forget(message.id);
     this.partition.forget(message.id);
     this.broadcast(message.id, message);
     this.emitChange(change);
-  }
-
-  private handlePushPull(message: PushPullMessage, from: string): void {
-    if (message.from === this.localId) return;
-    for (const member of message.members) this.mergeRemote(member, message.from);
-    if (message.reply) {
-      for (const join of [...this.joins]) join.onReply(message.last);
-      return;
-    }
-    if (message.first && (this.lifecycle === 'running' || this.lifecycle === 'leaving')) {
-      this.sendFullState(from, false, true);
-    }
-  }
-
-  /**
-   * Merges one record of a remote's full state. Changes are re-gossiped like any other news: nodes
-   * that learned a member silently would otherwise stop its epidemic. A remote's "dead" only makes
-   * us suspect, so we verify ourselves.
-   */
-  private mergeRemote(member: MemberRecord, from: NodeId): void {
-    const { id, incarnation } = member;
-    switch (member.state) {
-      case NodeState.Alive:
-        this.handleAlive({ kind: 'alive', ...member });
-        return;
-      case NodeState.Suspect:
-      case NodeState.Dead:
-        if (id !== this.localId && this.registry.get(id) === undefined) {
-          if (member.state === NodeState.Suspect) this.handleAlive({ kind: 'alive', ...member });
-          return;
-        }
-        this.handleSuspect({ kind: 'suspect', id, incarnation, from });
-        return;
-      case NodeState.Left:
-        this.handleLeft({ kind: 'left', id, incarnation });
-        return;
-    }
   }
 
   private refuteIfRunning(incarnation: number): void {
@@ -826,43 +541,7 @@ export class SwimProtocol {
     this.refute(this.registry.local().incarnation);
     this.gossipTick();
     const [target] = this.sample(1, (node) => isLive(node.state));
-    if (target !== undefined) this.sendFullState(target.gossipAddress, false, false);
-  }
-
-  /**
-   * A member we do not know talks to us (it joined through someone else): exchange full state with
-   * it now instead of waiting for anti-entropy. At most once per probe period, so a burst of
-   * joins costs one exchange per period, not one per newcomer.
-   */
-  private introduceIfUnknown(id: NodeId, address: string): void {
-    if (this.lifecycle !== 'running' || id === this.localId) return;
-    const known = this.registry.get(id);
-    if (known !== undefined && isLive(known.state)) return;
-    const now = this.clock.now();
-    if (now - this.lastIntroductionAt < this.config.probeIntervalMs) return;
-    this.lastIntroductionAt = now;
-    this.sendFullState(address, false, false);
-  }
-
-  /**
-   * Adaptive rule: a suspicion raised elsewhere is checked here soon (next probe) by about
-   * four times the expected confirmations' worth of members, so Lifeguard's independent confirmations
-   * arrive within a period or two instead of whenever round-robin reaches the suspect.
-   */
-  private seekConfirmation(id: NodeId, from: NodeId): void {
-    if (this.config.suspicionRule !== 'adaptive' || from === this.localId) return;
-    if (this.reprobe !== undefined) return;
-    const others = this.registry.liveCount() - 2;
-    const wanted = 4 * Math.max(1, this.config.suspicionMultiplier - 2);
-    if (others > 0 && this.random() < wanted / others) this.reprobe = id;
-  }
-
-  /** Phi of `id`, only where its acks have a rhythm a probe period can judge (small clusters). */
-  private phiWithRhythm(id: NodeId): number | undefined {
-    if (this.config.suspicionRule === 'memberlist') return this.phi(id);
-    const detector = this.detectors.get(id);
-    if (detector === undefined || detector.mean > 2 * this.config.probeIntervalMs) return undefined;
-    return detector.phi(this.clock.now());
+    if (target !== undefined) this.antiEntropy.sendFullState(target.gossipAddress, false, false);
   }
 
   private refute(incarnation: number): void {
@@ -918,7 +597,7 @@ export class SwimProtocol {
     };
     const node = stillSuspect();
     if (node === undefined || this.lifecycle !== 'running') return;
-    this.probe(node, (verdict) => {
+    this.probes.probe(node, (verdict) => {
       if (stillSuspect() === undefined || this.suspicions.has(id)) return;
       if (verdict === 'stalled') this.verifyBeforeDeath(id, incarnation);
       else if (verdict) this.startSuspicion(id, incarnation, this.localId);
@@ -950,19 +629,6 @@ export class SwimProtocol {
     }
   }
 
-  private pushPullTick(): void {
-    if (this.lifecycle !== 'running') return;
-    const [target] = this.sample(1, (node) => node.state === NodeState.Alive);
-    if (target !== undefined) this.sendFullState(target.gossipAddress, false, false);
-  }
-
-  private pushPullInterval(): number {
-    const live = this.registry.liveCount();
-    if (live <= PUSH_PULL_SCALE_THRESHOLD) return this.config.pushPullIntervalMs;
-    const factor = Math.ceil(Math.log2(live) - Math.log2(PUSH_PULL_SCALE_THRESHOLD)) + 1;
-    return this.config.pushPullIntervalMs * factor;
-  }
-
   /** Reclaims old dead records, then pushes our state to one dead member and one absent seed. */
   private reconnectTick(): void {
     if (this.lifecycle !== 'running') return;
@@ -979,71 +645,19 @@ export class SwimProtocol {
       }
     }
     const deadTarget = dead[Math.floor(this.random() * dead.length)];
-    if (deadTarget !== undefined) this.sendFullState(deadTarget.gossipAddress, false, false);
-    this.discoveredSeeds?.refresh();
-    const seeds = new Set([...this.seeds, ...(this.discoveredSeeds?.current() ?? [])]);
-    const absentSeeds = [...seeds].filter(
-      (seed) => seed !== this.transport.localAddress && !this.registry.hasLiveAddress(seed),
-    );
-    const seed = absentSeeds[Math.floor(this.random() * absentSeeds.length)];
+    if (deadTarget !== undefined)
+      this.antiEntropy.sendFullState(deadTarget.gossipAddress, false, false);
+    const seed = this.seedJoin.absentSeed();
     if (seed !== undefined && seed !== deadTarget?.gossipAddress)
-      this.sendFullState(seed, false, false);
+      this.antiEntropy.sendFullState(seed, false, false);
   }
 
   private forget(id: NodeId): void {
     this.registry.remove(id);
-    this.detectors.remove(id);
-    this.lastRtt.delete(id);
+    this.probes.forget(id);
     this.broadcasts.remove(id);
-    this.forgiven.delete(id);
-    this.voided.delete(id);
     this.partition.forget(id);
     this.evaluatePartition();
-  }
-
-  /** Sends every record we hold to `address`, in as many datagrams as the size limit needs. */
-  private sendFullState(address: string, join: boolean, reply: boolean): void {
-    const records: MemberRecord[] = [...this.registry.all()].map((node) => ({
-      id: node.id,
-      incarnation: node.incarnation,
-      state: node.state,
-      gossipAddress: node.gossipAddress,
-      rpcAddress: node.rpcAddress,
-      tags: node.tags,
-    }));
-    const empty: PushPullMessage = {
-      kind: 'push-pull',
-      from: this.localId,
-      join,
-      reply,
-      first: true,
-      last: true,
-      members: [],
-    };
-    const budget =
-      this.config.maxDatagramBytes -
-      DATAGRAM_HEADER_BYTES -
-      encodedMessageSize(empty) -
-      PUSH_PULL_SLACK_BYTES;
-    const chunks: MemberRecord[][] = [];
-    let chunk: MemberRecord[] = [];
-    let used = 0;
-    for (const record of records) {
-      const size = encodedMemberSize(record);
-      if (chunk.length > 0 && used + size > budget) {
-        chunks.push(chunk);
-        chunk = [];
-        used = 0;
-      }
-      chunk.push(record);
-      used += size;
-    }
-    chunks.push(chunk);
-    chunks.forEach((members, index) => {
-      this.transmit(address, [
-        encodeMessage({ ...empty, first: index === 0, last: index === chunks.length - 1, members }),
-      ]);
-    });
   }
 
   private broadcastLocalAlive(): void {
@@ -1121,13 +735,6 @@ export class SwimProtocol {
     return [...chosen.values()];
   }
 
-  private addToProbeOrder(id: NodeId): void {
-    // A newcomer goes to a random not-yet-probed position so it is probed within one cycle.
-    const remaining = this.probeOrder.length - this.probeIndex;
-    const position = this.probeIndex + Math.floor(this.random() * (remaining + 1));
-    this.probeOrder.splice(position, 0, id);
-  }
-
   private otherLiveCount(): number {
     const self = this.registry.local();
     return this.registry.liveCount() - (isLive(self.state) ? 1 : 0);
@@ -1169,11 +776,6 @@ export class SwimProtocol {
 
   private emit(event: ClusterEvent): void {
     this.listeners.emit(event);
-  }
-
-  private nextSeq(): number {
-    this.seq = (this.seq + 1) >>> 0;
-    return this.seq;
   }
 
   /** A one-shot timer that `stop()` cancels. */
