@@ -2,6 +2,7 @@
 // grpc-js, lean vs classic driver), CPU per UDP packet against the bare-UDP floor, the targets of
 // issue 12, and their rendering as Markdown tables and the throughput plot.
 import { barChartSvg } from './plot.js';
+import type { QuicheFloorResult } from './quiche-floor.js';
 import type { RpcBenchResult } from './rpc.js';
 import type { BenchDriver } from './rpc-bench-protocol.js';
 
@@ -44,6 +45,8 @@ export interface RpcSection {
   readonly driverRatios?: readonly DriverRatio[];
   /** Absent in older reports; derived from `results` when rendering. */
   readonly targets?: readonly TargetCheck[];
+  /** quiche and its binding alone, in memory (absent in older reports). */
+  readonly quicheFloor?: readonly QuicheFloorResult[];
 }
 
 /** How a line is labelled: `rpcnet[lean 1350]`, `raw-quic[classic 16000]`, `grpc-js`, `udp`. */
@@ -448,6 +451,22 @@ export function rpcSection(section: RpcSection): string {
           ];
         }),
       ),
+      ...(section.quicheFloor === undefined || section.quicheFloor.length === 0
+        ? []
+        : [
+            '',
+            'quiche and its Node binding alone, a client and a server connection in one process with packets handed over in memory (no socket, no event loop; `bench/src/quiche-floor.ts`): what every QUIC packet costs before UDP I/O. The bare UDP floor plus this is the least a QUIC packet can cost here.',
+            '',
+            table(
+              ['case', 'UDP payload', 'packets', 'CPU µs/packet (send + recv, both sides)'],
+              section.quicheFloor.map((f) => [
+                f.name,
+                `${f.udpPayload}`,
+                count(f.packets),
+                f.cpuPerPacketUs.toFixed(1),
+              ]),
+            ),
+          ]),
       '',
     );
   }

@@ -10,6 +10,7 @@ import { runFailoverBench } from './failover.js';
 import { benchClusterSize, type GossipBenchResult, runGossipBench } from './gossip.js';
 import { compareRules, printRuleComparison, selectedRulePlans } from './gossip-rules.js';
 import { runPhiBench } from './phi.js';
+import { formatQuicheFloor, runQuicheFloor } from './quiche-floor.js';
 import { runRegistryBench } from './registry.js';
 import {
   type BenchReport,
@@ -135,11 +136,15 @@ async function rpcSuite(quick: boolean) {
         }
       : {},
   );
+  // quiche alone, in memory: the share of a QUIC packet no driver or socket can remove.
+  const quicheFloor = runQuicheFloor(quick ? 600 : 2000);
+  for (const line of quicheFloor) console.log(formatQuicheFloor(line));
   return {
     results,
     grpcRatios: grpcRatios(results),
     driverRatios: driverRatios(results),
     targets: issueTargets(results),
+    quicheFloor,
   };
 }
 

@@ -234,6 +234,24 @@ describe('rpcSection', () => {
     );
   });
 
+  it('adds the in-memory quiche floor when the run measured it, and nothing when it did not', () => {
+    const withFloor = rpcSection({
+      results,
+      grpcRatios: grpcRatios(results),
+      quicheFloor: [
+        {
+          name: 'quiche in memory: ping-pong 64B',
+          udpPayload: 1350,
+          packets: 20_000,
+          cpuMs: 190,
+          cpuPerPacketUs: 9.5,
+        },
+      ],
+    });
+    expect(withFloor).toContain('| quiche in memory: ping-pong 64B | 1350 | 20,000 | 9.5 |');
+    expect(markdown).not.toContain('quiche in memory');
+  });
+
   it('plots one bar series per label', () => {
     const svg = rpcThroughputPlot(results) ?? '';
     expect(svg).toContain('rpcnet[lean 1350]');
