@@ -1,5 +1,4 @@
 // Child process: runs ONE benchmark case as a client and reports the result to the parent.
-import { createSocket } from 'node:dgram';
 import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import {
   QuicTransport,
@@ -8,6 +7,7 @@ import {
   type TransportConnection,
   type TransportConnectionStats,
 } from '@rpcnet/core';
+import { benchUdpSocket } from './bench-udp-socket.js';
 import { grpcBenchService } from './grpc-bench-service.js';
 import { LatencyRecorder } from './measure.js';
 import {
@@ -339,19 +339,9 @@ async function rawStreamCase(): Promise<ClientResult> {
   };
 }
 
-/** A node:dgram socket connected to the udp server (connected: no address lookup per send). */
-async function udpSocket() {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.connect(spec.port, '127.0.0.1', () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  socket.setRecvBufferSize(4 * 1024 * 1024);
-  socket.setSendBufferSize(4 * 1024 * 1024);
-  return socket;
+/** The udp server's socket kind: batched for the lean driver's line, node:dgram otherwise. */
+function udpSocket() {
+  return benchUdpSocket(spec.driver === 'lean', spec.port);
 }
 
 /** Bare UDP ping-pong: one datagram of `payloadBytes` in flight, echoed by the server. */
@@ -368,7 +358,7 @@ async function udpPingPongCase(): Promise<ClientResult> {
     sentAt = performance.now();
     socket.send(datagram);
   };
-  socket.on('message', () => {
+  socket.onMessage(() => {
     if (measuring) {
       latencies.record(performance.now() - sentAt);
       roundTrips++;
@@ -387,7 +377,7 @@ async function udpPingPongCase(): Promise<ClientResult> {
   const cpu = cpuMs() - cpuStart;
   await mark('measure-end');
   running = false;
-  socket.close();
+  await socket.close();
   return {
     ops: roundTrips,
     durationMs,
@@ -421,7 +411,7 @@ async function udpBlastCase(): Promise<ClientResult> {
       sent++;
     }
   };
-  socket.on('message', (message) => {
+  socket.onMessage((message) => {
     acks++;
     counted = new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(0);
     pump();
@@ -451,7 +441,7 @@ async function udpBlastCase(): Promise<ClientResult> {
   await mark('measure-end');
   running = false;
   clearInterval(unstick);
-  socket.close();
+  await socket.close();
   return {
     ops: arrived,
     durationMs,

@@ -53,7 +53,8 @@ export interface RpcSection {
 export function systemLabel(
   result: Pick<RpcBenchResult, 'system' | 'driver' | 'udpPayload'>,
 ): string {
-  if (result.udpPayload === undefined || result.system === 'udp') return result.system;
+  if (result.system === 'udp') return result.driver === 'lean' ? 'udp[batched]' : 'udp';
+  if (result.udpPayload === undefined) return result.system;
   return `${result.system}[${result.driver ?? 'udp'} ${result.udpPayload}]`;
 }
 
@@ -142,9 +143,11 @@ export function udpFloorFor(
 ): RpcBenchResult | undefined {
   const kind =
     result.kind === 'raw' ? 'udp-pingpong' : result.kind === 'raw-stream' ? 'udp-blast' : undefined;
-  return kind === undefined
-    ? undefined
-    : results.find((r) => r.system === 'udp' && r.kind === kind);
+  if (kind === undefined) return undefined;
+  const floors = results.filter((r) => r.system === 'udp' && r.kind === kind);
+  // The lean driver's default socket is batched UDP; lean-dgram and classic run on node:dgram.
+  const batched = result.driver === 'lean';
+  return floors.find((r) => (r.driver === 'lean') === batched) ?? floors[0];
 }
 
 /** One target of issue 12, checked against one run at one UDP payload (lean driver). */
@@ -421,7 +424,7 @@ export function rpcSection(section: RpcSection): string {
   );
   if (perPacket.some((r) => r.system === 'udp' || r.driver !== undefined)) {
     parts.push(
-      'CPU per UDP packet, sender + receiver: (client CPU + server CPU) / (packets the client sent + received) in the measured window. QUIC counts come from the lean driver’s `connection.stats()` (classic: `-`); `udp` is bare node:dgram, one syscall per datagram each way: its share is the floor under the QUIC number on this machine.',
+      'CPU per UDP packet, sender + receiver: (client CPU + server CPU) / (packets the client sent + received) in the measured window. QUIC counts come from the lean driver’s `connection.stats()` (classic: `-`); `udp` is bare node:dgram, one syscall per datagram each way, and `udp[batched]` bare @rpcnet/batched-udp (the lean driver’s default socket): the matching one’s share is the floor under the QUIC number on this machine.',
       '',
       table(
         [

@@ -200,7 +200,11 @@ export function rpcBenchPlan(options: RpcBenchOptions = {}): PlanStep[] {
     plan.push({ system: 'grpc-js', driver: undefined, udpPayload: undefined, cases: rpcCases });
   }
   if (systems.has('udp')) {
+    // The floor of each socket the lean driver runs on: node:dgram, then batched UDP.
     plan.push({ system: 'udp', driver: undefined, udpPayload: undefined, cases: udpCases });
+    if (drivers.includes('lean')) {
+      plan.push({ system: 'udp', driver: 'lean', udpPayload: undefined, cases: udpCases });
+    }
   }
   for (const udpPayload of udpPayloads) {
     for (const [system, cases] of [

@@ -16,6 +16,7 @@ describe('rpcBenchPlan', () => {
     expect(rpcBenchPlan().map(describeStep)).toEqual([
       'grpc-js - -: 6',
       'udp - -: 2',
+      'udp lean -: 2',
       'raw-quic classic 1350: 2',
       'raw-quic lean-dgram 1350: 2',
       'raw-quic lean 1350: 2',
@@ -48,6 +49,7 @@ describe('rpcBenchPlan', () => {
     expect(plan.map(describeStep)).toEqual([
       'grpc-js - -: 6',
       'udp - -: 2',
+      'udp lean -: 2',
       'raw-quic lean-dgram 1350: 2',
       'raw-quic lean 1350: 2',
       'rpcnet classic 1350: 2',

@@ -124,6 +124,20 @@ describe('udpFloorFor', () => {
     expect(udpFloorFor(line({ system: 'raw-quic', kind: 'raw-stream' }), all)).toBe(blast);
     expect(udpFloorFor(line({}), all)).toBeUndefined();
   });
+
+  it('gives the lean driver the batched-UDP floor and lean-dgram the node:dgram one', () => {
+    const dgram = line({ system: 'udp', driver: undefined, kind: 'udp-pingpong' });
+    const batched = line({ system: 'udp', driver: 'lean', kind: 'udp-pingpong' });
+    const all = [dgram, batched];
+    expect(udpFloorFor(line({ system: 'raw-quic', driver: 'lean', kind: 'raw' }), all)).toBe(
+      batched,
+    );
+    expect(udpFloorFor(line({ system: 'raw-quic', driver: 'lean-dgram', kind: 'raw' }), all)).toBe(
+      dgram,
+    );
+    expect(systemLabel(batched)).toBe('udp[batched]');
+    expect(systemLabel(dgram)).toBe('udp');
+  });
 });
 
 describe('issueTargets', () => {
