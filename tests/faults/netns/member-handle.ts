@@ -28,6 +28,17 @@ export interface MemberSpec {
   readonly config?: Readonly<Record<string, unknown>>;
   /** Absent: a gossip-only member. */
   readonly rpc?: MemberRpcSpec;
+  /** Seeds from a DNS server (at `server`, `host:port`): A records of `name` at `port`, or SRV. */
+  readonly discovery?:
+    | {
+        readonly kind: 'dns';
+        readonly name: string;
+        readonly port: number;
+        readonly server: string;
+      }
+    | { readonly kind: 'dns-srv'; readonly name: string; readonly server: string };
+  /** Load, report `loaded`, and start the member only on {@link MemberHandle.begin}. */
+  readonly awaitStart?: boolean;
 }
 
 /** One membership event as the child reported it (ids only), with the wall-clock time. */
@@ -51,10 +62,16 @@ export interface CallTally {
   readonly slowestMs: number;
   /** Successful calls by the worker id that served them. */
   readonly byWorker: Readonly<Record<string, number>>;
+  /**
+   * Worker id -> start time (ms since the epoch) of the latest call with an attempt at it
+   * (served, failed, failed over to or hedged to).
+   */
+  readonly routedTo: Readonly<Record<string, number>>;
 }
 
 /** One line the child writes. */
 type ChildLine =
+  | { readonly type: 'loaded'; readonly at: number }
   | { readonly type: 'ready'; readonly at: number; readonly id: string }
   | { readonly type: 'event'; readonly at: number; readonly event: Omit<ObservedEvent, 'at'> }
   | {
@@ -81,6 +98,8 @@ const script = fileURLToPath(new URL('./member-process.mjs', import.meta.url));
 export class MemberHandle {
   /** Resolves with the member id once it has joined. */
   readonly ready: Promise<string>;
+  /** With `awaitStart`: resolves once the process is loaded and waits for {@link begin}. */
+  readonly loaded: Promise<void>;
   readonly events: ObservedEvent[] = [];
   /** Member id -> state, as this member last reported it (itself included). */
   view: ReadonlyMap<string, NodeState> = new Map();
@@ -100,6 +119,10 @@ export class MemberHandle {
     this.#exited = new Promise((resolve) => this.#child.once('exit', () => resolve()));
     // A write racing the child's exit must not crash the test process (EPIPE).
     this.#child.stdin?.on('error', () => undefined);
+    let loaded: () => void = () => undefined;
+    this.loaded = new Promise<void>((resolve) => {
+      loaded = resolve;
+    });
     this.ready = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${spec.name} did not join within ${timeoutMs} ms`)),
@@ -116,6 +139,9 @@ export class MemberHandle {
       createInterface({ input: this.#child.stdout! }).on('line', (text) => {
         const line = JSON.parse(text) as ChildLine;
         switch (line.type) {
+          case 'loaded':
+            loaded();
+            break;
           case 'ready':
             this.#id = line.id;
             clearTimeout(timer);
@@ -177,6 +203,28 @@ export class MemberHandle {
     );
   }
 
+  /**
+   * Has a caller member call the workers, `concurrency` lanes each pausing `pauseMs` between
+   * calls, until {@link stopCalling}; resolves with the tally then (rejects after `boundMs`).
+   */
+  callUntilStopped(
+    concurrency: number,
+    callTimeoutMs: number,
+    pauseMs: number,
+    boundMs: number,
+  ): Promise<CallTally> {
+    return this.#request(
+      this.#calls,
+      { cmd: 'call', count: null, concurrency, timeoutMs: callTimeoutMs, pauseMs },
+      boundMs,
+    );
+  }
+
+  /** Ends a {@link callUntilStopped} batch: no new calls start, running ones finish. */
+  stopCalling(): void {
+    this.#child.stdin?.write(`${JSON.stringify({ cmd: 'call-stop' })}\n`);
+  }
+
   #request<T>(
     queue: Array<Pending<T>>,
     command: Readonly<Record<string, unknown>>,
@@ -203,7 +251,6 @@ export class MemberHandle {
     });
   }
 
-  /** Stops the member (a worker drains first), SIGKILLing it after `timeoutMs`. */
   /** Stops the member's process (SIGSTOP): alive, silent, its timers and sockets frozen. */
   freeze(): void {
     this.#child.kill('SIGSTOP');
@@ -214,6 +261,18 @@ export class MemberHandle {
     this.#child.kill('SIGCONT');
   }
 
+  /** Starts a member spawned with `awaitStart` (after {@link loaded}). */
+  begin(): void {
+    this.#child.stdin?.write(`${JSON.stringify({ cmd: 'start' })}\n`);
+  }
+
+  /** Kills the member's process (SIGKILL): a crash, no leave; resolves once it exited. */
+  async kill(): Promise<void> {
+    this.#child.kill('SIGKILL');
+    await this.#exited;
+  }
+
+  /** Stops the member (a worker drains first), SIGKILLing it after `timeoutMs`. */
   async stop(timeoutMs = 5000): Promise<void> {
     this.thaw();
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;

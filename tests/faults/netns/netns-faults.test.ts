@@ -5,6 +5,7 @@ import { MemberHandle, type MemberSpec } from './member-handle.js';
 import { namespaceName } from './names.js';
 import { listNamespaces, NetnsLab } from './netns-lab.js';
 import { pollUntil } from './poll.js';
+import { banner, netnsRequired } from './requirement.js';
 import { UdpNoise } from './udp-noise-handle.js';
 
 // Measured once, at collection time, by trying everything in a throwaway namespace.
@@ -26,11 +27,6 @@ const SHORT_PAUSE_MS = 400;
 /** Bound on how long one fault may take to accumulate its probes. */
 const HOLD_BOUND_MS = 90_000;
 
-function banner(text: string): string {
-  const rule = '!'.repeat(100);
-  return `\n${rule}\n${text}\n${rule}`;
-}
-
 describe('netns fault suite: capabilities of this machine', () => {
   it('records whether namespaces and nftables work here (the suite below needs both); the probe cleans up', () => {
     console.log(describeCapabilities(capabilities));
@@ -45,9 +41,12 @@ describe('netns fault suite: capabilities of this machine', () => {
     for (const capability of Object.values(capabilities)) {
       expect(capability.detail).not.toBe('');
     }
-    // Where the suite must run (set in CI), a refusal is a failure, not a skip.
-    if (process.env.RPCNET_REQUIRE_NETNS === '1') {
-      expect(runnable, 'RPCNET_REQUIRE_NETNS=1 but the netns fault suite cannot run').toBe(true);
+    // Where the suite must run (CI, or RPCNET_REQUIRE_NETNS=1), a refusal is a failure, not a skip.
+    if (netnsRequired()) {
+      expect(
+        runnable,
+        'CI=true or RPCNET_REQUIRE_NETNS=1, but the netns fault suite cannot run',
+      ).toBe(true);
     }
     if (capabilities.namespaces.available) {
       expect(listNamespaces().filter((name) => name === namespaceName('probe'))).toEqual([]);

@@ -22,6 +22,8 @@ export interface HostFaults {
 
 const SUBNET = '198.51.100';
 const FIRST_HOST = 11;
+/** The hub's own address on the bridge, where lab services (a DNS server) listen. */
+const HUB_ADDRESS = `${SUBNET}.2`;
 const FAULT_TABLE = 'rpcnet_fault';
 
 function isAlive(pid: number): boolean {
@@ -69,6 +71,8 @@ function killProcessesIn(namespace: string): void {
  */
 export class NetnsLab {
   readonly hosts: readonly LabHost[];
+  /** Where the hub answers on the bridge: lab services run there, untouched by host faults. */
+  readonly hubAddress = HUB_ADDRESS;
   readonly #hub: string;
   readonly #onExit = () => this.destroy();
   #destroyed = false;
@@ -117,6 +121,7 @@ export class NetnsLab {
     runCommand('ip', ['netns', 'add', hub]);
     runCommand('ip', ['-n', hub, 'link', 'set', 'lo', 'up']);
     runCommand('ip', ['-n', hub, 'link', 'add', 'br0', 'type', 'bridge']);
+    runCommand('ip', ['-n', hub, 'addr', 'add', `${HUB_ADDRESS}/24`, 'dev', 'br0']);
     runCommand('ip', ['-n', hub, 'link', 'set', 'br0', 'up']);
     for (const host of this.hosts) {
       runCommand('ip', ['netns', 'add', host.namespace]);
@@ -239,6 +244,30 @@ export class NetnsLab {
       env: systemToolEnv(),
       stdio: ['pipe', 'pipe', 'inherit'],
     });
+  }
+
+  /** Runs `file args` inside the hub's namespace (a lab service at {@link hubAddress}). */
+  spawnInHub(file: string, args: readonly string[]): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.#hub, file, ...args], {
+      env: systemToolEnv(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  }
+
+  /** Whether a process in the hub listens on UDP `port` at {@link hubAddress} (`ss`). */
+  hubListensOnUdp(port: number): boolean {
+    const listed = runCommand('ip', [
+      'netns',
+      'exec',
+      this.#hub,
+      'ss',
+      '-H',
+      '-u',
+      '-l',
+      '-n',
+      `src ${HUB_ADDRESS} and sport = :${port}`,
+    ]);
+    return listed.trim() !== '';
   }
 
   /** Removes every fault: nftables rules and tc qdiscs on all hosts. */
