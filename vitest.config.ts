@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // report tests.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'tests', 'bench'],
+    projects: ['packages/*', 'test-utils', 'tests', 'bench'],
   },
 });

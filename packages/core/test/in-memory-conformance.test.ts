@@ -1,5 +1,5 @@
+import { runTransportConformance } from '@rpcnet/test-utils/transport-conformance';
 import { InMemoryTransport } from '../src/index.js';
-import { runTransportConformance } from './conformance/transport-conformance.js';
 
 runTransportConformance('InMemoryTransport', () => new InMemoryTransport());
 runTransportConformance(

@@ -1,5 +1,5 @@
+import { runTransportConformance } from '@rpcnet/test-utils/transport-conformance';
 import { QuicTransport } from '../../src/quic/quic-transport.js';
-import { runTransportConformance } from '../conformance/transport-conformance.js';
 import { certificates } from './helpers.js';
 
 // One transport serves and connects, so it carries the server identity and trusts it.

@@ -1,4 +1,3 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CallContext,
   ErrorCode,
@@ -8,16 +7,21 @@ import {
   RpcServer,
   type RpcServerOptions,
   type Transport,
-} from '../../src/index.js';
-import { bytes, rejectionOf, text, waitFor } from '../support/wait-for.js';
+} from '@rpcnet/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rejectionOf, waitFor } from './wait-for.js';
+
+const bytes = (value: string): Uint8Array => new TextEncoder().encode(value);
+const text = (data: Uint8Array): string => new TextDecoder().decode(data);
 
 /** Builds a fresh transport for one test: used by both server and client. */
 export type TransportFactory = () => Transport | Promise<Transport>;
 
 /**
- * The RPC behaviour every {@link Transport} must support, run against the in-memory transport
- * and the QUIC transport alike: every call kind, metadata, deadlines, cancellation from either
- * side, errors, limits, graceful stop, reconnect and 1,000 concurrent calls.
+ * The RPC behaviour every {@link Transport} must support: every call kind, metadata, deadlines,
+ * cancellation from either side, errors, limits, graceful stop, reconnect and 1,000 concurrent
+ * calls. Core runs it over its in-memory and QUIC transports; another transport's tests call it at
+ * the top level of a test file. `@rpcnet/core` is a peer: the suite drives the caller's copy.
  */
 export function runTransportConformance(name: string, makeTransport: TransportFactory): void {
   describe(`RPC conformance over ${name}`, () => {
@@ -173,7 +177,7 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       )) as RpcError;
       expect(error.code).toBe(ErrorCode.DEADLINE_EXCEEDED);
       expect(client.inFlight).toBe(0);
-      await waitFor(() => server.metrics.activeCalls === 0, 5000, 'server call released');
+      await waitFor(() => server.metrics.activeCalls === 0, { message: 'server call released' });
       expect(signals[0]?.aborted).toBe(true);
       expect(signals[0]?.reason).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
     });
@@ -183,13 +187,13 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       const { client, server } = await setup((s) => s.unary('park', parking(signals)));
       const abort = new AbortController();
       const pending = client.unary('park', bytes(''), { signal: abort.signal });
-      await waitFor(() => signals.length === 1, 5000, 'handler started');
+      await waitFor(() => signals.length === 1, { message: 'handler started' });
       abort.abort();
       const error = (await rejectionOf(pending)) as RpcError;
       expect(error.code).toBe(ErrorCode.CANCELLED);
       expect(client.inFlight).toBe(0);
-      await waitFor(() => signals[0]?.aborted === true, 5000, 'handler signal aborted');
-      await waitFor(() => server.metrics.activeCalls === 0, 5000, 'server call released');
+      await waitFor(() => signals[0]?.aborted === true, { message: 'handler signal aborted' });
+      await waitFor(() => server.metrics.activeCalls === 0, { message: 'server call released' });
     });
 
     it('cancels a server stream when the client stops iterating', async () => {
@@ -209,8 +213,8 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
         if (seen === 10) break;
       }
       expect(client.inFlight).toBe(0);
-      await waitFor(() => signals[0]?.aborted === true, 5000, 'handler signal aborted');
-      await waitFor(() => server.metrics.activeCalls === 0, 5000, 'server call released');
+      await waitFor(() => signals[0]?.aborted === true, { message: 'handler signal aborted' });
+      await waitFor(() => server.metrics.activeCalls === 0, { message: 'server call released' });
     });
 
     it('lets the server end a stream with an error after some messages', async () => {
@@ -289,7 +293,7 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       });
       const iterator = client.serverStream('flood', bytes(''))[Symbol.asyncIterator]();
       await iterator.next();
-      await waitFor(() => produced > 10, 5000, 'producer started');
+      await waitFor(() => produced > 10, { message: 'producer started' });
       // The producer may run ahead by the window (16 messages) plus one in flight, never 200.
       const before = produced;
       await new Promise((resolve) => setImmediate(resolve));
@@ -309,23 +313,23 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
         ),
       );
       const inFlight = client.unary('slow', bytes('done'));
-      await waitFor(() => release.length === 1, 5000, 'handler started');
+      await waitFor(() => release.length === 1, { message: 'handler started' });
       const stopping = server.stop({ graceMs: 5000 });
-      await waitFor(() => client.metrics.inFlight === 1, 5000, 'goaway seen');
+      await waitFor(() => client.metrics.inFlight === 1, { message: 'goaway seen' });
       const refused = (await rejectionOf(client.unary('slow', bytes('')))) as RpcError;
       expect(refused.code).toBe(ErrorCode.UNAVAILABLE);
       expect(refused.notProcessed).toBe(true);
       release[0]?.();
       expect(text(await inFlight)).toBe('done');
       await stopping;
-      await waitFor(() => client.closed, 5000, 'client closed');
+      await waitFor(() => client.closed, { message: 'client closed' });
     });
 
     it('fails calls still running when the grace period ends with UNAVAILABLE', async () => {
       const signals: AbortSignal[] = [];
       const { client, server } = await setup((s) => s.unary('park', parking(signals)));
       const pending = rejectionOf(client.unary('park', bytes('')));
-      await waitFor(() => signals.length === 1, 5000, 'handler started');
+      await waitFor(() => signals.length === 1, { message: 'handler started' });
       await server.stop({ graceMs: 20 });
       const error = (await pending) as RpcError;
       expect(error.code).toBe(ErrorCode.UNAVAILABLE);
@@ -341,11 +345,11 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       const closedWith: Array<Error | undefined> = [];
       client.onClose((error) => closedWith.push(error));
       const pending = rejectionOf(client.unary('park', bytes('')));
-      await waitFor(() => signals.length === 1, 5000, 'handler started');
+      await waitFor(() => signals.length === 1, { message: 'handler started' });
       await server.stop({ graceMs: 0 });
       const error = (await pending) as RpcError;
       expect(error.code).toBe(ErrorCode.UNAVAILABLE);
-      await waitFor(() => client.closed && closedWith.length === 1, 5000, 'client closed');
+      await waitFor(() => client.closed && closedWith.length === 1, { message: 'client closed' });
       const afterClose = (await rejectionOf(client.unary('echo', bytes('')))) as RpcError;
       expect(afterClose.code).toBe(ErrorCode.UNAVAILABLE);
       expect(afterClose.notProcessed).toBe(true);

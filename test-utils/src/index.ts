@@ -1,0 +1,4 @@
+export { freeUdpPort, freeUdpPorts } from './free-ports.js';
+export { type SeededRandom, seededRandomFromEnv } from './test-seed.js';
+export { VIRTUAL_EPOCH_MS, virtualMonotonicClock, virtualWallClock } from './virtual-clocks.js';
+export { rejectionOf, type WaitForOptions, waitFor } from './wait-for.js';
