@@ -83,6 +83,8 @@ export class LeanConnection implements TransportConnection {
   #writes: PendingWrite[] = [];
   #writesIdle: Deferred<void> | undefined;
   #flushImmediate: NodeJS.Immediate | undefined;
+  /** Datagrams were fed since the last progress check; one runs after the socket's batch. */
+  #progressQueued = false;
   /** Stream data was delivered since the last flush: a reply may be on its way. */
   #deliveredSinceFlush = false;
   /** Stream data was handed to quiche since the last flush. */
@@ -121,9 +123,11 @@ export class LeanConnection implements TransportConnection {
   }
 
   /**
-   * Feeds one datagram and delivers what it completed at once (still in the poll phase), then
-   * moves the flush behind whatever the receiver scheduled: replies written in this turn's
-   * check phase leave in the same flush as the ACKs.
+   * Feeds one datagram to quiche. What the socket's batch completed is delivered once the batch
+   * is fed (a microtask: still in the poll phase, after the socket's callback), so a batch of
+   * packets is read from the stream in one go rather than one packet at a time. The flush then
+   * moves behind whatever the receiver scheduled: replies written in this turn's check phase
+   * leave in the same flush as the ACKs.
    */
   receive(datagram: Uint8Array, from?: { address: string; port: number }): void {
     if (this.#terminated) return;
@@ -137,6 +141,15 @@ export class LeanConnection implements TransportConnection {
     } catch {
       // quiche has closed the connection with a local error (e.g. TlsFail); #progress reports it.
     }
+    if (!this.#progressQueued) {
+      this.#progressQueued = true;
+      queueMicrotask(this.#afterReceive);
+    }
+  }
+
+  readonly #afterReceive = (): void => {
+    this.#progressQueued = false;
+    if (this.#terminated) return;
     if (this.#progress()) {
       this.#deliveredSinceFlush = true;
       if (this.#flushImmediate !== undefined) clearImmediate(this.#flushImmediate);
@@ -144,7 +157,7 @@ export class LeanConnection implements TransportConnection {
     } else {
       this.#scheduleFlush();
     }
-  }
+  };
 
   /** Sends the first flight (client) or whatever is pending now. */
   kick(): void {
@@ -297,7 +310,14 @@ export class LeanConnection implements TransportConnection {
       }
       if (result === null) return;
       const [length, fin] = result;
-      if (length > 0) this.#onBytes(Buffer.from(readScratch.subarray(0, length)));
+      if (length === readScratch.length) {
+        // A full read (bulk): hand over the buffer itself and read on into a new one.
+        const full = readScratch;
+        readScratch = Buffer.allocUnsafe(full.length);
+        this.#onBytes(full);
+      } else if (length > 0) {
+        this.#onBytes(Buffer.from(readScratch.subarray(0, length)));
+      }
       if (fin) {
         this.#onPeerFinished();
         return;

@@ -17,6 +17,12 @@ export class FakeUdpNetwork {
   filter: DatagramFilter = () => true;
   delivered = 0;
   dropped = 0;
+  /**
+   * Deliver every datagram sent in one turn in one macrotask, back to back, as a batched socket's
+   * recvmmsg does (false: one macrotask per datagram, as node:dgram does).
+   */
+  batched = false;
+  #pending: Array<() => void> = [];
 
   /** A socket bound to a fresh port. */
   bind(): FakeDatagramSocket {
@@ -37,7 +43,7 @@ export class FakeUdpNetwork {
     to: number,
     sender: FakeDatagramSocket | undefined,
   ): void {
-    setImmediate(() => {
+    const deliver = (): void => {
       if (!this.filter(datagram, from, to)) {
         this.dropped++;
         return;
@@ -53,7 +59,18 @@ export class FakeUdpNetwork {
       }
       this.delivered++;
       target.emitMessage(datagram, { address: '127.0.0.1', port: from });
-    });
+    };
+    if (!this.batched) {
+      setImmediate(deliver);
+      return;
+    }
+    if (this.#pending.push(deliver) === 1) {
+      setImmediate(() => {
+        const batch = this.#pending;
+        this.#pending = [];
+        for (const next of batch) next();
+      });
+    }
   }
 
   /** @internal */

@@ -236,6 +236,25 @@ describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
     );
   });
 
+  it('reads a batch of datagrams from the stream at once, handing full reads over intact', async () => {
+    const network = new FakeUdpNetwork();
+    network.batched = true;
+    const { socket, accepted } = await fakeListener(network);
+    const client = await fakeConnect(network, socket.port);
+    const payload = randomBytes(2_000_000);
+    await client.connection.write(payload);
+    await waitFor(() => accepted[0]?.receiver.received === payload.length, 10_000, 'all bytes');
+    const { chunks } = accepted[0]!.receiver;
+    expect(Buffer.compare(accepted[0]!.receiver.bytes(), payload)).toBe(0);
+    // Reads span many packets (one per datagram would be at most ~1.3 KB each)...
+    expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeGreaterThan(16 * 1024);
+    expect(chunks.length).toBeLessThan(payload.length / 1350 / 4);
+    // ...and a full read is handed over as its own memory, not overwritten by the next one.
+    const full = chunks.filter((chunk) => chunk.length === 64 * 1024);
+    expect(full.length).toBeGreaterThan(0);
+    expect(new Set(full.map((chunk) => chunk.buffer)).size).toBe(full.length);
+  });
+
   it('reports an abrupt close to the peer as peer-closed', async () => {
     const network = new FakeUdpNetwork();
     const { socket, accepted } = await fakeListener(network);
