@@ -4,9 +4,10 @@
 //   are in stable API groups: v1, apps/v1, policy/v1, networking.k8s.io/v1);
 // - the rules the docs promise hold (headless Services publishing not-ready pods, probes, a grace
 //   period above drain + leave, non-root, the gossip secret from a Secret, the advertised address
-//   from the pod IP, a PodDisruptionBudget and a NetworkPolicy per member set);
+//   from the pod IP, readiness and liveness from the management endpoint's /readyz and /livez,
+//   a PodDisruptionBudget and a NetworkPolicy per member set);
 // - deploy/Dockerfile passes dockerfile-utils' linter (the VS Code Docker extension's) and is
-//   multi-stage, node:24 based, non-root, with a HEALTHCHECK.
+//   multi-stage, node:24 based, non-root, with a HEALTHCHECK through deploy/probe.mjs.
 // The image itself is not built here: public base images cannot be pulled in CI.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,8 +74,21 @@ for (const { where, object } of deployments) {
     if (env.RPCNET_GOSSIP_SECRET?.valueFrom?.secretKeyRef === undefined) {
       fail(where, 'RPCNET_GOSSIP_SECRET must come from a Secret');
     }
-    if (container.readinessProbe === undefined) fail(where, 'needs a readinessProbe');
-    if (container.livenessProbe === undefined) fail(where, 'needs a livenessProbe');
+    // Readiness must reflect membership and health: the management endpoint's /readyz, which
+    // must listen beyond loopback (the kubelet probes the pod IP) at the probed port.
+    const ready = container.readinessProbe?.httpGet;
+    if (ready?.path !== '/readyz') fail(where, 'readinessProbe must be an httpGet of /readyz');
+    if (container.livenessProbe?.httpGet?.path !== '/livez') {
+      fail(where, 'livenessProbe must be an httpGet of /livez');
+    }
+    const probedPort =
+      typeof ready?.port === 'string'
+        ? container.ports?.find((port) => port.name === ready.port)?.containerPort
+        : ready?.port;
+    const management = env.MANAGEMENT_ADDR ?? env.WORKER_MANAGEMENT_ADDR;
+    if (probedPort === undefined || management?.value !== `0.0.0.0:${probedPort}`) {
+      fail(where, `the management endpoint must listen on 0.0.0.0:${probedPort} (the probed port)`);
+    }
   }
   const selector = object.spec.selector.matchLabels;
   const matches = (other) =>
@@ -94,10 +108,6 @@ const dockerfile = readFileSync(join(root, 'deploy/Dockerfile'), 'utf8');
 for (const diagnostic of lintDockerfile(dockerfile)) {
   fail(`deploy/Dockerfile:${diagnostic.range.start.line + 1}`, diagnostic.message);
 }
-const instructions = dockerfile
-  .split('\n')
-  .filter((line) => /^[A-Z]+\s/.test(line))
-  .map((line) => line.split(/\s+/, 1)[0]);
 const froms = dockerfile.match(/^FROM\s+\S+/gm) ?? [];
 if (froms.length < 2) fail('deploy/Dockerfile', 'must be multi-stage');
 if (!froms.every((from) => /^FROM\s+node:24[-.\w]*$/.test(from))) {
@@ -106,7 +116,9 @@ if (!froms.every((from) => /^FROM\s+node:24[-.\w]*$/.test(from))) {
 const lastUser = dockerfile.match(/^USER\s+(\S+)/gm)?.at(-1);
 if (lastUser === undefined || /\b(root|0)$/.test(lastUser))
   fail('deploy/Dockerfile', 'must end as a non-root USER');
-if (!instructions.includes('HEALTHCHECK')) fail('deploy/Dockerfile', 'needs a HEALTHCHECK');
+if (!/^HEALTHCHECK\b[^\n]*(?:\\\n[^\n]*)*deploy\/probe\.mjs/m.test(dockerfile)) {
+  fail('deploy/Dockerfile', 'needs a HEALTHCHECK running deploy/probe.mjs (readiness)');
+}
 
 if (problems.length > 0) {
   console.error(

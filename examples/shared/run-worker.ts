@@ -1,4 +1,12 @@
-import { ErrorCode, enableCluster, HealthCheckService, local, RpcError, RpcServer } from 'rpcnet';
+import {
+  ErrorCode,
+  enableCluster,
+  HealthCheckService,
+  local,
+  ManagementServer,
+  RpcError,
+  RpcServer,
+} from 'rpcnet';
 import { createExampleLogger, type ExampleLogger } from './console-logger.js';
 import { reportToParent, type WorkerPhase } from './demo-report.js';
 import { sharedDevCertificate } from './dev-certificate.js';
@@ -30,7 +38,8 @@ export interface WorkerDefinition {
 /**
  * Runs an example worker: serves `definition`'s methods over QUIC at WORKER_ADDR, joins the
  * cluster through the director (the seed) tagged role=worker and label=<WORKER_LABEL>, publishes
- * its health with HealthCheckService and, with WORKER_FAILURE_ENABLED=true, cycles through
+ * its health with HealthCheckService (and, with WORKER_MANAGEMENT_ADDR, serves it at /readyz)
+ * and, with WORKER_FAILURE_ENABLED=true, cycles through
  * simulated run / warning / failed / recovering phases (unhealthy and rejecting work while failed).
  */
 export function runWorker(definition: WorkerDefinition): void {
@@ -45,6 +54,7 @@ export function runWorker(definition: WorkerDefinition): void {
   let activeCalls = 0;
   let served = 0;
   let health: HealthCheckService | undefined;
+  let management: ManagementServer | undefined;
   let statsTimer: NodeJS.Timeout | undefined;
 
   const context: WorkerContext = {
@@ -80,6 +90,7 @@ export function runWorker(definition: WorkerDefinition): void {
     log.debug(`stopping with ${activeCalls} call(s) in flight`, { ...server.metrics });
     // enableCluster's stop: marks the node unhealthy, drains calls, then leaves the cluster.
     await server.stop({ graceMs: 2000 });
+    await management?.stop();
     log.info(`✅ ${label} stopped after serving ${served} messages`);
     reportToParent({ type: 'stopped', name: label });
   });
@@ -144,6 +155,18 @@ export function runWorker(definition: WorkerDefinition): void {
       // Publish the healthy tag at once rather than at the next periodic round.
       void checks.runOnce();
     });
+    // Probes for orchestrators: /readyz is 503 until joined and while unhealthy or draining.
+    const managementAddr = settings.workerManagementAddr;
+    if (managementAddr !== undefined) {
+      management = await ManagementServer.start({
+        cluster,
+        host: managementAddr.host,
+        port: managementAddr.port,
+        console: false,
+        logger: log.library,
+      });
+      log.info(`🩺 management endpoint and probes (/readyz, /livez): ${management.url}`);
+    }
     if (settings.failureEnabled) {
       const { runMinMs, runMaxMs, warningMs, failedMs, recoveringMs } = settings.failure;
       log.info(

@@ -58,6 +58,8 @@ export interface ExampleSettings {
   readonly devCertDir: string | undefined;
   /** Where the director serves the management endpoint and web console (`MANAGEMENT_ADDR`). */
   readonly managementAddr: HostPort;
+  /** Where a worker serves its management endpoint and probes (`WORKER_MANAGEMENT_ADDR`); off when unset. */
+  readonly workerManagementAddr: HostPort | undefined;
   /** Gossip is sealed with this secret (`RPCNET_GOSSIP_SECRET`), if set. */
   readonly gossipSecret: string | undefined;
 }
@@ -92,6 +94,7 @@ const environmentSchema = z.object({
   DIRECTOR_ADDR: address.default(parseHostPort('127.0.0.1:61000')),
   DIRECTOR_GOSSIP_PORT: port.optional(),
   MANAGEMENT_ADDR: address.default(parseHostPort('127.0.0.1:0')),
+  WORKER_MANAGEMENT_ADDR: address.optional(),
   DIRECTOR_REQUEST_INTERVAL_MS: positiveMs.default(5000),
   WORKER_LABEL: z.string().min(1).max(64).default('worker-1'),
   WORKER_ADDR: address.default(parseHostPort('127.0.0.1:62001')),
@@ -160,6 +163,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ExampleSetti
     logLevel: e.RPCNET_LOG ?? e.LOG_LEVEL ?? 'info',
     devCertDir: e.RPCNET_DEV_CERT_DIR,
     managementAddr: e.MANAGEMENT_ADDR,
+    workerManagementAddr: e.WORKER_MANAGEMENT_ADDR,
     gossipSecret: e.RPCNET_GOSSIP_SECRET,
   };
 }

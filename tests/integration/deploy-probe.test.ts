@@ -1,19 +1,84 @@
-import { spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExampleProcess } from '../fixtures/examples/example-process.js';
+import { freeUdpPorts } from '../fixtures/examples/free-udp-ports.js';
 
 const probe = fileURLToPath(new URL('../../deploy/probe.mjs', import.meta.url));
-const runProbe = (port: number): number | null =>
-  spawnSync(process.execPath, [probe], { env: { PROBE_UDP_PORT: String(port) } }).status;
 
-describe('deploy/probe.mjs (the image HEALTHCHECK and the pods’ probes)', () => {
-  it('succeeds while a UDP socket is bound to the port and fails once it is closed', async () => {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    const { port } = socket.address();
-    expect(runProbe(port)).toBe(0);
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
-    expect(runProbe(port)).toBe(1);
+/** Runs the image's HEALTHCHECK (`node deploy/probe.mjs`) against `url`; resolves its exit code. */
+function runProbe(url: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    spawn(process.execPath, [probe], { env: { PROBE_URL: url }, stdio: 'ignore' }).once(
+      'exit',
+      resolve,
+    );
   });
+}
+
+/** A TCP port free on 127.0.0.1 now (bound, then released). */
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Polls the probe until it exits with `code`; fails naming `what` after `boundMs`. */
+async function probeUntil(url: string, code: number, what: string, boundMs = 30_000) {
+  const deadline = Date.now() + boundMs;
+  while ((await runProbe(url)) !== code) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('deploy/probe.mjs (the image HEALTHCHECK) against the example processes the image runs', () => {
+  const started: ExampleProcess[] = [];
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const example of started.splice(0)) example.kill();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails until a worker has joined, passes once it and the director are members, fails for a director left alone', async () => {
+    const certDir = mkdtempSync(join(tmpdir(), 'rpcnet-probe-test-'));
+    dirs.push(certDir);
+    const [directorPort, directorGossip, workerPort, workerGossip] = await freeUdpPorts(4);
+    const [directorManagement, workerManagement] = [await freeTcpPort(), await freeTcpPort()];
+    const shared = {
+      RPCNET_DEV_CERT_DIR: certDir,
+      DIRECTOR_ADDR: `127.0.0.1:${directorPort}`,
+      DIRECTOR_GOSSIP_PORT: String(directorGossip),
+    };
+    const readyz = (port: number | undefined) => `http://127.0.0.1:${port}/readyz`;
+    // The image's environment (deploy/Dockerfile): each role serves its management endpoint.
+    const worker = new ExampleProcess('worker', 'cluster/worker.ts', {
+      ...shared,
+      WORKER_ADDR: `127.0.0.1:${workerPort}`,
+      WORKER_GOSSIP_PORT: String(workerGossip),
+      WORKER_MANAGEMENT_ADDR: `127.0.0.1:${workerManagement}`,
+    });
+    started.push(worker);
+    // No director yet: the worker cannot join, so it serves no probe.
+    expect(await runProbe(readyz(workerManagement))).toBe(1);
+
+    const director = new ExampleProcess('director', 'cluster/director.ts', {
+      ...shared,
+      MANAGEMENT_ADDR: `127.0.0.1:${directorManagement}`,
+    });
+    started.push(director);
+    await probeUntil(readyz(workerManagement), 0, 'the worker to be ready');
+    await probeUntil(readyz(directorManagement), 0, 'the director to be ready');
+
+    // The worker is gone: the director sees no other member, so it is not ready any more.
+    worker.kill();
+    await probeUntil(readyz(directorManagement), 1, 'the director alone to be not ready', 60_000);
+    expect(await runProbe(readyz(workerManagement))).toBe(1);
+  }, 120_000);
 });

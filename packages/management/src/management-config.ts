@@ -33,6 +33,11 @@ export interface ManagementServerOptions {
   readonly maxStreams?: number | undefined;
   /** Serve the web console at `/`. Default true. */
   readonly console?: boolean | undefined;
+  /**
+   * Alive members, this one included, that `/readyz` needs to call this member joined. Default 2
+   * (it sees at least one other); 1 for a cluster of one.
+   */
+  readonly readyMinMembers?: number | undefined;
   /** Prometheus text served at `/metrics` (for example a registry's `metrics()`); 404 when absent. */
   readonly metrics?: (() => string | Promise<string>) | undefined;
   /** Timestamps of events and snapshots. Default the system wall clock. */
@@ -48,6 +53,7 @@ export const MANAGEMENT_DEFAULTS = Object.freeze({
   eventHistory: 256,
   maxStreams: 32,
   console: true,
+  readyMinMembers: 2,
   /** A comment line on idle event streams, so proxies and clients see the stream is alive. */
   streamHeartbeatMs: 15_000,
 });
@@ -71,6 +77,7 @@ export interface ResolvedManagementOptions {
   readonly eventHistory: number;
   readonly maxStreams: number;
   readonly console: boolean;
+  readonly readyMinMembers: number;
   readonly metrics: (() => string | Promise<string>) | undefined;
   readonly clock: WallClock;
   readonly logger: Logger;
@@ -86,6 +93,7 @@ const KNOWN = new Set([
   'eventHistory',
   'maxStreams',
   'console',
+  'readyMinMembers',
   'metrics',
   'clock',
   'logger',
@@ -138,6 +146,10 @@ export function resolveManagementOptions(
   if (typeof consoleEnabled !== 'boolean') {
     throw new ManagementConfigError('console', 'expected true or false');
   }
+  const readyMinMembers = options.readyMinMembers ?? MANAGEMENT_DEFAULTS.readyMinMembers;
+  if (!Number.isInteger(readyMinMembers) || readyMinMembers < 1 || readyMinMembers > 100_000) {
+    throw new ManagementConfigError('readyMinMembers', 'expected an integer from 1 to 100000');
+  }
   if (options.metrics !== undefined && typeof options.metrics !== 'function') {
     throw new ManagementConfigError('metrics', 'expected a function returning Prometheus text');
   }
@@ -155,6 +167,7 @@ export function resolveManagementOptions(
     eventHistory,
     maxStreams,
     console: consoleEnabled,
+    readyMinMembers,
     metrics: options.metrics,
     clock,
     logger,

@@ -13,6 +13,7 @@ import {
   type ResolvedManagementOptions,
   resolveManagementOptions,
 } from './management-config.js';
+import { readiness } from './readiness.js';
 import { hostAllowed, isLoopbackHost, tokenAccepted } from './request-access.js';
 import { clientView, healthView, memberView, memberViews, workerView } from './views.js';
 
@@ -20,8 +21,9 @@ const API = `/api/v${MANAGEMENT_API_VERSION}`;
 
 /**
  * A read-only HTTP endpoint over one cluster member: JSON documents (`/api/v1/...`), a
- * Server-Sent Events stream of membership and registry events, `/metrics` when given, and the
- * web console at `/`. Off unless started; listens on 127.0.0.1 unless `host` says otherwise.
+ * Server-Sent Events stream of membership and registry events, `/metrics` when given, probes
+ * (`/readyz`, `/livez`) and the web console at `/`. Off unless started; listens on 127.0.0.1
+ * unless `host` says otherwise.
  *
  * ```ts
  * const management = await ManagementServer.start({ cluster, registry, client });
@@ -169,6 +171,18 @@ export class ManagementServer {
         'content-security-policy':
           "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:",
       });
+      return;
+    }
+    // Probes carry no token (a kubelet cannot put a Secret into a probe); they reveal only
+    // whether this member serves, and why not.
+    if (path === '/readyz') {
+      const document = readiness(this.#options.cluster, this.#options.readyMinMembers);
+      sendJson(response, document.ready ? 200 : 503, document);
+      return;
+    }
+    if (path === '/livez') {
+      const live = this.#options.cluster.running;
+      sendJson(response, live ? 200 : 503, { version: MANAGEMENT_API_VERSION, live });
       return;
     }
     if (path !== '/metrics' && !path.startsWith('/api/')) {
