@@ -1,17 +1,21 @@
+import type { CancelTimer } from '@rpcnet/base';
 import {
   DATAGRAM_HEADER_BYTES,
+  DECODE_LIMITS,
   encodedMemberSize,
   encodedMessageSize,
   encodeMessage,
 } from './codec.js';
+import { bucketOf, differingBuckets, digestBucketCount, memberDigest } from './member-digest.js';
 import type {
   AliveMessage,
+  DigestMessage,
   LeftMessage,
   MemberRecord,
   PushPullMessage,
   SuspectMessage,
 } from './messages.js';
-import { type NodeId, NodeState } from './node.js';
+import { type ClusterNode, type NodeId, NodeState } from './node.js';
 import { isLive } from './registry.js';
 import type { SwimContext } from './swim-context.js';
 
@@ -19,6 +23,11 @@ import type { SwimContext } from './swim-context.js';
 const PUSH_PULL_SCALE_THRESHOLD = 32;
 /** Slack for length prefixes that grow while a push-pull chunk fills. */
 const PUSH_PULL_SLACK_BYTES = 8;
+/** Bytes of one checksum in a digest. */
+const CHECKSUM_BYTES = 4;
+
+/** The fields of a push-pull besides its members and chunk flags. */
+type PushPullFields = Pick<PushPullMessage, 'join' | 'reply' | 'bucketCount' | 'wantBuckets'>;
 
 /** How a received member table is merged: as the updates its records stand for. */
 export interface AntiEntropyHandlers {
@@ -30,24 +39,50 @@ export interface AntiEntropyHandlers {
 }
 
 /**
- * Push-pull anti-entropy: every so often (less often as the cluster grows) a node exchanges its
- * whole member table with one random member, which repairs whatever dissemination missed. Also
- * the join exchange, and the introduction of a member that talks to us before we heard of it.
+ * Push-pull anti-entropy: every so often (less often as the cluster grows) a node compares its
+ * member table with one random member's and repairs whatever dissemination missed. The periodic
+ * exchange opens with a digest (bucket checksums, one datagram), so only the records of differing
+ * buckets travel: its cost does not grow with the cluster. Joins, introductions of a member that
+ * talks to us before we heard of it, reconnects, and a peer that does not answer a digest (an
+ * older node) get the whole table.
  */
 export class AntiEntropy {
   /** When we last answered an unknown sender with a push-pull. */
   private lastIntroductionAt = Number.NEGATIVE_INFINITY;
+  /** Digests sent and not answered yet, by address: the full-state fallback's timers. */
+  private readonly awaiting = new Map<string, CancelTimer>();
+  /** The most buckets a digest datagram has room for. */
+  private readonly maxBuckets: number;
 
   constructor(
     private readonly ctx: SwimContext,
     private readonly handlers: AntiEntropyHandlers,
-  ) {}
+  ) {
+    const overhead = encodedMessageSize({
+      kind: 'digest',
+      from: ctx.localId,
+      bucketCount: DECODE_LIMITS.maxDigestBuckets,
+      checksums: new Uint32Array(0),
+    });
+    // 3 bytes for the checksums' length prefix.
+    const room = ctx.config.maxDatagramBytes - DATAGRAM_HEADER_BYTES - overhead - 3;
+    this.maxBuckets = Math.max(
+      1,
+      Math.min(DECODE_LIMITS.maxDigestBuckets, Math.floor(room / CHECKSUM_BYTES)),
+    );
+  }
 
   /** The periodic exchange with one random alive member. */
   tick(): void {
     if (this.ctx.lifecycle() !== 'running') return;
     const [target] = this.ctx.sample(1, (node) => node.state === NodeState.Alive);
-    if (target !== undefined) this.sendFullState(target.gossipAddress, false, false);
+    if (target !== undefined) this.sendDigest(target.gossipAddress);
+  }
+
+  /** Cancels the fallback timers (the node stopped). */
+  clear(): void {
+    for (const cancel of this.awaiting.values()) cancel();
+    this.awaiting.clear();
   }
 
   /** The time to the next periodic exchange. */
@@ -75,25 +110,96 @@ export class AntiEntropy {
     this.sendFullState(address, false, false);
   }
 
-  /** Merges a received member table; answers a request (not a reply) with our own table. */
+  /**
+   * Merges a received member table (or part of one); answers a full-state request with our own
+   * table, and a digest answer that wants buckets back with our records of those buckets.
+   */
   handle(message: PushPullMessage, from: string): void {
     const { ctx } = this;
     if (message.from === ctx.localId) return;
+    const bucketCount = message.bucketCount ?? 0;
+    if (bucketCount > 0 && message.first) this.answered(from);
     for (const member of message.members) this.mergeRemote(member, message.from);
+    const lifecycle = ctx.lifecycle();
+    const active = lifecycle === 'running' || lifecycle === 'leaving';
     if (message.reply) {
       this.handlers.joinReply(message.last);
+      const wanted = message.wantBuckets ?? [];
+      if (bucketCount > 0 && message.first && wanted.length > 0 && active) {
+        this.sendRecords(from, this.recordsIn(wanted, bucketCount), {
+          join: false,
+          reply: true,
+          bucketCount,
+        });
+      }
       return;
     }
+    if (message.first && active) this.sendFullState(from, false, true);
+  }
+
+  /**
+   * A member's digest: answer with our records of the buckets whose checksums differ from ours,
+   * asking for theirs of the same buckets (an answer with no records when all match).
+   */
+  handleDigest(message: DigestMessage, from: string): void {
+    const { ctx } = this;
     const lifecycle = ctx.lifecycle();
-    if (message.first && (lifecycle === 'running' || lifecycle === 'leaving')) {
-      this.sendFullState(from, false, true);
-    }
+    if (message.from === ctx.localId || (lifecycle !== 'running' && lifecycle !== 'leaving'))
+      return;
+    const { bucketCount } = message;
+    const differing = differingBuckets(
+      memberDigest(ctx.registry.all(), bucketCount),
+      message.checksums,
+    );
+    this.sendRecords(from, this.recordsIn(differing, bucketCount), {
+      join: false,
+      reply: true,
+      bucketCount,
+      wantBuckets: differing,
+    });
   }
 
   /** Sends every record we hold to `address`, in as many datagrams as the size limit needs. */
   sendFullState(address: string, join: boolean, reply: boolean): void {
+    this.sendRecords(address, this.ctx.registry.all(), { join, reply });
+  }
+
+  private sendDigest(address: string): void {
     const { ctx } = this;
-    const records: MemberRecord[] = [...ctx.registry.all()].map((node) => ({
+    const bucketCount = digestBucketCount(ctx.registry.size, this.maxBuckets);
+    const checksums = memberDigest(ctx.registry.all(), bucketCount);
+    ctx.transmit(address, [
+      encodeMessage({ kind: 'digest', from: ctx.localId, bucketCount, checksums }),
+    ]);
+    this.awaiting.get(address)?.();
+    // No answer (lost, or a revision-1 node that drops digests): exchange full state instead.
+    const cancel = ctx.after(2 * ctx.config.probeIntervalMs, () => {
+      if (this.awaiting.get(address) !== cancel) return;
+      this.awaiting.delete(address);
+      if (ctx.lifecycle() === 'running') this.sendFullState(address, false, false);
+    });
+    this.awaiting.set(address, cancel);
+  }
+
+  private answered(address: string): void {
+    this.awaiting.get(address)?.();
+    this.awaiting.delete(address);
+  }
+
+  private recordsIn(buckets: readonly number[], bucketCount: number): ClusterNode[] {
+    if (buckets.length === 0) return [];
+    const wanted = new Set(buckets);
+    const records: ClusterNode[] = [];
+    for (const node of this.ctx.registry.all()) {
+      if (wanted.has(bucketOf(node.id, bucketCount))) records.push(node);
+    }
+    return records;
+  }
+
+  /** Sends `nodes` as push-pull chunks that each fit a datagram; `wantBuckets` rides on the first. */
+  private sendRecords(address: string, nodes: Iterable<ClusterNode>, fields: PushPullFields): void {
+    const { ctx } = this;
+    const records: MemberRecord[] = [...nodes].map((node) => ({
       id: node.id,
       incarnation: node.incarnation,
       state: node.state,
@@ -101,26 +207,25 @@ export class AntiEntropy {
       rpcAddress: node.rpcAddress,
       tags: node.tags,
     }));
+    const { wantBuckets, ...rest } = fields;
     const empty: PushPullMessage = {
       kind: 'push-pull',
       from: ctx.localId,
-      join,
-      reply,
+      ...rest,
       first: true,
       last: true,
       members: [],
     };
-    const budget =
-      ctx.config.maxDatagramBytes -
-      DATAGRAM_HEADER_BYTES -
-      encodedMessageSize(empty) -
-      PUSH_PULL_SLACK_BYTES;
+    const room = ctx.config.maxDatagramBytes - DATAGRAM_HEADER_BYTES - PUSH_PULL_SLACK_BYTES;
+    const firstBudget =
+      room - encodedMessageSize(wantBuckets === undefined ? empty : { ...empty, wantBuckets });
+    const budget = room - encodedMessageSize(empty);
     const chunks: MemberRecord[][] = [];
     let chunk: MemberRecord[] = [];
     let used = 0;
     for (const record of records) {
       const size = encodedMemberSize(record);
-      if (chunk.length > 0 && used + size > budget) {
+      if (chunk.length > 0 && used + size > (chunks.length === 0 ? firstBudget : budget)) {
         chunks.push(chunk);
         chunk = [];
         used = 0;
@@ -130,9 +235,15 @@ export class AntiEntropy {
     }
     chunks.push(chunk);
     chunks.forEach((members, index) => {
-      ctx.transmit(address, [
-        encodeMessage({ ...empty, first: index === 0, last: index === chunks.length - 1, members }),
-      ]);
+      const first = index === 0;
+      const message: PushPullMessage = {
+        ...empty,
+        first,
+        last: index === chunks.length - 1,
+        members,
+        ...(first && wantBuckets !== undefined ? { wantBuckets } : {}),
+      };
+      ctx.transmit(address, [encodeMessage(message)]);
     });
   }
 

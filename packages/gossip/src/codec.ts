@@ -23,6 +23,7 @@ export const DECODE_LIMITS = Object.freeze({
   maxTagValueLength: 256,
   maxMessagesPerDatagram: 1024,
   maxMembersPerPushPull: 10_000,
+  maxDigestBuckets: 4096,
 });
 
 /** Bytes of a datagram that carries no message (the version field). */
@@ -87,9 +88,32 @@ function toWire(message: GossipMessage): WireObject {
           first: message.first,
           last: message.last,
           members: message.members.map(memberToWire),
+          bucketCount: message.bucketCount ?? 0,
+          wantBuckets: message.wantBuckets ?? [],
+        },
+      };
+    case 'digest':
+      return {
+        digest: {
+          from: message.from,
+          bucketCount: message.bucketCount,
+          checksums: checksumsToBytes(message.checksums),
         },
       };
   }
+}
+
+function checksumsToBytes(checksums: Uint32Array): Uint8Array {
+  const bytes = new Uint8Array(checksums.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < checksums.length; i++) view.setUint32(i * 4, checksums[i]!);
+  return bytes;
+}
+
+function readBucketCount(obj: WireObject): number {
+  const count = readUint(obj, 'bucketCount');
+  if (count > DECODE_LIMITS.maxDigestBuckets) fail('too many digest buckets');
+  return count;
 }
 
 function varintBytes(value: number): number {
@@ -275,6 +299,14 @@ function fromWire(envelope: WireObject): GossipMessage {
       const members = obj.members;
       if (!Array.isArray(members)) fail('members is not a list');
       if (members.length > DECODE_LIMITS.maxMembersPerPushPull) fail('too many members');
+      const bucketCount = readBucketCount(obj);
+      const wantBuckets = obj.wantBuckets;
+      if (!Array.isArray(wantBuckets)) fail('wantBuckets is not a list');
+      if (wantBuckets.length > bucketCount) fail('more wanted buckets than buckets');
+      for (const bucket of wantBuckets) {
+        if (!Number.isInteger(bucket) || bucket < 0 || bucket >= bucketCount)
+          fail('wanted bucket out of range');
+      }
       return {
         kind: 'push-pull',
         from: readId(obj, 'from'),
@@ -283,7 +315,19 @@ function fromWire(envelope: WireObject): GossipMessage {
         first: readBool(obj, 'first'),
         last: readBool(obj, 'last'),
         members: members.map(readMember),
+        ...(bucketCount === 0 ? {} : { bucketCount, wantBuckets: wantBuckets as number[] }),
       };
+    }
+    case 'digest': {
+      const bucketCount = readBucketCount(obj);
+      if (bucketCount === 0) fail('digest has no bucket');
+      const bytes = obj.checksums;
+      if (!(bytes instanceof Uint8Array) || bytes.length !== bucketCount * 4)
+        fail('checksums do not match bucketCount');
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      const checksums = new Uint32Array(bucketCount);
+      for (let i = 0; i < bucketCount; i++) checksums[i] = view.getUint32(i * 4);
+      return { kind: 'digest', from: readId(obj, 'from'), bucketCount, checksums };
     }
     default:
       return fail(`unknown message ${body}`);

@@ -49,11 +49,12 @@ export type {
   MemberRecord,
   NackMessage,
   PingMessage,
+  DigestMessage,
   PushPullMessage,
   StateUpdateMessage,
   SuspectMessage,
 } from './messages.js';
-export { GOSSIP_PROTO_SCHEMA, PROTOCOL_VERSION } from './messages.js';
+export { GOSSIP_PROTO_SCHEMA, PROTOCOL_REVISION, PROTOCOL_VERSION } from './messages.js';
 export type { GossipMetricsSnapshot, ProbeRttStats } from './metrics.js';
 export { createNodeId, NODE_ID_LENGTH } from './node-id.js';
 export type { PartitionRule, PartitionView } from './partition.js';

@@ -3,6 +3,13 @@ import type { NodeId, NodeState, NodeTags } from './node.js';
 /** Version byte carried by every datagram; a node drops datagrams of another version. */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Revision of the messages inside a version-1 datagram. 2 added {@link DigestMessage} and the
+ * digest fields of {@link PushPullMessage}; a revision-1 node drops a datagram that carries a
+ * digest, and the sender falls back to a full-state exchange when no answer comes.
+ */
+export const PROTOCOL_REVISION = 2;
+
 /** Direct probe: "are you `target`?". Answered with an {@link AckMessage} of the same `seq`. */
 export interface PingMessage {
   readonly kind: 'ping';
@@ -81,6 +88,11 @@ export interface MemberRecord {
 /**
  * One chunk of a full-state exchange (anti-entropy or join). A request (`reply: false`) with
  * `first: true` is answered by the receiver's own full state; `join` marks a joining node.
+ *
+ * As the answer to a {@link DigestMessage} (`reply: true`, `bucketCount > 0`) it carries only the
+ * records of the buckets whose checksums differed, and on its first chunk `wantBuckets`: the
+ * buckets whose records the digest's sender should send back (again with `bucketCount` set and
+ * no `wantBuckets`, which ends the exchange).
  */
 export interface PushPullMessage {
   readonly kind: 'push-pull';
@@ -90,6 +102,23 @@ export interface PushPullMessage {
   readonly first: boolean;
   readonly last: boolean;
   readonly members: readonly MemberRecord[];
+  /** Buckets of the digest this answers; 0 (or absent) for a full-state exchange. */
+  readonly bucketCount?: number;
+  /** Buckets the receiver should send its records of (digest exchanges only). */
+  readonly wantBuckets?: readonly number[];
+}
+
+/**
+ * Anti-entropy's opening: the sender's member table as `bucketCount` checksums, the records
+ * spread over buckets by a hash of their id (see `member-digest.ts`). Always answered with a
+ * {@link PushPullMessage} carrying the differing buckets' records (none when all match).
+ */
+export interface DigestMessage {
+  readonly kind: 'digest';
+  readonly from: NodeId;
+  readonly bucketCount: number;
+  /** One checksum per bucket. */
+  readonly checksums: Uint32Array;
 }
 
 /** Everything that can travel in a gossip datagram. */
@@ -102,7 +131,8 @@ export type GossipMessage =
   | SuspectMessage
   | DeadMessage
   | LeftMessage
-  | PushPullMessage;
+  | PushPullMessage
+  | DigestMessage;
 
 /** The membership updates that are disseminated by piggybacking. */
 export type StateUpdateMessage = AliveMessage | SuspectMessage | DeadMessage | LeftMessage;
@@ -135,6 +165,7 @@ export const GOSSIP_PROTO_SCHEMA = {
             'dead',
             'left',
             'pushPull',
+            'digest',
           ],
         },
       },
@@ -148,6 +179,7 @@ export const GOSSIP_PROTO_SCHEMA = {
         dead: { type: 'Dead', id: 7 },
         left: { type: 'Left', id: 8 },
         pushPull: { type: 'PushPull', id: 9 },
+        digest: { type: 'Digest', id: 10 },
       },
     },
     Ping: {
@@ -215,6 +247,16 @@ export const GOSSIP_PROTO_SCHEMA = {
         first: { type: 'bool', id: 4 },
         last: { type: 'bool', id: 5 },
         members: { rule: 'repeated', type: 'Member', id: 6 },
+        bucketCount: { type: 'uint32', id: 7 },
+        wantBuckets: { rule: 'repeated', type: 'uint32', id: 8 },
+      },
+    },
+    Digest: {
+      fields: {
+        from: { type: 'string', id: 1 },
+        bucketCount: { type: 'uint32', id: 2 },
+        // Big-endian uint32 per bucket.
+        checksums: { type: 'bytes', id: 3 },
       },
     },
   },

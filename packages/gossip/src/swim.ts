@@ -244,6 +244,7 @@ export class SwimProtocol {
     for (const suspicion of this.suspicions.values()) suspicion.cancel();
     this.suspicions.clear();
     this.probes.clear();
+    this.antiEntropy.clear();
     this.seedJoin.abortAll(
       new ClusterError(ClusterErrorCode.Stopped, 'the gossip node was stopped'),
     );
@@ -393,6 +394,9 @@ export class SwimProtocol {
         return;
       case 'push-pull':
         this.antiEntropy.handle(message, from);
+        return;
+      case 'digest':
+        this.antiEntropy.handleDigest(message, from);
         return;
     }
   }

@@ -47,4 +47,18 @@ export const SEED_MESSAGES: readonly GossipMessage[][] = [
       ],
     },
   ],
+  [{ kind: 'digest', from: 'node-a', bucketCount: 4, checksums: new Uint32Array([1, 2, 3, 4]) }],
+  [
+    {
+      kind: 'push-pull',
+      from: 'node-b',
+      join: false,
+      reply: true,
+      first: true,
+      last: true,
+      members: [],
+      bucketCount: 4,
+      wantBuckets: [1, 3],
+    },
+  ],
 ];

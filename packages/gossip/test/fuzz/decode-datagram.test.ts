@@ -15,6 +15,7 @@ const KINDS = new Set([
   'dead',
   'left',
   'push-pull',
+  'digest',
 ]);
 
 /** Decodes one input; returns what happened, failing the test on any throw but a DecodeError. */
@@ -54,6 +55,13 @@ function assertWellFormed(message: GossipMessage): void {
     for (const member of message.members) {
       expect(['alive', 'suspect', 'dead', 'left']).toContain(member.state);
     }
+    for (const bucket of message.wantBuckets ?? []) {
+      expect(bucket).toBeLessThan(message.bucketCount ?? 0);
+    }
+  }
+  if (message.kind === 'digest') {
+    expect(message.checksums).toHaveLength(message.bucketCount);
+    expect(message.bucketCount).toBeLessThanOrEqual(DECODE_LIMITS.maxDigestBuckets);
   }
 }
 

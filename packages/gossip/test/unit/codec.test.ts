@@ -48,6 +48,18 @@ const EVERY_KIND: GossipMessage[] = [
     last: false,
     members: [member, { ...member, id: ID_A, state: 'left', rpcAddress: undefined, tags: {} }],
   },
+  {
+    kind: 'push-pull',
+    from: ID_B,
+    join: false,
+    reply: true,
+    first: true,
+    last: true,
+    members: [member],
+    bucketCount: 9,
+    wantBuckets: [0, 4, 8],
+  },
+  { kind: 'digest', from: ID_A, bucketCount: 3, checksums: new Uint32Array([0, 1, 4_294_967_295]) },
 ];
 
 describe('codec', () => {

@@ -1,0 +1,65 @@
+import type { ClusterNode, NodeId, NodeState } from './node.js';
+
+/** Records per bucket a digest aims at: a differing bucket then costs a few records to repair. */
+const RECORDS_PER_BUCKET = 8;
+
+const STATE_CODES: Readonly<Record<NodeState, number>> = {
+  alive: 1,
+  suspect: 2,
+  dead: 3,
+  left: 4,
+};
+
+/** FNV-1a of `id`: which bucket a record falls in, the same on every node. */
+export function idHash(id: NodeId): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The bucket of `id` among `bucketCount`. */
+export function bucketOf(id: NodeId, bucketCount: number): number {
+  return idHash(id) % bucketCount;
+}
+
+/** How many buckets a digest of `records` records uses, given room for `maxBuckets`. */
+export function digestBucketCount(records: number, maxBuckets: number): number {
+  return Math.max(1, Math.min(maxBuckets, Math.ceil(records / RECORDS_PER_BUCKET)));
+}
+
+/** A record's contribution to its bucket's checksum: what two tables must agree on. */
+function recordHash(hash: number, incarnation: number, state: NodeState): number {
+  // murmur3's finalizer spreads small incarnation and state changes over all bits.
+  let h =
+    (hash ^ Math.imul(incarnation + 1, 0x9e3779b1) ^ Math.imul(STATE_CODES[state], 0x85ebca6b)) >>>
+    0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Checksums of a member table in `bucketCount` buckets: per bucket the sum (mod 2^32) of its
+ * records' hashes of id, incarnation and state. A sum does not depend on the order of records,
+ * so two nodes holding the same records get the same digest.
+ */
+export function memberDigest(records: Iterable<ClusterNode>, bucketCount: number): Uint32Array {
+  const checksums = new Uint32Array(bucketCount);
+  for (const record of records) {
+    const hash = idHash(record.id);
+    const bucket = hash % bucketCount;
+    checksums[bucket] =
+      (checksums[bucket]! + recordHash(hash, record.incarnation, record.state)) >>> 0;
+  }
+  return checksums;
+}
+
+/** Indexes of the buckets where `ours` and `theirs` differ (same length). */
+export function differingBuckets(ours: Uint32Array, theirs: Uint32Array): number[] {
+  const differing: number[] = [];
+  for (let i = 0; i < ours.length; i++) if (ours[i] !== theirs[i]) differing.push(i);
+  return differing;
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bucketOf,
+  differingBuckets,
+  digestBucketCount,
+  memberDigest,
+} from '../../src/member-digest.js';
+import type { ClusterNode } from '../../src/node.js';
+
+function node(index: number, incarnation = 0, state: ClusterNode['state'] = 'alive'): ClusterNode {
+  return {
+    id: `member-${index.toString().padStart(4, '0')}`,
+    gossipAddress: `10.0.${Math.floor(index / 250)}.${index % 250}:7946`,
+    tags: {},
+    state,
+    incarnation,
+  };
+}
+
+const table = Array.from({ length: 200 }, (_, index) => node(index));
+
+describe('member digest', () => {
+  it('is the same for the same records in any order', () => {
+    const shuffled = [...table].reverse();
+    expect(memberDigest(shuffled, 25)).toEqual(memberDigest(table, 25));
+  });
+
+  it('differs in exactly the bucket of a record whose incarnation or state changed', () => {
+    const base = memberDigest(table, 25);
+    for (const changed of [node(42, 1), node(42, 0, 'suspect'), node(42, 0, 'dead')]) {
+      const other = table.map((record) => (record.id === changed.id ? changed : record));
+      expect(differingBuckets(base, memberDigest(other, 25))).toEqual([bucketOf(changed.id, 25)]);
+    }
+  });
+
+  it('differs in the bucket of a record one side does not hold', () => {
+    const without = table.filter((record) => record.id !== 'member-0007');
+    expect(differingBuckets(memberDigest(table, 25), memberDigest(without, 25))).toEqual([
+      bucketOf('member-0007', 25),
+    ]);
+  });
+
+  it('spreads records over the buckets, about eight per bucket, within the room given', () => {
+    expect(digestBucketCount(200, 330)).toBe(25);
+    expect(digestBucketCount(10_000, 330)).toBe(330);
+    expect(digestBucketCount(0, 330)).toBe(1);
+    const sizes = new Array<number>(25).fill(0);
+    for (const record of table) sizes[bucketOf(record.id, 25)]!++;
+    expect(Math.max(...sizes)).toBeLessThan(20);
+    expect(Math.min(...sizes)).toBeGreaterThan(0);
+  });
+});
