@@ -1,6 +1,8 @@
 /**
  * The modules where a one-character change is a protocol bug, per package, with the tests that
- * must kill their mutants. `mutate` entries may name a line range (`file:from-to`).
+ * must kill their mutants. Each module is mutated in a run of its own (its own incremental file and
+ * report); an entry `{ file, tests }` narrows that run to the tests that pin the module, which keeps
+ * the slow suites out of runs that do not need them.
  */
 export const mutationTargets = [
   {
@@ -44,13 +46,32 @@ export const mutationTargets = [
   },
   {
     pkg: 'registry',
-    mutate: ['src/strategies/*.ts', 'src/filter.ts'],
+    mutate: [
+      'src/strategies/least-connections.ts',
+      'src/strategies/least-latency.ts',
+      'src/strategies/power-of-two-choices.ts',
+      'src/strategies/random.ts',
+      'src/strategies/round-robin.ts',
+      'src/strategies/weighted.ts',
+      'src/filter.ts',
+    ],
     // The model-based suite takes seconds per mutant; it guards the registry, not these modules.
-    tests: ['test/strategies.test.ts', 'test/filter.test.ts', 'test/worker-registry.test.ts'],
+    tests: [
+      'test/strategies.test.ts',
+      'test/strategy-picks.test.ts',
+      'test/filter.test.ts',
+      'test/worker-registry.test.ts',
+    ],
   },
   {
     pkg: 'cluster-client',
-    mutate: ['src/failover-policy.ts', 'src/retry-budget.ts', 'src/call-scope.ts'],
+    mutate: [
+      'src/failover-policy.ts',
+      'src/retry-budget.ts',
+      // Every client call makes a scope, so the client suite covers each of its mutants at
+      // seconds per test; the unit suite pins the scope's rules on its own.
+      { file: 'src/call-scope.ts', tests: ['test/call-scope.test.ts'] },
+    ],
     tests: [
       'test/cluster-client.test.ts',
       'test/retry-budget.test.ts',
@@ -59,3 +80,15 @@ export const mutationTargets = [
     ],
   },
 ];
+
+/** Every module run: `{ pkg, file, tests, id }`, `id` naming its report and incremental file. */
+export function mutationRuns() {
+  return mutationTargets.flatMap((target) =>
+    target.mutate.map((entry) => {
+      const file = typeof entry === 'string' ? entry : entry.file;
+      const tests = typeof entry === 'string' ? target.tests : entry.tests;
+      const id = `${target.pkg}--${file.replace(/^src\//, '').replace(/[^A-Za-z0-9.-]+/g, '-')}`;
+      return { pkg: target.pkg, file, tests, id };
+    }),
+  );
+}
