@@ -8,13 +8,34 @@ import type { QuicTransportOptions } from '@rpcnet/core';
  */
 export type BenchDriver = 'classic' | 'lean' | 'lean-dgram';
 
-/** The QuicTransport options that select `driver`. */
+const CONGESTION_CONTROLS = ['cubic', 'reno', 'bbr'] as const;
+
+/**
+ * The congestion control every QUIC process of the run uses: `RPC_BENCH_CONGESTION_CONTROL`
+ * (cubic, reno or bbr; unset: the transport's default, cubic). Children inherit the variable.
+ */
+export function benchCongestionControl(
+  value = process.env.RPC_BENCH_CONGESTION_CONTROL,
+): QuicTransportOptions['congestionControl'] {
+  if (value === undefined || value === '') return undefined;
+  const known = CONGESTION_CONTROLS.find((name) => name === value);
+  if (known === undefined) {
+    throw new Error(
+      `RPC_BENCH_CONGESTION_CONTROL: '${value}' is not one of ${CONGESTION_CONTROLS.join(', ')}`,
+    );
+  }
+  return known;
+}
+
+/** The QuicTransport options that select `driver` (and the run's congestion control). */
 export function driverOptions(
   driver: BenchDriver | undefined,
-): Pick<QuicTransportOptions, 'driver' | 'udpSocket'> {
+): Pick<QuicTransportOptions, 'driver' | 'udpSocket' | 'congestionControl'> {
   if (driver === undefined) return {};
-  if (driver === 'lean-dgram') return { driver: 'lean', udpSocket: 'dgram' };
-  return { driver };
+  const congestionControl = benchCongestionControl();
+  const cc = congestionControl === undefined ? {} : { congestionControl };
+  if (driver === 'lean-dgram') return { driver: 'lean', udpSocket: 'dgram', ...cc };
+  return { driver, ...cc };
 }
 
 /**

@@ -7,13 +7,14 @@ import { pathToFileURL } from 'node:url';
 import { createDevCertificate } from '@rpcnet/core';
 import { formatCount, formatMs } from './measure.js';
 import { BenchChild } from './rpc-bench-child.js';
-import type {
-  BenchDriver,
-  BenchSystem,
-  ClientResult,
-  ClientSpec,
-  PacketCounts,
-  ServerSpec,
+import {
+  type BenchDriver,
+  type BenchSystem,
+  benchCongestionControl,
+  type ClientResult,
+  type ClientSpec,
+  type PacketCounts,
+  type ServerSpec,
 } from './rpc-bench-protocol.js';
 import {
   cpuPerPacketUs,
@@ -311,7 +312,7 @@ export async function runRpcBench(options: RpcBenchOptions = {}): Promise<RpcBen
       .map((value) => value.toFixed(2))
       .join(' ');
   print(
-    `rpc bench: loopback 127.0.0.1, TLS on every QUIC and gRPC case, ${durationMs} ms per case after ${warmupMs} ms warm-up; CPU = user+sys of each process; µs/pkt = (client + server CPU) / UDP packets the client sent + received; load average ${load()}`,
+    `rpc bench: loopback 127.0.0.1, TLS on every QUIC and gRPC case, ${durationMs} ms per case after ${warmupMs} ms warm-up; CPU = user+sys of each process; µs/pkt = (client + server CPU) / UDP packets the client sent + received; QUIC congestion control ${benchCongestionControl() ?? 'cubic (default)'}; load average ${load()}`,
   );
   for (const step of plan) {
     const serverSpec: ServerSpec = {

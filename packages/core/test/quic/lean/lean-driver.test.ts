@@ -255,6 +255,23 @@ describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
     expect(new Set(full.map((chunk) => chunk.buffer)).size).toBe(full.length);
   });
 
+  it('moves data intact with each congestion controller (cubic, reno, bbr)', async () => {
+    for (const congestionControl of ['cubic', 'reno', 'bbr'] as const) {
+      const network = new FakeUdpNetwork();
+      network.batched = true;
+      const { socket, accepted } = await fakeListener(network, { congestionControl });
+      const client = await fakeConnect(network, socket.port, { congestionControl });
+      const payload = randomBytes(500_000);
+      await client.connection.write(payload);
+      await waitFor(
+        () => accepted[0]?.receiver.received === payload.length,
+        10_000,
+        congestionControl,
+      );
+      expect(Buffer.compare(accepted[0]!.receiver.bytes(), payload)).toBe(0);
+    }
+  });
+
   it('reports an abrupt close to the peer as peer-closed', async () => {
     const network = new FakeUdpNetwork();
     const { socket, accepted } = await fakeListener(network);
