@@ -24,7 +24,8 @@ const DOMAIN = 'rpcnet.test';
 const SERVICE_NAME = `workers.${DOMAIN}`;
 /** The SRV name: each worker's own name and its gossip port. */
 const SRV_NAME = `_gossip._udp.workers.${DOMAIN}`;
-const CALL_TIMEOUT_MS = 3000;
+/** Deadline of each call: room for two attempts on a crashed worker (1 s each) on a loaded machine. */
+const CALL_TIMEOUT_MS = 5000;
 /** Bound on every wait for membership to settle (generous: CI machines are loaded). */
 const SETTLE_MS = 60_000;
 /** Ids of members that were replaced: never alive again once gone. */
