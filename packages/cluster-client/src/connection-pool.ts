@@ -1,4 +1,5 @@
 import { ConfigError, type Logger, silentLogger } from '@rpcnet/base';
+import type { TransportConnectionStats } from '@rpcnet/core';
 import { type Clock, ErrorCode, RpcError } from '@rpcnet/core';
 import { abortable } from './abortable.js';
 import { type BackoffOptions, ExponentialBackoff } from './backoff.js';
@@ -44,6 +45,14 @@ export interface ConnectionPoolStats {
   readonly dialFailures: number;
   /** Pooled connections that closed with an error. */
   readonly connectionsLost: number;
+}
+
+/** The transport counters of one pooled connection. */
+export interface PooledConnectionStats {
+  readonly workerId: string;
+  /** The worker's RPC `host:port`. */
+  readonly rpcAddress: string;
+  readonly transport: TransportConnectionStats;
 }
 
 /** A pooled connection: `active` counts the leases on it. */
@@ -109,6 +118,23 @@ export class ConnectionPool {
       dialFailures: this.#dialFailures,
       connectionsLost: this.#connectionsLost,
     };
+  }
+
+  /**
+   * Transport counters (RTT, congestion window, packets lost) of every open pooled connection
+   * whose transport keeps them; the default QUIC connector's do.
+   */
+  connectionStats(): PooledConnectionStats[] {
+    const stats: PooledConnectionStats[] = [];
+    for (const slot of this.#slots.values()) {
+      for (const { connection } of slot.connections) {
+        const transport = connection.transportStats?.();
+        if (transport !== undefined) {
+          stats.push({ workerId: slot.id, rpcAddress: slot.rpcAddress, transport });
+        }
+      }
+    }
+    return stats;
   }
 
   /** Open pooled connections to one worker. */

@@ -17,6 +17,7 @@ export type {
   ConnectionLease,
   ConnectionPoolOptions,
   ConnectionPoolStats,
+  PooledConnectionStats,
 } from './connection-pool.js';
 export { ConnectionPool } from './connection-pool.js';
 export { ClusterClientConfigError } from './errors.js';

@@ -6,6 +6,7 @@ import {
   type QuicTuning,
   RpcClient,
   type TlsOptions,
+  type TransportConnectionStats,
 } from '@rpcnet/core';
 
 /** Where a worker's RPC server is: its node id and `host:port`. */
@@ -33,6 +34,8 @@ export interface WorkerConnection {
   onClose(listener: (error?: Error) => void): () => void;
   /** Calls in progress on this connection. */
   readonly inFlight: number;
+  /** Transport counters (RTT, congestion window, packets), where the transport keeps them. */
+  transportStats?(): TransportConnectionStats | undefined;
 }
 
 /** Opens a connection to a worker; rejects (ideally with an `RpcError`) when it cannot. */

@@ -42,9 +42,8 @@ export function tracingServerInterceptor(options: RpcTracingOptions = {}): Serve
       endSpan(span, error);
       throw error;
     }
-    const signal = request.context.signal;
-    const outcome = (error?: unknown) =>
-      endSpan(span, error ?? (signal.aborted ? signal.reason : undefined));
+    const call = request.context;
+    const outcome = (error?: unknown) => endSpan(span, error ?? call.error);
     if (response.messages === undefined) {
       outcome();
       return response;

@@ -1,5 +1,10 @@
-import type { ClusterClientMetrics } from '@rpcnet/cluster-client';
+import type {
+  ClusterClientMetrics,
+  ConnectionPoolStats,
+  PooledConnectionStats,
+} from '@rpcnet/cluster-client';
 import type { GossipMetricsSnapshot } from '@rpcnet/gossip';
+import type { WorkerSelectionStats } from '@rpcnet/registry';
 import type { Registry } from 'prom-client';
 import {
   type Samples,
@@ -18,11 +23,18 @@ export interface GossipSource {
 /** What the registry collector reads: a `WorkerRegistry` from `@rpcnet/registry` fits. */
 export interface WorkerListSource {
   workers(): ReadonlyArray<{ readonly state: string }>;
+  /** Selections by outcome; `registry_selections_total` is left out without it. */
+  selectionStats?(): WorkerSelectionStats;
 }
 
 /** What the cluster-client collectors read: a `ClusterClient` fits. */
 export interface ClusterClientSource {
   readonly metrics: ClusterClientMetrics;
+  /** Its connection pool; the `cluster_client_pool_*` instruments are left out without it. */
+  readonly pool?: {
+    readonly stats: ConnectionPoolStats;
+    connectionStats(): readonly PooledConnectionStats[];
+  };
 }
 
 const one = (value: number): Samples => [[{}, value]];
@@ -156,6 +168,19 @@ export function registerRegistryCollectors(
       },
     ),
   });
+  const selectionStats = workers.selectionStats?.bind(workers);
+  if (selectionStats === undefined) return;
+  scrapeTimeCounter({
+    registry,
+    name: `${prefix}registry_selections_total`,
+    help: 'Worker selections by strategy and outcome (alive, suspect: a suspect chosen for want of an alive one, none: no worker).',
+    labelNames: ['strategy', 'outcome'],
+    read: whenReadable(selectionStats, ({ strategy, alive, suspect, none }) => [
+      [{ strategy, outcome: 'alive' }, alive],
+      [{ strategy, outcome: 'suspect' }, suspect],
+      [{ strategy, outcome: 'none' }, none],
+    ]),
+  });
 }
 
 /** Registers the `<prefix>cluster_client_*` instruments, read from `client.metrics`. */
@@ -210,4 +235,66 @@ export function registerClusterClientCollectors(
     (m) => m.noWorkers,
   );
   counter('ejections_total', 'Workers ejected by outlier detection.', (m) => m.ejections);
+  if (client.pool !== undefined) registerPoolCollectors(registry, `${name}pool_`, client.pool);
+}
+
+/** Registers `<name>*`: the pool's dials and losses, and each pooled QUIC connection's stats. */
+function registerPoolCollectors(
+  registry: Registry,
+  name: string,
+  pool: NonNullable<ClusterClientSource['pool']>,
+): void {
+  const stats = () => pool.stats;
+  scrapeTimeGauge({
+    registry,
+    name: `${name}connections`,
+    help: 'Open pooled connections to workers.',
+    read: whenReadable(stats, (s) => one(s.connections)),
+  });
+  const counter = (suffix: string, help: string, pick: (s: ConnectionPoolStats) => number) =>
+    scrapeTimeCounter({
+      registry,
+      name: `${name}${suffix}`,
+      help,
+      read: whenReadable(stats, (s) => one(pick(s))),
+    });
+  counter('dials_total', 'Connections dialled to workers.', (s) => s.dials);
+  counter('dial_failures_total', 'Dials to workers that failed.', (s) => s.dialFailures);
+  counter(
+    'connections_lost_total',
+    'Pooled connections that closed with an error.',
+    (s) => s.connectionsLost,
+  );
+  const perWorker =
+    (pick: (s: PooledConnectionStats['transport']) => number | undefined, reduce: 'max' | 'sum') =>
+    (): Samples => {
+      const byWorker = new Map<string, number>();
+      for (const { workerId, transport } of pool.connectionStats()) {
+        const value = pick(transport);
+        if (value === undefined) continue;
+        const seen = byWorker.get(workerId);
+        byWorker.set(
+          workerId,
+          seen === undefined ? value : reduce === 'max' ? Math.max(seen, value) : seen + value,
+        );
+      }
+      return [...byWorker].map(([worker, value]) => [{ worker }, value] as const);
+    };
+  const gauge = (suffix: string, help: string, read: () => Samples) =>
+    scrapeTimeGauge({ registry, name: `${name}${suffix}`, help, labelNames: ['worker'], read });
+  gauge(
+    'rtt_seconds',
+    'Smoothed QUIC RTT to each worker (the largest over its pooled connections).',
+    perWorker((s) => (s.rttMs === undefined ? undefined : s.rttMs / 1000), 'max'),
+  );
+  gauge(
+    'congestion_window_bytes',
+    'QUIC congestion window towards each worker, summed over its pooled connections.',
+    perWorker((s) => s.congestionWindowBytes, 'sum'),
+  );
+  gauge(
+    'packets_lost',
+    'QUIC packets to each worker declared lost, summed over its open pooled connections (falls when one closes).',
+    perWorker((s) => s.packetsLost, 'sum'),
+  );
 }

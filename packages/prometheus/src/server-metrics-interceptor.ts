@@ -1,7 +1,7 @@
 import type { ServerInterceptor, ServerResponse } from '@rpcnet/core';
 import { countingIterable } from './counting-iterable.js';
 import type { RpcInstruments } from './rpc-instruments.js';
-import { statusCodeOf, statusFromSignal } from './status-code.js';
+import { statusCodeOf, statusOfCall } from './status-code.js';
 
 /**
  * Records every handled call in `instruments`: duration by status code, in-flight, payload bytes
@@ -43,7 +43,7 @@ export function serverMetricsInterceptor(
     }
     if (response.messages === undefined) {
       if (response.message !== undefined) method.sentBytes += response.message.length;
-      finish(statusFromSignal(request.context.signal));
+      finish(statusOfCall(request.context));
       return response;
     }
     let sent = 0;
@@ -56,9 +56,7 @@ export function serverMetricsInterceptor(
         },
         ({ error }) => {
           method.sentPerStream.observe(sent);
-          finish(
-            error === undefined ? statusFromSignal(request.context.signal) : statusCodeOf(error),
-          );
+          finish(error === undefined ? statusOfCall(request.context) : statusCodeOf(error));
         },
       ),
     };

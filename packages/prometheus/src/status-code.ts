@@ -1,3 +1,5 @@
+import type { CallContext } from '@rpcnet/core';
+
 /** The `code` label of a call that succeeded. */
 export const OK = 'OK';
 
@@ -7,7 +9,7 @@ export function statusCodeOf(error: unknown): string {
   return typeof code === 'string' && code.length > 0 ? code : 'UNKNOWN';
 }
 
-/** `OK`, or the code of the error `signal` was aborted with (a call that failed meanwhile). */
-export function statusFromSignal(signal: AbortSignal): string {
-  return signal.aborted ? statusCodeOf(signal.reason) : OK;
+/** `OK`, or the code of the error the call failed with meanwhile (`CallContext.error`). */
+export function statusOfCall(context: CallContext): string {
+  return context.error === undefined ? OK : statusCodeOf(context.error);
 }

@@ -103,6 +103,62 @@ describe('cluster collectors', () => {
     expect(sample(s, 'rpcnet_cluster_client_ejections_total')).toBe(1);
   });
 
+  it('report selections per strategy and the pool: dials, losses, QUIC stats per worker', async () => {
+    const registry = new Registry();
+    const quic = (
+      rttMs: number | undefined,
+      congestionWindowBytes: number,
+      packetsLost: number,
+    ) => ({
+      rttMs,
+      congestionWindowBytes,
+      packetsLost,
+      packetsSent: 100,
+      packetsReceived: 90,
+      bytesSent: 10_000,
+      bytesReceived: 9_000,
+    });
+    new RpcnetMetrics({ registry })
+      .observeWorkerRegistry({
+        workers: () => [],
+        selectionStats: () => ({ strategy: 'least-latency', alive: 40, suspect: 2, none: 1 }),
+      })
+      .observeClusterClient({
+        metrics: clusterClientMetrics,
+        pool: {
+          stats: {
+            workers: 2,
+            connections: 3,
+            dialing: 0,
+            dials: 5,
+            dialFailures: 2,
+            connectionsLost: 1,
+          },
+          connectionStats: () => [
+            { workerId: 'w1', rpcAddress: '10.0.0.1:7000', transport: quic(2, 14_000, 3) },
+            { workerId: 'w1', rpcAddress: '10.0.0.1:7000', transport: quic(5, 20_000, 1) },
+            { workerId: 'w2', rpcAddress: '10.0.0.2:7000', transport: quic(undefined, 12_000, 0) },
+          ],
+        },
+      });
+    const s = await scrape(registry);
+    const selections = (outcome: string) =>
+      sample(s, 'rpcnet_registry_selections_total', { strategy: 'least-latency', outcome });
+    expect([selections('alive'), selections('suspect'), selections('none')]).toEqual([40, 2, 1]);
+    expect(sample(s, 'rpcnet_cluster_client_pool_connections')).toBe(3);
+    expect(sample(s, 'rpcnet_cluster_client_pool_dials_total')).toBe(5);
+    expect(sample(s, 'rpcnet_cluster_client_pool_dial_failures_total')).toBe(2);
+    expect(sample(s, 'rpcnet_cluster_client_pool_connections_lost_total')).toBe(1);
+    const perWorker = (name: string, worker: string) =>
+      sample(s, `rpcnet_cluster_client_pool_${name}`, { worker });
+    expect(perWorker('rtt_seconds', 'w1')).toBe(0.005);
+    expect(perWorker('rtt_seconds', 'w2')).toBe(undefined);
+    expect(perWorker('congestion_window_bytes', 'w1')).toBe(34_000);
+    expect(perWorker('congestion_window_bytes', 'w2')).toBe(12_000);
+    expect(perWorker('packets_lost', 'w1')).toBe(4);
+    expect(perWorker('packets_lost', 'w2')).toBe(0);
+  });
+
   it('refuse observing the same kind of source twice in one registry', () => {
     const metrics = new RpcnetMetrics({ registry: new Registry() });
     metrics.observeClusterClient({ metrics: clusterClientMetrics });

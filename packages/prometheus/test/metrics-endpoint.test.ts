@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemWallClock } from '@rpcnet/base';
+import { ConnectionPool, quicConnector } from '@rpcnet/cluster-client';
 import { createDevCertificate, ErrorCode, RpcClient, RpcError, RpcServer } from '@rpcnet/core';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,6 +93,54 @@ describe('/metrics of a QUIC worker under load', () => {
     const packetsSent = sample(caller, 'rpcnet_quic_client_packets_sent_total', { peer });
     expect(packetsSent).toBeGreaterThanOrEqual(1);
     expect(sample(caller, 'rpcnet_quic_client_rtt_seconds', { peer })).toBeLessThan(1);
+  });
+
+  it("reports a cluster client's pooled QUIC connection to a worker: RTT, window, losses", async () => {
+    const server = new RpcServer({ tls: { cert: certificate.certPem, key: certificate.keyPem } });
+    server.unary('work', (request) => request);
+    const address = await server.start();
+    cleanups.push(() => server.stop({ graceMs: 0 }));
+    const pool = new ConnectionPool({
+      connect: quicConnector({ tls: { ca: certificate.certPem } }),
+      maxConnectionsPerWorker: 1,
+      reconnect: { initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2, jitter: 0 },
+      clock: systemWallClock,
+    });
+    cleanups.push(() => pool.close());
+    const lease = await pool.acquire({ id: 'w1', rpcAddress: `127.0.0.1:${address.port}` });
+    for (let call = 0; call < 20; call += 1) {
+      await lease.connection.unary('work', new Uint8Array(64));
+    }
+    lease.release();
+    const registry = new Registry();
+    new RpcnetMetrics({ registry }).observeClusterClient({
+      metrics: {
+        calls: 0,
+        succeeded: 0,
+        failed: 0,
+        retries: 0,
+        retriesDenied: 0,
+        hedges: 0,
+        attemptTimeouts: 0,
+        resumes: 0,
+        noWorkers: 0,
+        ejections: 0,
+      },
+      pool,
+    });
+    const s = parseExposition(await registry.metrics());
+    expect(sample(s, 'rpcnet_cluster_client_pool_dials_total')).toBe(1);
+    expect(sample(s, 'rpcnet_cluster_client_pool_connections')).toBe(1);
+    const rtt = sample(s, 'rpcnet_cluster_client_pool_rtt_seconds', { worker: 'w1' });
+    // The QUIC binding reports whole milliseconds: loopback reads 0.
+    expect(rtt).toBeGreaterThanOrEqual(0);
+    expect(rtt).toBeLessThan(1);
+    expect(
+      sample(s, 'rpcnet_cluster_client_pool_congestion_window_bytes', { worker: 'w1' }),
+    ).toBeGreaterThan(0);
+    // Loss is possible even on loopback (a loaded machine delays acks): the series is there.
+    const lost = sample(s, 'rpcnet_cluster_client_pool_packets_lost', { worker: 'w1' });
+    expect(Number.isInteger(lost)).toBe(true);
   });
 
   it('answers HEAD without a body and refuses other methods with 405', async () => {

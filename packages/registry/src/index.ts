@@ -22,6 +22,7 @@ export type { MembershipSource, TagPublisher } from './membership.js';
 export { HEALTHY_TAG, WEIGHT_TAG } from './membership.js';
 export type { WorkerRegistryOptions } from './registry-config.js';
 export { REGISTRY_DEFAULTS } from './registry-config.js';
+export type { WorkerSelectionStats } from './selection-stats.js';
 export { LeastConnections } from './strategies/least-connections.js';
 export type { LeastLatencyOptions } from './strategies/least-latency.js';
 export { LeastLatency } from './strategies/least-latency.js';

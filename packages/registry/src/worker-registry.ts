@@ -19,6 +19,7 @@ import {
   resolveRegistryOptions,
   type WorkerRegistryOptions,
 } from './registry-config.js';
+import type { WorkerSelectionStats } from './selection-stats.js';
 import type { LoadBalancingStrategy } from './strategy.js';
 import type { CallOutcome, Worker, WorkerLease } from './worker.js';
 import { WorkerEntry } from './worker-entry.js';
@@ -82,6 +83,7 @@ export class WorkerRegistry {
     }),
   );
   private generation = 0;
+  private readonly selected = { alive: 0, suspect: 0, none: 0 };
   private unsubscribe: (() => void) | undefined;
 
   /** Throws `RegistryConfigError` naming the field when an option is invalid. */
@@ -139,6 +141,11 @@ export class WorkerRegistry {
     return [...set.alive, ...set.suspect].map((entry) => entry.snapshot());
   }
 
+  /** How many selections chose an alive worker, a suspect one, or none. */
+  selectionStats(): WorkerSelectionStats {
+    return { strategy: this.strategy.name, ...this.selected };
+  }
+
   /** Snapshot of one worker, or `undefined` when it is not (or no longer) a worker. */
   getWorker(id: NodeId): Worker | undefined {
     return this.entries.get(id)?.snapshot();
@@ -163,13 +170,17 @@ export class WorkerRegistry {
       pool = set.suspect;
     }
     if (pool.length === 0) {
+      this.selected.none += 1;
       throw this.noWorkers(set, exclude.size);
     }
     const chosen = this.strategy.pick(pool, { filterKey: set.filter.key });
     const entry = chosen instanceof WorkerEntry ? chosen : this.entries.get(chosen?.id ?? '');
     if (entry === undefined || !entry.active) {
+      this.selected.none += 1;
       throw this.noWorkers(set, exclude.size, `strategy ${this.strategy.name} chose no worker`);
     }
+    if (entry.state === NodeState.Alive) this.selected.alive += 1;
+    else this.selected.suspect += 1;
     entry.inFlight += 1;
     return new EntryLease(entry, this.options.clock, this.settle);
   }

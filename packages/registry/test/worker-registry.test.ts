@@ -136,6 +136,27 @@ describe('following membership', () => {
     expect(registry.workers().map((worker) => worker.state)).toEqual(['alive']);
   });
 
+  it('counts selections of alive workers, of suspects for want of alive ones, and of none', () => {
+    const membership = new FakeMembership();
+    membership.preload('w1');
+    membership.preload('w2');
+    const registry = startRegistry(membership);
+    registry.selectWorker();
+    membership.suspect('w1');
+    registry.selectWorker();
+    registry.selectWorker();
+    membership.fail('w2');
+    registry.selectWorker();
+    membership.fail('w1');
+    expect(() => registry.selectWorker()).toThrow(NoWorkersAvailableError);
+    expect(registry.selectionStats()).toEqual({
+      strategy: 'round-robin',
+      alive: 3,
+      suspect: 1,
+      none: 1,
+    });
+  });
+
   it('resyncs from members() on partition events', () => {
     const membership = new FakeMembership();
     membership.preload('w1');

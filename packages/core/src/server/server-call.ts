@@ -22,7 +22,7 @@ export interface ServerCallHost {
   /** {@link ProtocolFeature} bits both sides speak. */
   readonly features: number;
   /** The call ended (successfully or not): forget it. */
-  onCallFinished(call: ServerCall, error: RpcError | undefined): void;
+  onCallFinished(call: ServerCall): void;
 }
 
 /** Parameters of a new call, from its REQUEST frame. */
@@ -32,8 +32,8 @@ export interface ServerCallInit {
   metadata: Metadata;
   timeoutMs: number;
   registration: MethodHandler;
-  /** The handler behind the server's interceptors; undefined without interceptors. */
-  intercepted: ServerCallFn | undefined;
+  /** The handler behind the server's interceptors (the built-in counters at least). */
+  chain: ServerCallFn;
 }
 
 /** The server side of one call: runs the handler and streams its results back. */
@@ -71,6 +71,9 @@ export class ServerCall {
       get signal() {
         return call.signal;
       },
+      get error() {
+        return call.#abortReason;
+      },
       ...(deadline === undefined ? {} : { deadline }),
       peer: host.channel.remoteAddress,
       setHeader: (metadata) => {
@@ -105,60 +108,35 @@ export class ServerCall {
     return this.#abort.signal;
   }
 
-  /** Runs the handler to completion; never rejects. */
+  /** Runs the call through the server's interceptors to completion; never rejects. */
   async run(): Promise<void> {
     try {
-      const registration = this.#init.registration;
-      if (this.#init.intercepted !== undefined) {
-        await this.#runIntercepted(this.#init.intercepted);
+      const { kind } = this.#init.registration;
+      const { method } = this.#init;
+      const request: ServerRequest =
+        kind === 'clientStream' || kind === 'bidiStream'
+          ? { kind, method, context: this.#context, messages: this.inbound }
+          : { kind, method, context: this.#context, message: await this.#singleRequest() };
+      const response = await this.#init.chain(request);
+      if (kind === 'unary' || kind === 'clientStream') {
+        if (response.message === undefined) {
+          throw new RpcError(
+            ErrorCode.INTERNAL,
+            `an interceptor dropped the response of ${method}`,
+          );
+        }
+        this.#finishWithResponse(response.message);
         return;
       }
-      switch (registration.kind) {
-        case 'unary': {
-          const request = await this.#singleRequest();
-          this.#finishWithResponse(await registration.handler(request, this.#context));
-          return;
-        }
-        case 'serverStream': {
-          const request = await this.#singleRequest();
-          await this.#sendAll(registration.handler(request, this.#context));
-          break;
-        }
-        case 'clientStream':
-          this.#finishWithResponse(await registration.handler(this.inbound, this.#context));
-          return;
-        case 'bidiStream':
-          await this.#sendAll(registration.handler(this.inbound, this.#context));
-          break;
+      if (response.messages === undefined) {
+        throw new RpcError(ErrorCode.INTERNAL, `an interceptor dropped the responses of ${method}`);
       }
+      await this.#sendAll(response.messages);
       if (!this.#finished) this.#finish(undefined, true);
     } catch (error) {
       if (this.#finished) return;
       this.#finish(toWireError(error), true);
     }
-  }
-
-  /** Runs the call through the server's interceptors, then sends what the chain produced. */
-  async #runIntercepted(chain: ServerCallFn): Promise<void> {
-    const { kind } = this.#init.registration;
-    const { method } = this.#init;
-    const request: ServerRequest =
-      kind === 'clientStream' || kind === 'bidiStream'
-        ? { kind, method, context: this.#context, messages: this.inbound }
-        : { kind, method, context: this.#context, message: await this.#singleRequest() };
-    const response = await chain(request);
-    if (kind === 'unary' || kind === 'clientStream') {
-      if (response.message === undefined) {
-        throw new RpcError(ErrorCode.INTERNAL, `an interceptor dropped the response of ${method}`);
-      }
-      this.#finishWithResponse(response.message);
-      return;
-    }
-    if (response.messages === undefined) {
-      throw new RpcError(ErrorCode.INTERNAL, `an interceptor dropped the responses of ${method}`);
-    }
-    await this.#sendAll(response.messages);
-    if (!this.#finished) this.#finish(undefined, true);
   }
 
   /** Adds flow-control credit granted by the client. */
@@ -268,7 +246,7 @@ export class ServerCall {
       this.#abortReason = error;
       this.#abort?.abort(error);
     }
-    this.#host.onCallFinished(this, error);
+    this.#host.onCallFinished(this);
   }
 }
 

@@ -24,8 +24,6 @@ export interface ServerConnectionHost {
   readonly logger: Logger;
   readonly draining: boolean;
   lookup(method: string): RegisteredMethod | undefined;
-  onCallStarted(): void;
-  onCallFinished(error: RpcError | undefined): void;
   onCallRejected(): void;
   onProtocolError(error: ProtocolError): void;
   onConnectionClosed(connection: ServerConnection): void;
@@ -99,10 +97,9 @@ export class ServerConnection implements ServerCallHost {
     return this.channel.close(error);
   }
 
-  onCallFinished(call: ServerCall, error: RpcError | undefined): void {
+  onCallFinished(call: ServerCall): void {
     if (this.calls.get(call.id) !== call) return;
     this.calls.delete(call.id);
-    this.#host.onCallFinished(error);
     if (this.calls.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
@@ -233,10 +230,9 @@ export class ServerConnection implements ServerCallHost {
       metadata: toMetadata(body.metadata),
       timeoutMs: body.timeoutMs,
       registration: registered.registration,
-      intercepted: registered.intercepted,
+      chain: registered.chain,
     });
     this.calls.set(id, call);
-    this.#host.onCallStarted();
     if (inlineMessage !== undefined) {
       call.inbound.push(inlineMessage);
       call.inbound.end();

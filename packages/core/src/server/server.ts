@@ -25,6 +25,7 @@ import type {
 } from '../transport.js';
 import { handlerCallFn } from './handler-call.js';
 import type { RegisteredMethod } from './registered-method.js';
+import { ServerCallCounters } from './server-call-counters.js';
 import { ServerConnection, type ServerConnectionHost } from './server-connection.js';
 import type { ServerCallFn, ServerInterceptor } from './server-interceptor.js';
 import { type RpcServerStopHook, StopHooks } from './stop-hooks.js';
@@ -99,10 +100,7 @@ export class RpcServer {
   #listener: TransportListener | undefined;
   #stopping: Promise<void> | undefined;
   #draining = false;
-  #activeCalls = 0;
-  #callsStarted = 0;
-  #callsSucceeded = 0;
-  #callsFailed = 0;
+  readonly #counters = new ServerCallCounters();
   #callsRejected = 0;
   #protocolErrors = 0;
 
@@ -124,10 +122,10 @@ export class RpcServer {
   get metrics(): RpcServerMetrics {
     return {
       connections: this.#connections.size,
-      activeCalls: this.#activeCalls,
-      callsStarted: this.#callsStarted,
-      callsSucceeded: this.#callsSucceeded,
-      callsFailed: this.#callsFailed,
+      activeCalls: this.#counters.active,
+      callsStarted: this.#counters.started,
+      callsSucceeded: this.#counters.succeeded,
+      callsFailed: this.#counters.failed,
       callsRejected: this.#callsRejected,
       protocolErrors: this.#protocolErrors,
     };
@@ -256,11 +254,11 @@ export class RpcServer {
   #register(method: string, registration: MethodHandler): this {
     if (method.length === 0) throw new TypeError('method: expected a non-empty name');
     if (this.#handlers.has(method)) throw new Error(`method "${method}" is already registered`);
-    const intercepted = chainInterceptors<ServerCallFn>(
-      this.#options.interceptors as readonly ServerInterceptor[] | undefined,
+    const chain = chainInterceptors<ServerCallFn>(
+      [this.#counters.interceptor, ...((this.#options.interceptors ?? []) as ServerInterceptor[])],
       handlerCallFn(registration),
-    );
-    this.#handlers.set(method, { registration, intercepted });
+    ) as ServerCallFn;
+    this.#handlers.set(method, { registration, chain });
     return this;
   }
 
@@ -275,15 +273,6 @@ export class RpcServer {
         return server.#draining;
       },
       lookup: (method) => this.#handlers.get(method),
-      onCallStarted: () => {
-        this.#activeCalls += 1;
-        this.#callsStarted += 1;
-      },
-      onCallFinished: (error) => {
-        this.#activeCalls -= 1;
-        if (error === undefined) this.#callsSucceeded += 1;
-        else this.#callsFailed += 1;
-      },
       onCallRejected: () => {
         this.#callsRejected += 1;
       },
