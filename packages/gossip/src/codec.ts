@@ -88,8 +88,9 @@ function toWire(message: GossipMessage): WireObject {
           first: message.first,
           last: message.last,
           members: message.members.map(memberToWire),
-          bucketCount: message.bucketCount ?? 0,
-          wantBuckets: message.wantBuckets ?? [],
+          // Absent in a full-state exchange, so its bytes are what revision 1 sent.
+          ...(message.bucketCount === undefined ? {} : { bucketCount: message.bucketCount }),
+          ...(message.wantBuckets === undefined ? {} : { wantBuckets: message.wantBuckets }),
         },
       };
     case 'digest':

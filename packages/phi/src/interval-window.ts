@@ -1,5 +1,7 @@
 const SUM = 0;
 const SUM_OF_SQUARES = 1;
+/** Slots allocated at first; a window of 200 starts at 128 bytes instead of 1.6 KB. */
+const INITIAL_SAMPLES = 16;
 
 /**
  * Sliding window of the most recent inter-arrival intervals (ms) in a fixed Float64Array ring,
@@ -7,7 +9,8 @@ const SUM_OF_SQUARES = 1;
  */
 export class IntervalWindow {
   readonly capacity: number;
-  private readonly samples: Float64Array;
+  /** Grows by doubling up to `capacity`: most windows never fill (a member probed a few times). */
+  private samples: Float64Array;
   private start = 0;
   private count = 0;
   private evictionsSinceResync = 0;
@@ -18,7 +21,7 @@ export class IntervalWindow {
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.samples = new Float64Array(capacity);
+    this.samples = new Float64Array(Math.min(capacity, INITIAL_SAMPLES));
   }
 
   /** Number of samples currently in the window. */
@@ -42,7 +45,9 @@ export class IntervalWindow {
   /** Appends `interval`, evicting the oldest sample once the window is full. */
   add(interval: number): void {
     if (this.count < this.capacity) {
-      this.samples[(this.start + this.count) % this.capacity] = interval;
+      // Until the window is full, `start` is 0 and samples sit at 0..count-1.
+      if (this.count === this.samples.length) this.grow();
+      this.samples[this.count] = interval;
       this.count++;
       this.sums[SUM]! += interval;
       this.sums[SUM_OF_SQUARES]! += interval * interval;
@@ -66,6 +71,12 @@ export class IntervalWindow {
     this.count = 0;
     this.sums.fill(0);
     this.evictionsSinceResync = 0;
+  }
+
+  private grow(): void {
+    const grown = new Float64Array(Math.min(this.capacity, this.samples.length * 2));
+    grown.set(this.samples);
+    this.samples = grown;
   }
 
   private resync(): void {

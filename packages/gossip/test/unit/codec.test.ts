@@ -1,3 +1,4 @@
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import {
   assembleDatagram,
@@ -162,5 +163,34 @@ describe('codec', () => {
     const mutated = bytes.slice();
     mutated[index + 3] = 9;
     expect(() => decodeDatagram(mutated)).toThrow(/unknown member state 9/);
+  });
+});
+
+describe('codec revision 2', () => {
+  it('encodes a full-state push-pull exactly as revision 1 did (no digest fields)', () => {
+    const fullState = EVERY_KIND.find(
+      (message) => message.kind === 'push-pull' && message.bucketCount === undefined,
+    )!;
+    const envelope = protobuf.Reader.create(encodeMessage(fullState));
+    expect(envelope.uint32() >>> 3).toBe(9); // the pushPull field of the envelope
+    const body = protobuf.Reader.create(envelope.bytes());
+    const fields: number[] = [];
+    while (body.pos < body.len) {
+      const tag = body.uint32();
+      fields.push(tag >>> 3);
+      body.skipType(tag & 7);
+    }
+    expect(new Set(fields)).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+  });
+
+  it('rejects a digest whose checksums do not match its bucket count', () => {
+    const digest = encodeDatagram([
+      { kind: 'digest', from: ID_A, bucketCount: 2, checksums: new Uint32Array([1, 2]) },
+    ]);
+    expect(() => decodeDatagram(digest)).not.toThrow();
+    const lying = encodeDatagram([
+      { kind: 'digest', from: ID_A, bucketCount: 2, checksums: new Uint32Array([1, 2, 3]) },
+    ]);
+    expect(() => decodeDatagram(lying)).toThrow(DecodeError);
   });
 });
