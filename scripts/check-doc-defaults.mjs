@@ -1,5 +1,5 @@
 // Checks that the defaults stated in the docs are the code's. A table preceded by a marker
-//   <!-- defaults: lan() wan() local() -->
+//   <!-- defaults: lanClusterConfig() wanClusterConfig() localClusterConfig() -->
 // has the option name in its first column (`name`, nested as `a.b`) and one column per named
 // source after it; further columns are prose. A cell is a backticked JS expression (`30_000`,
 // `'0.0.0.0'`, `1 / 3`), `none...` for "no default", or empty for "same as the first source".
@@ -32,9 +32,9 @@ const clusterFields = new Set(Object.keys(gossip.clusterConfigSchema.shape));
 
 /** Where a column's values come from, and (when known) every field the table must cover. */
 const sources = {
-  'lan()': { values: gossip.lan(), fields: clusterFields },
-  'wan()': { values: gossip.wan(), fields: clusterFields },
-  'local()': { values: gossip.local(), fields: clusterFields },
+  'lanClusterConfig()': { values: gossip.lanClusterConfig(), fields: clusterFields },
+  'wanClusterConfig()': { values: gossip.wanClusterConfig(), fields: clusterFields },
+  'localClusterConfig()': { values: gossip.localClusterConfig(), fields: clusterFields },
   PHI_DEFAULTS: { values: phi.PHI_DEFAULTS },
   REGISTRY_DEFAULTS: { values: registry.REGISTRY_DEFAULTS },
   HEALTH_DEFAULTS: { values: registry.HEALTH_DEFAULTS },

@@ -15,7 +15,7 @@ import {
   createDevCertificate,
   createSeededRandom,
   type LoadBalancingStrategy,
-  local,
+  localClusterConfig,
   RoundRobin,
   RpcError,
   suspicionTimeoutBounds,
@@ -132,7 +132,7 @@ export interface FailoverBenchResult {
   readonly trials: readonly FailoverTrial[];
   /** Per variant, in {@link FAILOVER_VARIANTS} order. */
   readonly variants: readonly FailoverVariantResult[];
-  /** The gossip settings both sides ran with (the `local()` preset) and the suspicion bounds they imply for 4 members. */
+  /** The gossip settings both sides ran with (the `localClusterConfig()` preset) and the suspicion bounds they imply for 4 members. */
   readonly config: {
     readonly probeIntervalMs: number;
     readonly probeTimeoutMs: number;
@@ -287,7 +287,9 @@ async function runTrial(
   try {
     // DEVELOPMENT certificate made at run time; the director trusts it as the workers' CA.
     const certificate = createDevCertificate();
-    const director = await Cluster.create(local({ gossipPort: 0, tags: { role: 'director' } }));
+    const director = await Cluster.create(
+      localClusterConfig({ gossipPort: 0, tags: { role: 'director' } }),
+    );
     cleanups.push(() => director.stop());
     const roundRobin = new RoundRobin();
     const picks: Array<{ readonly at: number; readonly id: string }> = [];
@@ -473,7 +475,7 @@ export async function runFailoverBench(
   const trials = options.trials ?? 5;
   const print = options.print ?? ((line: string) => console.log(line));
   const random = createSeededRandom(options.seed ?? 9);
-  const preset = local();
+  const preset = localClusterConfig();
   const bounds = suspicionTimeoutBounds(
     WORKERS.length + 1,
     preset.probeIntervalMs,
@@ -481,7 +483,7 @@ export async function runFailoverBench(
     preset.suspicionMaxTimeoutMultiplier,
   );
   print(
-    `failover: director + ${WORKERS.length} worker processes on 127.0.0.1, local() preset (probe ${preset.probeIntervalMs} ms, timeout ${preset.probeTimeoutMs} ms, suspicion ${bounds.minMs}-${bounds.maxMs} ms), ${resolved.callsPerSecond} calls/s; variants ${(options.variants ?? FAILOVER_VARIANTS).join(', ')} (tuned: attempt timeout ${resolved.attemptTimeoutMs} ms); load average ${loadavg()
+    `failover: director + ${WORKERS.length} worker processes on 127.0.0.1, localClusterConfig() preset (probe ${preset.probeIntervalMs} ms, timeout ${preset.probeTimeoutMs} ms, suspicion ${bounds.minMs}-${bounds.maxMs} ms), ${resolved.callsPerSecond} calls/s; variants ${(options.variants ?? FAILOVER_VARIANTS).join(', ')} (tuned: attempt timeout ${resolved.attemptTimeoutMs} ms); load average ${loadavg()
       .map((value) => value.toFixed(2))
       .join(' ')}`,
   );

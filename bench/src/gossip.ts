@@ -198,7 +198,7 @@ export async function runGossipBench(): Promise<GossipBenchResult[]> {
 function printTable(results: readonly GossipBenchResult[]): void {
   const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   console.log(
-    'gossip membership, simulated LAN (lan() preset, 1-3 ms one-way delay, virtual time)',
+    'gossip membership, simulated LAN (lanClusterConfig() preset, 1-3 ms one-way delay, virtual time)',
   );
   console.table(
     results.map((row) => ({

@@ -245,7 +245,7 @@ function failoverSection(result: FailoverBenchResult): string {
     ]),
   );
   return [
-    `Director (this process) + 3 worker processes on 127.0.0.1, gossip preset \`local()\`: probe every ${c.probeIntervalMs} ms, probe timeout ${c.probeTimeoutMs} ms, suspicion multiplier ${c.suspicionMultiplier} (suspicion timeout ${c.suspicionMinMs}-${c.suspicionMaxMs} ms for 4 members). Load: ${c.callsPerSecond} calls/s through ClusterClient (round robin, call deadline ${c.callTimeoutMs} ms). Clients: \`tuned\` sets \`attemptTimeoutMs: ${c.attemptTimeoutMs}\`; \`defaults\` sets nothing (adaptive attempt timeout, membership signals); \`hedging\` is the defaults with \`hedging: { enabled: true }\`. "Around the kill": calls started from 500 ms before to 3000 ms after it.`,
+    `Director (this process) + 3 worker processes on 127.0.0.1, gossip preset \`localClusterConfig()\`: probe every ${c.probeIntervalMs} ms, probe timeout ${c.probeTimeoutMs} ms, suspicion multiplier ${c.suspicionMultiplier} (suspicion timeout ${c.suspicionMinMs}-${c.suspicionMaxMs} ms for 4 members). Load: ${c.callsPerSecond} calls/s through ClusterClient (round robin, call deadline ${c.callTimeoutMs} ms). Clients: \`tuned\` sets \`attemptTimeoutMs: ${c.attemptTimeoutMs}\`; \`defaults\` sets nothing (adaptive attempt timeout, membership signals); \`hedging\` is the defaults with \`hedging: { enabled: true }\`. "Around the kill": calls started from 500 ms before to 3000 ms after it.`,
     '',
     summary,
     '',

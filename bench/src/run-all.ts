@@ -27,7 +27,7 @@ import { parseRunOptions, type RunOptions, USAGE } from './run-options.js';
 
 /**
  * Extra cluster sizes of a full run, for the curves: short loss windows, and a steady-state window
- * of whole push-pull periods (30 s up to 32 members, 150 s at 300 with the lan() preset), so the
+ * of whole push-pull periods (30 s up to 32 members, 150 s at 300 with the lanClusterConfig() preset), so the
  * bandwidth includes every member's full-state exchange exactly as often as it happens.
  */
 const GOSSIP_SCALING_PLANS = [

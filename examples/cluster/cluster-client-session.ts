@@ -3,7 +3,7 @@ import {
   ClusterClient,
   jsonCodec,
   LeastConnections,
-  local,
+  localClusterConfig,
   type TlsOptions,
   WorkerRegistry,
 } from 'rpcnet';
@@ -62,7 +62,7 @@ export class ClusterClientSession {
     signal: AbortSignal,
   ): Promise<ClusterClientSession> {
     const cluster = await Cluster.create(
-      local({
+      localClusterConfig({
         // Same machine as the director: loopback; otherwise every interface (an address is advertised).
         bindAddr: isLoopback(settings.directorGossipAddr.host)
           ? settings.directorGossipAddr.host

@@ -1,13 +1,13 @@
 // A client: joins the cluster, follows its workers with a WorkerRegistry, and calls them through
 // ClusterClient (round robin over healthy workers, pooled connections, failover).
-import { Cluster, ClusterClient, local, RoundRobin, WorkerRegistry } from 'rpcnet';
+import { Cluster, ClusterClient, localClusterConfig, RoundRobin, WorkerRegistry } from 'rpcnet';
 import { sharedDevCertificate } from '../shared/dev-certificate.js';
 
 const { certPem } = sharedDevCertificate(); // the workers' certificate is the client's only CA
 const seed = process.env.SEED ?? '127.0.0.1:7946';
 
 const cluster = await Cluster.create(
-  local({ gossipPort: 0, seedNodes: [seed], tags: { role: 'client' } }),
+  localClusterConfig({ gossipPort: 0, seedNodes: [seed], tags: { role: 'client' } }),
 );
 await cluster.join();
 const registry = new WorkerRegistry(cluster, new RoundRobin(), { workerFilter: 'role=worker' });

@@ -1,9 +1,9 @@
 // The seed: a cluster member at a known gossip address that workers and clients join through.
 // It serves no RPC; it only watches members come and go.
-import { Cluster, type ClusterNode, local } from 'rpcnet';
+import { Cluster, type ClusterNode, localClusterConfig } from 'rpcnet';
 
 const gossipPort = Number(process.env.SEED_PORT ?? 7946);
-const seed = await Cluster.create(local({ gossipPort, tags: { role: 'seed' } }));
+const seed = await Cluster.create(localClusterConfig({ gossipPort, tags: { role: 'seed' } }));
 
 const show =
   (what: string) =>

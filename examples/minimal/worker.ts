@@ -1,6 +1,6 @@
 // A worker: an RpcServer with one method, made a cluster member by enableCluster. Its RPC address
 // and tags spread by gossip, so clients find it with no registration call.
-import { enableCluster, local, RpcServer } from 'rpcnet';
+import { enableCluster, localClusterConfig, RpcServer } from 'rpcnet';
 import { sharedDevCertificate } from '../shared/dev-certificate.js';
 
 const { certPem, keyPem } = sharedDevCertificate(); // DEVELOPMENT ONLY: a self-signed certificate
@@ -15,7 +15,7 @@ server.unary('upper', (request) => {
 
 const cluster = await enableCluster(
   server,
-  local({ gossipPort: 0, seedNodes: [seed], tags: { role: 'worker' } }),
+  localClusterConfig({ gossipPort: 0, seedNodes: [seed], tags: { role: 'worker' } }),
 );
 console.log(`worker serving at ${cluster.localNode().rpcAddress} (pid ${process.pid})`);
 // server.stop(): marks the worker unhealthy, finishes calls in flight, then leaves the cluster.

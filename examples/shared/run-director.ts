@@ -3,7 +3,7 @@ import {
   ErrorCode,
   enableCluster,
   LeastConnections,
-  local,
+  localClusterConfig,
   ManagementServer,
   RpcError,
   RpcServer,
@@ -80,7 +80,7 @@ export function runDirector(extras?: DirectorExtras): void {
   const start = async (): Promise<void> => {
     const cluster = await enableCluster(
       server,
-      local({
+      localClusterConfig({
         bindAddr: settings.directorGossipAddr.host,
         gossipPort: settings.directorGossipAddr.port,
         tags: { role: 'director' },

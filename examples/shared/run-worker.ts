@@ -2,7 +2,7 @@ import {
   ErrorCode,
   enableCluster,
   HealthCheckService,
-  local,
+  localClusterConfig,
   ManagementServer,
   RpcError,
   RpcServer,
@@ -120,7 +120,7 @@ export function runWorker(definition: WorkerDefinition): void {
   const start = async (): Promise<void> => {
     const cluster = await enableCluster(
       server,
-      local({
+      localClusterConfig({
         bindAddr: settings.workerAddr.host,
         gossipPort: settings.workerGossipPort,
         seedNodes: [showAddress(settings.directorGossipAddr)],

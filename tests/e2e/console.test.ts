@@ -6,7 +6,7 @@ import {
   ClusterClient,
   type ClusterConfig,
   LeastConnections,
-  local,
+  localClusterConfig,
   ManagementServer,
   WorkerRegistry,
 } from 'rpcnet';
@@ -48,7 +48,7 @@ describe.skipIf(launch.browser === undefined)('web console over a live 4-member 
     const role = label === 'director' ? 'director' : 'worker';
     const seed = members.get('director')?.localNode().gossipAddress;
     const cluster = await Cluster.create(
-      local({
+      localClusterConfig({
         gossipPort: 0,
         seedNodes: seed === undefined ? [] : [seed],
         rpcAddress: role === 'worker' ? `127.0.0.1:${9000 + members.size}` : undefined,

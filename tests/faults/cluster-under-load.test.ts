@@ -20,7 +20,7 @@ const CALL_TIMEOUT_MS = 3000;
 const SETTLE_SLACK_MS = 1500;
 /**
  * Kill -9 to the director's registry dropping the worker (and to its last choice of it). The
- * `local()` preset probes every 1000 ms with a 200 ms ack timeout, then suspects for 3-18 s,
+ * `localClusterConfig()` preset probes every 1000 ms with a 200 ms ack timeout, then suspects for 3-18 s,
  * shorter the more members confirm. Measured with six members on a loaded 2-core machine (load
  * average ~9, five runs): dropped 5.1-7.6 s after the kill, last chosen 1.1-4.4 s after it
  * (suspected workers are avoided before they are dropped). The bound leaves 2x room for a

@@ -5,7 +5,7 @@ import {
   encodeDatagram,
   type GossipMessage,
   Keyring,
-  local,
+  localClusterConfig,
   NodeState,
   type RandomSource,
   SECURE_OVERHEAD_BYTES,
@@ -28,7 +28,7 @@ import { waitFor } from '../fixtures/faults/wait-for.js';
 const SEED = Number(process.env.RPCNET_FAULTS_SEED ?? 9);
 /** Development-only secret for this suite's clusters. */
 const SECRET = 'fault-suite secret: gossip sealed with AES-256-GCM';
-/** Largest datagram a member accepts (the `local()` default); more is oversized. */
+/** Largest datagram a member accepts (the `localClusterConfig()` default); more is oversized. */
 const MAX_DATAGRAM_BYTES = 1400;
 /** Fuzz passes after the warm-up pass. */
 const PASSES = 5;
@@ -42,7 +42,7 @@ const HEAP_GROWTH_BOUND_BYTES = 16 * 1024 * 1024;
 /** Three members on 127.0.0.1, joined, with every `NodeFailed` any of them reports. */
 async function startTrio(secret: string | undefined, cleanups: Array<() => Promise<void>>) {
   const config = (seedNodes: string[]) =>
-    local({ gossipPort: 0, seedNodes, ...(secret ? { secret } : {}) });
+    localClusterConfig({ gossipPort: 0, seedNodes, ...(secret ? { secret } : {}) });
   const first = await Cluster.create(config([]));
   cleanups.push(() => first.stop());
   const seed = first.localNode().gossipAddress;

@@ -3,7 +3,7 @@ import {
   ClusterClient,
   createDevCertificate,
   enableCluster,
-  local,
+  localClusterConfig,
   NodeState,
   RoundRobin,
   RpcServer,
@@ -58,7 +58,9 @@ describe('resource bounds over many calls and membership changes', () => {
   it(`makes ${CALLS} sequential cluster calls without growth in handles, timers or heap`, {
     timeout: 240_000,
   }, async () => {
-    const director = await Cluster.create(local({ gossipPort: 0, tags: { role: 'director' } }));
+    const director = await Cluster.create(
+      localClusterConfig({ gossipPort: 0, tags: { role: 'director' } }),
+    );
     cleanups.push(() => director.stop());
     const seed = director.localNode().gossipAddress;
     for (const name of ['worker-a', 'worker-b']) {
@@ -66,7 +68,11 @@ describe('resource bounds over many calls and membership changes', () => {
       server.unary('echo', async (request) => request);
       await enableCluster(
         server,
-        local({ gossipPort: 0, seedNodes: [seed], tags: { role: 'worker', label: name } }),
+        localClusterConfig({
+          gossipPort: 0,
+          seedNodes: [seed],
+          tags: { role: 'worker', label: name },
+        }),
         { listen: { host: '127.0.0.1', port: 0 } },
       );
       cleanups.push(() => server.stop({ graceMs: 0 }));
@@ -124,14 +130,14 @@ describe('resource bounds over many calls and membership changes', () => {
   it(`runs ${CYCLES} join/leave cycles without growth in handles, timers or heap`, {
     timeout: 240_000,
   }, async () => {
-    const seedMember = await Cluster.create(local({ gossipPort: 0 }));
+    const seedMember = await Cluster.create(localClusterConfig({ gossipPort: 0 }));
     cleanups.push(() => seedMember.stop());
     const seed = seedMember.localNode().gossipAddress;
     const stateOf = (id: string) =>
       seedMember.members({ includeDead: true }).find((node) => node.id === id)?.state;
 
     const cycle = async () => {
-      const member = await Cluster.create(local({ gossipPort: 0, seedNodes: [seed] }));
+      const member = await Cluster.create(localClusterConfig({ gossipPort: 0, seedNodes: [seed] }));
       try {
         await member.join();
         await waitFor(

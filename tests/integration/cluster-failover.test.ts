@@ -4,7 +4,7 @@ import {
   createDevCertificate,
   ErrorCode,
   type LoadBalancingStrategy,
-  local,
+  localClusterConfig,
   RoundRobin,
   RpcError,
   WorkerRegistry,
@@ -42,7 +42,9 @@ describe('cluster failover over QUIC and UDP on 127.0.0.1', () => {
 
   /** A director (gossip member + registry + cluster client) and three worker processes. */
   async function startCluster() {
-    const director = await Cluster.create(local({ gossipPort: 0, tags: { role: 'director' } }));
+    const director = await Cluster.create(
+      localClusterConfig({ gossipPort: 0, tags: { role: 'director' } }),
+    );
     cleanups.push(() => director.stop());
     const picks: Array<{ readonly at: number; readonly id: string }> = [];
     const roundRobin = new RoundRobin();

@@ -4,7 +4,7 @@ import {
   createDevCertificate,
   discoverNodes,
   enableCluster,
-  local,
+  localClusterConfig,
   RoundRobin,
   RpcServer,
   WorkerRegistry,
@@ -31,7 +31,9 @@ describe('a clustered server stopping gracefully (QUIC and UDP on 127.0.0.1)', (
   });
 
   it('drains, leaves, and costs the director no failed call', async () => {
-    const director = await Cluster.create(local({ gossipPort: 0, tags: { role: 'director' } }));
+    const director = await Cluster.create(
+      localClusterConfig({ gossipPort: 0, tags: { role: 'director' } }),
+    );
     cleanups.push(() => director.stop());
     const seed = director.localNode().gossipAddress;
     const servers: RpcServer[] = [];
@@ -45,7 +47,11 @@ describe('a clustered server stopping gracefully (QUIC and UDP on 127.0.0.1)', (
       cleanups.push(() => server.stop({ graceMs: 0 }));
       const cluster = await enableCluster(
         server,
-        local({ gossipPort: 0, seedNodes: [seed], tags: { role: 'worker', label: name } }),
+        localClusterConfig({
+          gossipPort: 0,
+          seedNodes: [seed],
+          tags: { role: 'worker', label: name },
+        }),
       );
       cleanups.push(() => cluster.stop());
       servers.push(server);

@@ -3,7 +3,7 @@ import {
   type ClusterConfigInput,
   dnsSeeds,
   dnsSrvSeeds,
-  local,
+  localClusterConfig,
   type SeedDiscovery,
 } from '@rpcnet/gossip';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { waitFor } from '../fixtures/faults/wait-for.js';
 
 /** Loopback timings fast enough for tests (probe every 200 ms, reconnect every 500 ms). */
 const fastLoopback = (overrides: ClusterConfigInput) =>
-  local({
+  localClusterConfig({
     gossipPort: 0,
     probeIntervalMs: 200,
     probeTimeoutMs: 80,

@@ -1,4 +1,4 @@
-import { Cluster, local } from '@rpcnet/gossip';
+import { Cluster, localClusterConfig } from '@rpcnet/gossip';
 import {
   HealthCheckService,
   type HealthStatus,
@@ -23,7 +23,7 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_00
 }
 
 async function member(tags: Record<string, string>, rpcAddress?: string): Promise<Cluster> {
-  const config = local({ gossipPort: 0, tags, ...(rpcAddress ? { rpcAddress } : {}) });
+  const config = localClusterConfig({ gossipPort: 0, tags, ...(rpcAddress ? { rpcAddress } : {}) });
   const cluster = await Cluster.create(config);
   clusters.push(cluster);
   return cluster;

@@ -16,7 +16,7 @@ import type {
   SuspectMessage,
 } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState } from './node.js';
-import { isLive } from './registry.js';
+import { isLive } from './member-table.js';
 import type { SwimContext } from './swim-context.js';
 
 /** Push-pull chunks above this many live nodes are sent less often (memberlist's scaling). */

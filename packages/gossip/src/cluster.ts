@@ -69,7 +69,7 @@ interface DropReporting {
  * over it (sealed with AES-256-GCM when a secret is configured) and reports who is in the cluster.
  *
  * ```ts
- * const cluster = await Cluster.create(local({ gossipPort: 0, seedNodes: ['127.0.0.1:7946'] }));
+ * const cluster = await Cluster.create(localClusterConfig({ gossipPort: 0, seedNodes: ['127.0.0.1:7946'] }));
  * await cluster.join();
  * cluster.on('NodeFailed', ({ node }) => console.log('lost', node.id));
  * ```

@@ -18,8 +18,8 @@ const positiveMs = z.number().int().positive();
 const tagsSchema = z.record(z.string().min(1).max(256), z.string().max(256));
 
 /**
- * The zod schema of {@link ClusterConfig}. Defaults are the LAN ones (see {@link lan}); every field
- * is documented on {@link ClusterConfig} and in `docs/protocol.md`.
+ * The zod schema of {@link ClusterConfig}. Defaults are the LAN ones (see {@link lanClusterConfig}); every field
+ * is documented on {@link ClusterConfig} and in `docs/membership-protocol.md`.
  */
 export const clusterConfigSchema = z
   .object({
@@ -54,7 +54,7 @@ export const clusterConfigSchema = z
     /**
      * How the shortest suspicion timeout is sized: `adaptive` (default) from the refutation time
      * this node measures (never above memberlist's), `memberlist` from
-     * `suspicionMultiplier * max(1, log10 n) * probeIntervalMs`. See `docs/protocol.md`.
+     * `suspicionMultiplier * max(1, log10 n) * probeIntervalMs`. See `docs/membership-protocol.md`.
      */
     suspicionRule: z.enum(['adaptive', 'memberlist']).default('adaptive'),
     /**
@@ -126,7 +126,7 @@ export const clusterConfigSchema = z
 
 /**
  * Validated configuration of a gossip node. Each field's default (LAN preset) is in its doc comment
- * in {@link clusterConfigSchema} and in `docs/protocol.md`.
+ * in {@link clusterConfigSchema} and in `docs/membership-protocol.md`.
  */
 export type ClusterConfig = Readonly<z.output<typeof clusterConfigSchema>>;
 
@@ -146,12 +146,12 @@ export function parseClusterConfig(input: ClusterConfigInput = {}): ClusterConfi
 }
 
 /** LAN preset (memberlist's LAN timings): the schema defaults, with `overrides` applied. */
-export function lan(overrides: ClusterConfigInput = {}): ClusterConfig {
+export function lanClusterConfig(overrides: ClusterConfigInput = {}): ClusterConfig {
   return parseClusterConfig(overrides);
 }
 
 /** WAN preset: slower probes, longer timeouts, wider gossip; `overrides` applied on top. */
-export function wan(overrides: ClusterConfigInput = {}): ClusterConfig {
+export function wanClusterConfig(overrides: ClusterConfigInput = {}): ClusterConfig {
   return parseClusterConfig({
     gossipIntervalMs: 500,
     gossipFanout: 4,
@@ -169,7 +169,7 @@ export function wan(overrides: ClusterConfigInput = {}): ClusterConfig {
 }
 
 /** Loopback/single-host preset: fast probes and short timeouts; `overrides` applied on top. */
-export function local(overrides: ClusterConfigInput = {}): ClusterConfig {
+export function localClusterConfig(overrides: ClusterConfigInput = {}): ClusterConfig {
   return parseClusterConfig({
     bindAddr: '127.0.0.1',
     gossipIntervalMs: 100,

@@ -23,10 +23,10 @@ export {
 export type { ClusterConfig, ClusterConfigInput } from './config.js';
 export {
   clusterConfigSchema,
-  lan,
-  local,
+  lanClusterConfig,
+  localClusterConfig,
   parseClusterConfig,
-  wan,
+  wanClusterConfig,
   withAdvertiseAddr,
   withBindAddr,
   withGossipPort,
@@ -59,8 +59,8 @@ export type { GossipMetricsSnapshot, ProbeRttStats } from './metrics.js';
 export { createNodeId, NODE_ID_LENGTH } from './node-id.js';
 export type { PartitionRule, PartitionView } from './partition.js';
 export { PartitionDetector } from './partition.js';
-export type { RegistryChange } from './registry.js';
-export { isLive, NodeRegistry } from './registry.js';
+export type { MemberTableChange } from './member-table.js';
+export { isLive, MemberTable } from './member-table.js';
 export { createSeededRandom } from '@rpcnet/base';
 export type { SimulatedClusterOptions, SimulatedNode } from './simulation/simulated-cluster.js';
 export { SimulatedCluster } from './simulation/simulated-cluster.js';

@@ -1,7 +1,7 @@
 import type { ClusterEvent } from './events.js';
 import type { NodeId } from './node.js';
 
-/** Parameters of the partition rule (see `docs/protocol.md`, "Partitions"). */
+/** Parameters of the partition rule (see `docs/membership-protocol.md`, "Partitions"). */
 export interface PartitionRule {
   /** Fraction of members that must fail within the window. */
   readonly fraction: number;

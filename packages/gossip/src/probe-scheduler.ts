@@ -2,7 +2,7 @@ import { PhiDetectorSet } from '@rpcnet/phi';
 import type { GossipMessage, IndirectPingMessage, SuspectMessage } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState } from './node.js';
 import { shuffleInPlace } from './random.js';
-import { isLive } from './registry.js';
+import { isLive } from './member-table.js';
 import type { SwimContext } from './swim-context.js';
 
 /** A probe's outcome: acked or not, or `'stalled'` when our own stall voided the verdict. */

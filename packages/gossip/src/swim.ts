@@ -34,7 +34,7 @@ import { PartitionDetector } from './partition.js';
 import { PauseGuard } from './pause-guard.js';
 import { ProbeScheduler } from './probe-scheduler.js';
 import { shuffleInPlace } from './random.js';
-import { isLive, NodeRegistry, type RegistryChange } from './registry.js';
+import { isLive, MemberTable, type MemberTableChange } from './member-table.js';
 import { type DiscoveredSeeds, SeedJoin } from './seed-join.js';
 import { Suspicion } from './suspicion.js';
 import { SuspicionRule } from './suspicion-rule.js';
@@ -61,7 +61,7 @@ export interface SwimProtocolOptions {
 /**
  * The SWIM membership protocol with the Lifeguard extensions, phi-gated suspicion, piggybacked
  * dissemination, push-pull anti-entropy and the partition rule. Fully deterministic given its
- * clock, random source and transport; `docs/protocol.md` describes every rule.
+ * clock, random source and transport; `docs/membership-protocol.md` describes every rule.
  */
 export class SwimProtocol {
   private readonly config: ClusterConfig;
@@ -70,7 +70,7 @@ export class SwimProtocol {
   private readonly random: RandomSource;
   private readonly logger: Logger;
   private readonly localId: NodeId;
-  private readonly registry: NodeRegistry;
+  private readonly registry: MemberTable;
   /** Pending updates, kept encoded so each is serialized once however often it is sent. */
   private readonly broadcasts = new BroadcastQueue<Uint8Array>();
   private readonly suspicions = new Map<NodeId, Suspicion>();
@@ -98,7 +98,7 @@ export class SwimProtocol {
     this.random = options.random;
     this.logger = options.logger ?? silentLogger;
     this.localId = options.local.id;
-    this.registry = new NodeRegistry(
+    this.registry = new MemberTable(
       {
         id: options.local.id,
         gossipAddress: options.local.gossipAddress,
@@ -752,7 +752,7 @@ export class SwimProtocol {
     return ids;
   }
 
-  private emitChange(change: RegistryChange): void {
+  private emitChange(change: MemberTableChange): void {
     let membershipChanged = false;
     for (const event of change.events) {
       this.emit(event);

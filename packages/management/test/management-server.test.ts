@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { ConfigError } from '@rpcnet/base';
 import { ClusterClient } from '@rpcnet/cluster-client';
-import { Cluster, local } from '@rpcnet/gossip';
+import { Cluster, localClusterConfig } from '@rpcnet/gossip';
 import { RoundRobin, WorkerRegistry } from '@rpcnet/registry';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -33,10 +33,12 @@ describe('ManagementServer over a live two-member cluster on 127.0.0.1', () => {
   });
 
   async function twoMembers(): Promise<{ director: Cluster; worker: Cluster }> {
-    const director = await Cluster.create(local({ gossipPort: 0, tags: { role: 'director' } }));
+    const director = await Cluster.create(
+      localClusterConfig({ gossipPort: 0, tags: { role: 'director' } }),
+    );
     cleanups.push(() => director.stop());
     const worker = await Cluster.create(
-      local({
+      localClusterConfig({
         gossipPort: 0,
         seedNodes: [director.localNode().gossipAddress],
         rpcAddress: '127.0.0.1:9',

@@ -1,4 +1,4 @@
-import { Cluster, local } from '@rpcnet/gossip';
+import { Cluster, localClusterConfig } from '@rpcnet/gossip';
 import { HEALTHY_TAG } from '@rpcnet/registry';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -19,7 +19,7 @@ describe('ManagementServer probes: /readyz follows membership and health, /livez
 
   async function member(seed?: Cluster): Promise<Cluster> {
     const cluster = await Cluster.create(
-      local({
+      localClusterConfig({
         gossipPort: 0,
         ...(seed === undefined ? {} : { seedNodes: [seed.localNode().gossipAddress] }),
       }),

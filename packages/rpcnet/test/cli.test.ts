@@ -9,7 +9,7 @@ import {
   Cluster,
   createDevCertificate,
   ErrorCode,
-  local,
+  localClusterConfig,
   ManagementServer,
   type MemberView,
   RpcError,
@@ -65,10 +65,10 @@ describe('the rpcnet CLI against a live local cluster', { timeout: 60_000 }, () 
 
   beforeAll(async () => {
     director = await Cluster.create(
-      local({ gossipPort: 0, tags: { role: 'director', label: 'director' } }),
+      localClusterConfig({ gossipPort: 0, tags: { role: 'director', label: 'director' } }),
     );
     worker = await Cluster.create(
-      local({
+      localClusterConfig({
         gossipPort: 0,
         seedNodes: [director.localNode().gossipAddress],
         rpcAddress: '127.0.0.1:9',

@@ -6,7 +6,7 @@ import {
   discoverNodes,
   enableCluster,
   InMemoryTransport,
-  local,
+  localClusterConfig,
   RpcError,
   RpcServer,
 } from '../src/index.js';
@@ -23,7 +23,9 @@ describe('enableCluster / discoverNodes / node.connect', () => {
 
   /** A director-side gossip member on 127.0.0.1 with the fast local timings. */
   async function director(): Promise<Cluster> {
-    const cluster = await Cluster.create(local({ gossipPort: 0, tags: { role: 'director' } }));
+    const cluster = await Cluster.create(
+      localClusterConfig({ gossipPort: 0, tags: { role: 'director' } }),
+    );
     cleanups.push(() => cluster.stop());
     return cluster;
   }
@@ -42,7 +44,7 @@ describe('enableCluster / discoverNodes / node.connect', () => {
     const server = workerServer(transport, 'worker-1');
     const cluster = await enableCluster(
       server,
-      local({
+      localClusterConfig({
         gossipPort: 0,
         seedNodes: [seed.localNode().gossipAddress],
         tags: { role: 'worker' },
@@ -79,7 +81,7 @@ describe('enableCluster / discoverNodes / node.connect', () => {
     });
     const cluster = await enableCluster(
       server,
-      local({ gossipPort: 0, tags: { role: 'worker' } }),
+      localClusterConfig({ gossipPort: 0, tags: { role: 'worker' } }),
       {
         listen: { host: '127.0.0.1', port: 0 },
       },
@@ -115,7 +117,7 @@ describe('enableCluster / discoverNodes / node.connect', () => {
     const server = workerServer(new InMemoryTransport(), 'lonely');
     const failure = await enableCluster(
       server,
-      local({
+      localClusterConfig({
         gossipPort: 0,
         seedNodes: ['127.0.0.1:9'],
         joinTimeoutMs: 300,
@@ -129,9 +131,9 @@ describe('enableCluster / discoverNodes / node.connect', () => {
 
   it('refuses to put one server into two clusters', async () => {
     const server = workerServer(new InMemoryTransport(), 'twice');
-    const cluster = await enableCluster(server, local({ gossipPort: 0 }));
+    const cluster = await enableCluster(server, localClusterConfig({ gossipPort: 0 }));
     cleanups.push(() => cluster.stop());
-    await expect(enableCluster(server, local({ gossipPort: 0 }))).rejects.toThrow(
+    await expect(enableCluster(server, localClusterConfig({ gossipPort: 0 }))).rejects.toThrow(
       /already part of a cluster/,
     );
   });

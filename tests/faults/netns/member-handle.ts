@@ -24,7 +24,7 @@ export interface MemberSpec {
   readonly joinThrough: readonly string[];
   /** `config.seedNodes`: re-contacted by the member to heal partitions. */
   readonly seedNodes: readonly string[];
-  /** Overrides of the `local()` preset. */
+  /** Overrides of the `localClusterConfig()` preset. */
   readonly config?: Readonly<Record<string, unknown>>;
   /** Absent: a gossip-only member. */
   readonly rpc?: MemberRpcSpec;

@@ -18,7 +18,7 @@ import {
   dnsSeeds,
   dnsSrvSeeds,
   enableCluster,
-  local,
+  localClusterConfig,
   RoundRobin,
   RpcError,
   RpcServer,
@@ -126,7 +126,7 @@ async function runCalls(client, { count, concurrency, timeoutMs, pauseMs = 0 }) 
 }
 
 async function startMember() {
-  const config = local({
+  const config = localClusterConfig({
     bindAddr: spec.address,
     gossipPort: spec.port,
     seedNodes: spec.seedNodes,

@@ -22,7 +22,7 @@ const LOSSY_CALLS = 300;
 const SETTLE_MS = 60_000;
 /** How long a cluster shows no membership change before a fault is injected into it. */
 const QUIET_MS = 4000;
-/** A pause (SIGSTOP) shorter than half the local() preset's 1 s probe period. */
+/** A pause (SIGSTOP) shorter than half the localClusterConfig() preset's 1 s probe period. */
 const SHORT_PAUSE_MS = 400;
 /** Bound on how long one fault may take to accumulate its probes. */
 const HOLD_BOUND_MS = 90_000;

@@ -2,7 +2,7 @@ import protobuf from 'protobufjs';
 
 /**
  * Protobuf bodies of the control frames. Defined by reflection (no .proto file at run time);
- * the equivalent .proto text is in docs/protocol.md. Field numbers are part of the wire format.
+ * the equivalent .proto text is in docs/rpc-wire-protocol.md. Field numbers are part of the wire format.
  */
 const descriptor = {
   nested: {

@@ -1,7 +1,7 @@
 /** Bytes before every frame's payload: length (u32), type (u8), flags (u8), call id (u32). */
 export const FRAME_HEADER_BYTES = 10;
 
-/** Wire protocol version spoken by this implementation (see docs/protocol.md). */
+/** Wire protocol version spoken by this implementation (see docs/rpc-wire-protocol.md). */
 export const PROTOCOL_VERSION = 1;
 
 /** Protocol name carried in HELLO so that a non-rpcnet peer is rejected at once. */

@@ -1,6 +1,6 @@
 import type { RandomSource } from '@rpcnet/base';
 import { createSeededRandom, type Logger, VirtualClock } from '@rpcnet/base';
-import { type ClusterConfig, type ClusterConfigInput, lan } from '../config.js';
+import { type ClusterConfig, type ClusterConfigInput, lanClusterConfig } from '../config.js';
 import type { ClusterEvent } from '../events.js';
 import type { NodeId, NodeTags } from '../node.js';
 import { createNodeId } from '../node-id.js';
@@ -57,7 +57,7 @@ export class SimulatedCluster {
       delayMs: options.delayMs ?? 1,
       jitterMs: options.jitterMs ?? 0,
     });
-    this.config = lan(options.config ?? {});
+    this.config = lanClusterConfig(options.config ?? {});
     this.logger = options.logger;
   }
 
@@ -99,7 +99,9 @@ export class SimulatedCluster {
     };
     const id = createNodeId(this.random);
     const config =
-      options.config === undefined ? this.config : lan({ ...this.config, ...options.config });
+      options.config === undefined
+        ? this.config
+        : lanClusterConfig({ ...this.config, ...options.config });
     const protocol = new SwimProtocol({
       config,
       transport,

@@ -5,7 +5,7 @@ import {
   withAdvertiseAddrFromEnv,
 } from '../../src/advertise-address.js';
 import { Cluster } from '../../src/cluster.js';
-import { local } from '../../src/config.js';
+import { localClusterConfig } from '../../src/config.js';
 import { ClusterConfigError } from '../../src/errors.js';
 import { seedsFrom } from '../../src/seed-discovery.js';
 
@@ -26,18 +26,19 @@ async function rejection(promise: Promise<unknown>): Promise<ClusterConfigError>
 describe('advertiseAddr from the environment', () => {
   it(`takes ${ADVERTISE_ADDR_ENV} when the config has no advertiseAddr, and only then`, () => {
     const env = { [ADVERTISE_ADDR_ENV]: ' 10.1.2.3 ' };
-    expect(withAdvertiseAddrFromEnv(local(), env).advertiseAddr).toBe('10.1.2.3');
-    expect(withAdvertiseAddrFromEnv(local({ advertiseAddr: '10.9.9.9' }), env).advertiseAddr).toBe(
-      '10.9.9.9',
-    );
-    expect(withAdvertiseAddrFromEnv(local(), { [ADVERTISE_ADDR_ENV]: '' }).advertiseAddr).toBe(
-      undefined,
-    );
-    expect(withAdvertiseAddrFromEnv(local(), {}).advertiseAddr).toBe(undefined);
+    expect(withAdvertiseAddrFromEnv(localClusterConfig(), env).advertiseAddr).toBe('10.1.2.3');
+    expect(
+      withAdvertiseAddrFromEnv(localClusterConfig({ advertiseAddr: '10.9.9.9' }), env)
+        .advertiseAddr,
+    ).toBe('10.9.9.9');
+    expect(
+      withAdvertiseAddrFromEnv(localClusterConfig(), { [ADVERTISE_ADDR_ENV]: '' }).advertiseAddr,
+    ).toBe(undefined);
+    expect(withAdvertiseAddrFromEnv(localClusterConfig(), {}).advertiseAddr).toBe(undefined);
   });
 
   it('a member advertises the address from the environment (the pod IP)', async () => {
-    const cluster = await Cluster.create(local({ gossipPort: 0 }), {
+    const cluster = await Cluster.create(localClusterConfig({ gossipPort: 0 }), {
       env: { [ADVERTISE_ADDR_ENV]: '10.1.2.3' },
     });
     running.push(cluster);
@@ -49,7 +50,7 @@ describe('advertising an address no other machine can reach is a config error', 
   it('0.0.0.0 (or ::) is refused at start, naming advertiseAddr and the variable', async () => {
     for (const advertiseAddr of ['0.0.0.0', '::']) {
       const error = await rejection(
-        Cluster.create(local({ gossipPort: 0, advertiseAddr })).then((cluster) => {
+        Cluster.create(localClusterConfig({ gossipPort: 0, advertiseAddr })).then((cluster) => {
           running.push(cluster);
         }),
       );
@@ -60,16 +61,18 @@ describe('advertising an address no other machine can reach is a config error', 
 
   it('loopback is refused when a seed is on another machine, at start or at join', async () => {
     const atStart = await rejection(
-      Cluster.create(local({ gossipPort: 0, seedNodes: ['10.0.0.5:7946'] })).then((cluster) => {
-        running.push(cluster);
-      }),
+      Cluster.create(localClusterConfig({ gossipPort: 0, seedNodes: ['10.0.0.5:7946'] })).then(
+        (cluster) => {
+          running.push(cluster);
+        },
+      ),
     );
     expect(atStart.field).toBe('advertiseAddr');
     expect(atStart.message).toMatch(
       /would advertise loopback 127\.0\.0\.1 .*seed 10\.0\.0\.5:7946/,
     );
 
-    const discovering = await Cluster.create(local({ gossipPort: 0 }), {
+    const discovering = await Cluster.create(localClusterConfig({ gossipPort: 0 }), {
       seedDiscovery: seedsFrom(() => ['10.0.0.5:7946']),
     });
     running.push(discovering);

@@ -1,11 +1,15 @@
-import { type ClusterConfig, type ClusterConfigInput, local } from '../../src/config.js';
+import {
+  type ClusterConfig,
+  type ClusterConfigInput,
+  localClusterConfig,
+} from '../../src/config.js';
 
 /**
  * Loopback timings fast enough for tests (probe every 200 ms, suspicion 0.4-0.8 s), bound to
  * 127.0.0.1 on a free port. Detection takes about a second or two instead of LAN's several.
  */
 export function fastLoopbackConfig(overrides: ClusterConfigInput = {}): ClusterConfig {
-  return local({
+  return localClusterConfig({
     gossipPort: 0,
     probeIntervalMs: 200,
     probeTimeoutMs: 80,

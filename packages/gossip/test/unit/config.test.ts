@@ -1,10 +1,10 @@
 import { ConfigError } from '@rpcnet/base';
 import { describe, expect, it } from 'vitest';
 import {
-  lan,
-  local,
+  lanClusterConfig,
+  localClusterConfig,
   parseClusterConfig,
-  wan,
+  wanClusterConfig,
   withAdvertiseAddr,
   withBindAddr,
   withGossipPort,
@@ -40,15 +40,15 @@ describe('ClusterConfig', () => {
       partitionMinUnreachable: 2,
     });
     expect(config.secret).toBeUndefined();
-    expect(lan()).toEqual(config);
+    expect(lanClusterConfig()).toEqual(config);
   });
 
   it('offers WAN and local presets that differ where they should, and accept overrides', () => {
-    expect(wan().probeIntervalMs).toBeGreaterThan(lan().probeIntervalMs);
-    expect(wan().suspicionMultiplier).toBe(6);
-    expect(local().probeTimeoutMs).toBeLessThan(lan().probeTimeoutMs);
-    expect(local().bindAddr).toBe('127.0.0.1');
-    expect(wan({ gossipFanout: 7 }).gossipFanout).toBe(7);
+    expect(wanClusterConfig().probeIntervalMs).toBeGreaterThan(lanClusterConfig().probeIntervalMs);
+    expect(wanClusterConfig().suspicionMultiplier).toBe(6);
+    expect(localClusterConfig().probeTimeoutMs).toBeLessThan(lanClusterConfig().probeTimeoutMs);
+    expect(localClusterConfig().bindAddr).toBe('127.0.0.1');
+    expect(wanClusterConfig({ gossipFanout: 7 }).gossipFanout).toBe(7);
   });
 
   it('names the offending field in INVALID_CONFIG errors', () => {
@@ -78,7 +78,7 @@ describe('ClusterConfig', () => {
   });
 
   it('builds configs with the with* helpers, validating each step', () => {
-    let config = lan();
+    let config = lanClusterConfig();
     config = withBindAddr(config, '127.0.0.1', 0);
     config = withGossipPort(config, 8000);
     config = withAdvertiseAddr(config, '10.1.1.1', 9946);
@@ -103,10 +103,14 @@ describe('ClusterConfig', () => {
   });
 
   it('refuses a guessable gossip secret, naming the field and the fix', () => {
-    expect(() => lan({ secret: 'x' })).toThrow(/secret.*at least 16 characters.*openssl rand/);
-    expect(() => lan({ secret: 'a-sixteen-char-secret', acceptedSecrets: ['short'] })).toThrow(
-      /acceptedSecrets/,
+    expect(() => lanClusterConfig({ secret: 'x' })).toThrow(
+      /secret.*at least 16 characters.*openssl rand/,
     );
-    expect(lan({ secret: 'a-sixteen-char-secret' }).secret).toBe('a-sixteen-char-secret');
+    expect(() =>
+      lanClusterConfig({ secret: 'a-sixteen-char-secret', acceptedSecrets: ['short'] }),
+    ).toThrow(/acceptedSecrets/);
+    expect(lanClusterConfig({ secret: 'a-sixteen-char-secret' }).secret).toBe(
+      'a-sixteen-char-secret',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lan, wan } from '../../src/config.js';
+import { lanClusterConfig, wanClusterConfig } from '../../src/config.js';
 import { PauseGuard } from '../../src/pause-guard.js';
 import { suspicionTimeoutBounds } from '../../src/suspicion.js';
 import {
@@ -10,7 +10,7 @@ import {
 
 describe('SuspicionRule', () => {
   it('keeps memberlist formula as the memberlist preset', () => {
-    const config = lan({ suspicionRule: 'memberlist' });
+    const config = lanClusterConfig({ suspicionRule: 'memberlist' });
     const rule = new SuspicionRule(config);
     rule.recordRefutation(30_000);
     expect(rule.bounds(100, 3)).toEqual(suspicionTimeoutBounds(100, 1000, 4, 6));
@@ -18,7 +18,7 @@ describe('SuspicionRule', () => {
   });
 
   it('sizes the adaptive minimum from the modelled refutation path by default', () => {
-    const config = lan();
+    const config = lanClusterConfig();
     expect(config.suspicionRule).toBe('adaptive');
     // 100 members, fanout 3: 4 epidemic rounds of 200 ms each way, plus the 500 ms probe timeout.
     expect(disseminationRounds(100, 3)).toBe(4);
@@ -30,7 +30,7 @@ describe('SuspicionRule', () => {
   });
 
   it('grows with the slowest refutation measured, capped at memberlist, and with local health', () => {
-    const rule = new SuspicionRule(lan());
+    const rule = new SuspicionRule(lanClusterConfig());
     rule.recordRefutation(1000);
     rule.recordRefutation(2000);
     expect(rule.slowestRefutationMs()).toBe(2000);
@@ -55,13 +55,21 @@ describe('SuspicionRule', () => {
   });
 
   it('stretches both bounds by local health and uses the preset timings (WAN)', () => {
-    expect(new SuspicionRule(lan()).bounds(100, 2)).toEqual({ minMs: 4200, maxMs: 25_200 });
-    expect(new SuspicionRule(lan()).bounds(2, 3)).toEqual({ minMs: 3000, maxMs: 18_000 });
+    expect(new SuspicionRule(lanClusterConfig()).bounds(100, 2)).toEqual({
+      minMs: 4200,
+      maxMs: 25_200,
+    });
+    expect(new SuspicionRule(lanClusterConfig()).bounds(2, 3)).toEqual({
+      minMs: 3000,
+      maxMs: 18_000,
+    });
     // WAN, 100 members, fanout 4: 3 rounds of 500 ms each way plus the 3 s probe timeout.
-    const config = wan();
+    const config = wanClusterConfig();
     expect(modelledRefutationMs(100, config)).toBe(6000);
     expect(new SuspicionRule(config).bounds(100, 1)).toEqual({ minMs: 6000, maxMs: 36_000 });
-    expect(new SuspicionRule(wan({ suspicionRule: 'memberlist' })).bounds(100, 1)).toEqual({
+    expect(
+      new SuspicionRule(wanClusterConfig({ suspicionRule: 'memberlist' })).bounds(100, 1),
+    ).toEqual({
       minMs: 60_000,
       maxMs: 360_000,
     });

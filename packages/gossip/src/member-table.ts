@@ -2,8 +2,8 @@ import type { ClusterEvent } from './events.js';
 import type { AliveMessage } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
 
-/** Result of applying one update to the {@link NodeRegistry}. */
-export interface RegistryChange {
+/** Result of applying one update to the {@link MemberTable}. */
+export interface MemberTableChange {
   /** False when precedence rules rejected the update (stale or redundant). */
   readonly changed: boolean;
   readonly previous?: ClusterNode | undefined;
@@ -12,7 +12,7 @@ export interface RegistryChange {
   readonly events: readonly ClusterEvent[];
 }
 
-const UNCHANGED: RegistryChange = Object.freeze({ changed: false, events: [] });
+const UNCHANGED: MemberTableChange = Object.freeze({ changed: false, events: [] });
 
 /** States that count as "in the cluster" for queries and probing. */
 export function isLive(state: NodeState): boolean {
@@ -40,7 +40,7 @@ function freeze(node: ClusterNode): ClusterNode {
  * SWIM precedence rules. Higher incarnation wins; at equal incarnation left > dead > suspect > alive.
  * Suspect and dead never revive a dead or left record: only the node's own `alive` does.
  */
-export class NodeRegistry {
+export class MemberTable {
   private readonly records = new Map<NodeId, ClusterNode>();
   private readonly changedAt = new Map<NodeId, number>();
   private readonly counts: Record<NodeState, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
@@ -160,7 +160,7 @@ export class NodeRegistry {
   }
 
   /** Replaces the local node's record (the protocol owns its incarnation, tags and state). */
-  setLocal(node: ClusterNode, now: number): RegistryChange {
+  setLocal(node: ClusterNode, now: number): MemberTableChange {
     const previous = this.local();
     const current = this.store(node, now);
     const events: ClusterEvent[] = sameMetadata(previous, current)
@@ -174,7 +174,7 @@ export class NodeRegistry {
    * Unknown/dead/left -> alive is NodeJoined; suspect -> alive is NodeRecovered; changed
    * addresses or tags add NodeUpdated.
    */
-  applyAlive(message: AliveMessage, now: number): RegistryChange {
+  applyAlive(message: AliveMessage, now: number): MemberTableChange {
     const previous = this.records.get(message.id);
     if (previous !== undefined && message.incarnation <= previous.incarnation) return UNCHANGED;
     const current = this.store(
@@ -205,7 +205,7 @@ export class NodeRegistry {
    * Applies a suspicion of a known live node: accepted at an incarnation at least the known one,
    * unless the node is already suspect at that incarnation. Emits NodeSuspected on alive -> suspect.
    */
-  applySuspect(id: NodeId, incarnation: number, now: number): RegistryChange {
+  applySuspect(id: NodeId, incarnation: number, now: number): MemberTableChange {
     const previous = this.records.get(id);
     if (previous === undefined || !isLive(previous.state)) return UNCHANGED;
     if (incarnation < previous.incarnation) return UNCHANGED;
@@ -219,7 +219,7 @@ export class NodeRegistry {
   }
 
   /** Applies a death of a known live node at an incarnation at least the known one: NodeFailed. */
-  applyDead(id: NodeId, incarnation: number, now: number): RegistryChange {
+  applyDead(id: NodeId, incarnation: number, now: number): MemberTableChange {
     const previous = this.records.get(id);
     if (previous === undefined || !isLive(previous.state)) return UNCHANGED;
     if (incarnation < previous.incarnation) return UNCHANGED;
@@ -228,7 +228,7 @@ export class NodeRegistry {
   }
 
   /** Applies a graceful leave at an incarnation at least the known one: NodeLeft (if it was live). */
-  applyLeft(id: NodeId, incarnation: number, now: number): RegistryChange {
+  applyLeft(id: NodeId, incarnation: number, now: number): MemberTableChange {
     const previous = this.records.get(id);
     if (previous === undefined || previous.state === NodeState.Left) return UNCHANGED;
     if (incarnation < previous.incarnation) return UNCHANGED;
