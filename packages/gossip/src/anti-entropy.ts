@@ -87,7 +87,7 @@ export class AntiEntropy {
 
   /** The time to the next periodic exchange. */
   interval(): number {
-    const live = this.ctx.registry.liveCount();
+    const live = this.ctx.memberTable.liveCount();
     const { pushPullIntervalMs } = this.ctx.config;
     if (live <= PUSH_PULL_SCALE_THRESHOLD) return pushPullIntervalMs;
     const factor = Math.ceil(Math.log2(live) - Math.log2(PUSH_PULL_SCALE_THRESHOLD)) + 1;
@@ -102,7 +102,7 @@ export class AntiEntropy {
   introduceIfUnknown(id: NodeId, address: string): void {
     const { ctx } = this;
     if (ctx.lifecycle() !== 'running' || id === ctx.localId) return;
-    const known = ctx.registry.get(id);
+    const known = ctx.memberTable.get(id);
     if (known !== undefined && isLive(known.state)) return;
     const now = ctx.clock.now();
     if (now - this.lastIntroductionAt < ctx.config.probeIntervalMs) return;
@@ -148,7 +148,7 @@ export class AntiEntropy {
       return;
     const { bucketCount } = message;
     const differing = differingBuckets(
-      memberDigest(ctx.registry.all(), bucketCount),
+      memberDigest(ctx.memberTable.all(), bucketCount),
       message.checksums,
     );
     this.sendRecords(from, this.recordsIn(differing, bucketCount), {
@@ -161,13 +161,13 @@ export class AntiEntropy {
 
   /** Sends every record we hold to `address`, in as many datagrams as the size limit needs. */
   sendFullState(address: string, join: boolean, reply: boolean): void {
-    this.sendRecords(address, this.ctx.registry.all(), { join, reply });
+    this.sendRecords(address, this.ctx.memberTable.all(), { join, reply });
   }
 
   private sendDigest(address: string): void {
     const { ctx } = this;
-    const bucketCount = digestBucketCount(ctx.registry.size, this.maxBuckets);
-    const checksums = memberDigest(ctx.registry.all(), bucketCount);
+    const bucketCount = digestBucketCount(ctx.memberTable.size, this.maxBuckets);
+    const checksums = memberDigest(ctx.memberTable.all(), bucketCount);
     ctx.transmit(address, [
       encodeMessage({ kind: 'digest', from: ctx.localId, bucketCount, checksums }),
     ]);
@@ -190,7 +190,7 @@ export class AntiEntropy {
     if (buckets.length === 0) return [];
     const wanted = new Set(buckets);
     const records: ClusterNode[] = [];
-    for (const node of this.ctx.registry.all()) {
+    for (const node of this.ctx.memberTable.all()) {
       if (wanted.has(bucketOf(node.id, bucketCount))) records.push(node);
     }
     return records;
@@ -260,7 +260,7 @@ export class AntiEntropy {
         return;
       case NodeState.Suspect:
       case NodeState.Dead:
-        if (id !== this.ctx.localId && this.ctx.registry.get(id) === undefined) {
+        if (id !== this.ctx.localId && this.ctx.memberTable.get(id) === undefined) {
           if (member.state === NodeState.Suspect) this.handlers.alive({ kind: 'alive', ...member });
           return;
         }

@@ -1,8 +1,8 @@
 import { PhiDetectorSet } from '@rpcnet/phi';
+import { isLive } from './member-table.js';
 import type { GossipMessage, IndirectPingMessage, SuspectMessage } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState } from './node.js';
 import { shuffleInPlace } from './random.js';
-import { isLive } from './member-table.js';
 import type { SwimContext } from './swim-context.js';
 
 /** A probe's outcome: acked or not, or `'stalled'` when our own stall voided the verdict. */
@@ -111,26 +111,26 @@ export class ProbeScheduler {
    * arrive within a period or two instead of whenever round-robin reaches the suspect.
    */
   seekConfirmation(id: NodeId, from: NodeId): void {
-    const { config, registry } = this.ctx;
+    const { config, memberTable } = this.ctx;
     if (config.suspicionRule !== 'adaptive' || from === this.ctx.localId) return;
     if (this.reprobe !== undefined) return;
-    const others = registry.liveCount() - 2;
+    const others = memberTable.liveCount() - 2;
     const wanted = 4 * Math.max(1, config.suspicionMultiplier - 2);
     if (others > 0 && this.ctx.random() < wanted / others) this.reprobe = id;
   }
 
   private nextProbeTarget(): ClusterNode | undefined {
-    const { registry, localId } = this.ctx;
+    const { memberTable, localId } = this.ctx;
     const again = this.reprobe;
     this.reprobe = undefined;
     if (again !== undefined) {
-      const node = registry.get(again);
+      const node = memberTable.get(again);
       if (node !== undefined && isLive(node.state)) return node;
     }
     for (let tries = 0; tries <= this.probeOrder.length; tries++) {
       if (this.probeIndex >= this.probeOrder.length) {
         this.probeOrder = shuffleInPlace(
-          registry
+          memberTable
             .members()
             .filter((node) => node.id !== localId)
             .map((node) => node.id),
@@ -139,7 +139,7 @@ export class ProbeScheduler {
         this.probeIndex = 0;
         if (this.probeOrder.length === 0) return undefined;
       }
-      const node = registry.get(this.probeOrder[this.probeIndex++]!);
+      const node = memberTable.get(this.probeOrder[this.probeIndex++]!);
       if (node !== undefined && node.id !== localId && isLive(node.state)) return node;
     }
     return undefined;
@@ -183,7 +183,7 @@ export class ProbeScheduler {
     const ping: GossipMessage = { kind: 'ping', seq, from: ctx.localId, target: target.id };
     // Lifeguard's buddy system: tell a suspect it is suspected, ahead of the ping, so the ack it
     // sends back can already carry its refutation.
-    const current = ctx.registry.get(target.id);
+    const current = ctx.memberTable.get(target.id);
     const messages: GossipMessage[] =
       current?.state === NodeState.Suspect
         ? [
@@ -275,7 +275,7 @@ export class ProbeScheduler {
 
   /** A probe got no ack, direct or indirect: suspect the target, unless phi still vouches for it once. */
   private onProbeFailed(id: NodeId): void {
-    const node = this.ctx.registry.get(id);
+    const node = this.ctx.memberTable.get(id);
     if (node === undefined || !isLive(node.state)) return;
     if (node.state === NodeState.Alive) {
       const phi = this.phiWithRhythm(id);

@@ -114,7 +114,7 @@ export class SeedJoin {
     this.discoveredSeeds?.refresh();
     const seeds = new Set([...this.seeds, ...(this.discoveredSeeds?.current() ?? [])]);
     const absentSeeds = [...seeds].filter(
-      (seed) => seed !== ctx.localAddress && !ctx.registry.hasLiveAddress(seed),
+      (seed) => seed !== ctx.localAddress && !ctx.memberTable.hasLiveAddress(seed),
     );
     return absentSeeds[Math.floor(ctx.random() * absentSeeds.length)];
   }

@@ -1,11 +1,11 @@
 import type { CancelTimer, MonotonicClock as Clock, Logger, RandomSource } from '@rpcnet/base';
 import type { Awareness } from './awareness.js';
 import type { ClusterConfig } from './config.js';
+import type { MemberTable } from './member-table.js';
 import type { GossipMessage } from './messages.js';
 import type { GossipMetrics } from './metrics.js';
 import type { ClusterNode, NodeId } from './node.js';
 import type { PauseGuard } from './pause-guard.js';
-import type { MemberTable } from './member-table.js';
 
 /** Where a {@link SwimProtocol} is in its life: created, started, leaving, left or stopped. */
 export type Lifecycle = 'created' | 'running' | 'leaving' | 'left' | 'stopped';
@@ -20,7 +20,7 @@ export interface SwimContext {
   readonly random: RandomSource;
   readonly logger: Logger;
   readonly localId: NodeId;
-  readonly registry: MemberTable;
+  readonly memberTable: MemberTable;
   readonly counters: GossipMetrics;
   readonly awareness: Awareness;
   readonly pauseGuard: PauseGuard;

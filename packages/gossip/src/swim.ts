@@ -20,6 +20,7 @@ import type { ClusterConfig } from './config.js';
 import { BroadcastQueue, retransmitLimit } from './dissemination.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import type { ClusterEvent } from './events.js';
+import { isLive, MemberTable, type MemberTableChange } from './member-table.js';
 import type {
   AliveMessage,
   DeadMessage,
@@ -34,7 +35,6 @@ import { PartitionDetector } from './partition.js';
 import { PauseGuard } from './pause-guard.js';
 import { ProbeScheduler } from './probe-scheduler.js';
 import { shuffleInPlace } from './random.js';
-import { isLive, MemberTable, type MemberTableChange } from './member-table.js';
 import { type DiscoveredSeeds, SeedJoin } from './seed-join.js';
 import { Suspicion } from './suspicion.js';
 import { SuspicionRule } from './suspicion-rule.js';
@@ -70,7 +70,7 @@ export class SwimProtocol {
   private readonly random: RandomSource;
   private readonly logger: Logger;
   private readonly localId: NodeId;
-  private readonly registry: MemberTable;
+  private readonly memberTable: MemberTable;
   /** Pending updates, kept encoded so each is serialized once however often it is sent. */
   private readonly broadcasts = new BroadcastQueue<Uint8Array>();
   private readonly suspicions = new Map<NodeId, Suspicion>();
@@ -98,7 +98,7 @@ export class SwimProtocol {
     this.random = options.random;
     this.logger = options.logger ?? silentLogger;
     this.localId = options.local.id;
-    this.registry = new MemberTable(
+    this.memberTable = new MemberTable(
       {
         id: options.local.id,
         gossipAddress: options.local.gossipAddress,
@@ -124,7 +124,7 @@ export class SwimProtocol {
       random: this.random,
       logger: this.logger,
       localId: this.localId,
-      registry: this.registry,
+      memberTable: this.memberTable,
       counters: this.counters,
       awareness: this.awareness,
       pauseGuard: this.pauseGuard,
@@ -207,13 +207,13 @@ export class SwimProtocol {
     if (this.leaving !== undefined) return this.leaving;
     if (this.lifecycle !== 'running') return Promise.resolve();
     this.lifecycle = 'leaving';
-    const self = this.registry.local();
-    this.registry.setLocal({ ...self, state: NodeState.Left }, this.clock.now());
+    const self = this.memberTable.local();
+    this.memberTable.setLocal({ ...self, state: NodeState.Left }, this.clock.now());
     // The queue drops an update after the retransmit limit, so never wait for more sends than that.
     const wanted = Math.min(
       this.config.gossipFanout,
       this.otherLiveCount(),
-      retransmitLimit(this.config.retransmitMultiplier, this.registry.liveCount()),
+      retransmitLimit(this.config.retransmitMultiplier, this.memberTable.liveCount()),
     );
     this.leaving = new Promise<void>((resolve) => {
       const done = (): void => {
@@ -253,8 +253,8 @@ export class SwimProtocol {
 
   /** Replaces the local tags: raises the incarnation and gossips the new alive record. */
   setTags(tags: NodeTags): void {
-    const self = this.registry.local();
-    const change = this.registry.setLocal(
+    const self = this.memberTable.local();
+    const change = this.memberTable.setLocal(
       { ...self, tags: { ...tags }, incarnation: self.incarnation + 1 },
       this.clock.now(),
     );
@@ -264,17 +264,17 @@ export class SwimProtocol {
 
   /** The local node's current record. */
   localNode(): ClusterNode {
-    return this.registry.local();
+    return this.memberTable.local();
   }
 
   /** Known members, the local one included: alive and suspect ones, or all with `includeDead`. */
   members(options?: { includeDead?: boolean }): ClusterNode[] {
-    return this.registry.members(options?.includeDead === true);
+    return this.memberTable.members(options?.includeDead === true);
   }
 
   /** Live members carrying every `key=value` of `filter`, answered from the tag index. */
   nodesByTag(filter: NodeTags): ClusterNode[] {
-    return this.registry.nodesByTag(filter);
+    return this.memberTable.nodesByTag(filter);
   }
 
   /** Phi of `id` from the acks it sent us, or undefined if it never acked a probe. */
@@ -296,7 +296,7 @@ export class SwimProtocol {
   metrics(): GossipMetricsSnapshot {
     const c = this.counters;
     return {
-      members: this.registry.countByState(),
+      members: this.memberTable.countByState(),
       datagramsIn: c.datagramsIn,
       datagramsOut: c.datagramsOut,
       messagesIn: c.messagesIn,
@@ -313,7 +313,7 @@ export class SwimProtocol {
       selfRefutations: c.selfRefutations,
       addressTakeovers: c.addressTakeovers,
       awareness: this.awareness.score,
-      incarnation: this.registry.local().incarnation,
+      incarnation: this.memberTable.local().incarnation,
     };
   }
 
@@ -405,15 +405,15 @@ export class SwimProtocol {
 
   private handleAlive(message: AliveMessage): void {
     if (message.id === this.localId) {
-      const self = this.registry.local();
+      const self = this.memberTable.local();
       if (this.lifecycle === 'running' && message.incarnation > self.incarnation) {
         this.refute(message.incarnation);
       }
       return;
     }
     // Another node's record at our own address is a process that is gone: we hold that socket.
-    if (message.gossipAddress === this.registry.local().gossipAddress) return;
-    const change = this.registry.applyAlive(message, this.clock.now());
+    if (message.gossipAddress === this.memberTable.local().gossipAddress) return;
+    const change = this.memberTable.applyAlive(message, this.clock.now());
     if (!change.changed) return;
     const previous = change.previous;
     const suspicion = this.suspicions.get(message.id);
@@ -437,7 +437,7 @@ export class SwimProtocol {
    * failure by the partition rule: a rolling restart is not a partition.
    */
   private retireReplaced(owner: ClusterNode): void {
-    for (const old of this.registry.othersAt(owner.gossipAddress, owner.id)) {
+    for (const old of this.memberTable.othersAt(owner.gossipAddress, owner.id)) {
       if (!isLive(old.state)) continue;
       this.counters.addressTakeovers++;
       this.logger.info('gossip address taken over by a new member; retiring the old one', {
@@ -454,7 +454,7 @@ export class SwimProtocol {
         });
         continue;
       }
-      const change = this.registry.applyDead(old.id, old.incarnation, this.clock.now());
+      const change = this.memberTable.applyDead(old.id, old.incarnation, this.clock.now());
       this.cancelSuspicion(old.id);
       this.probes.forgetAcks(old.id);
       this.partition.forget(old.id);
@@ -473,7 +473,7 @@ export class SwimProtocol {
       this.refuteIfRunning(message.incarnation);
       return;
     }
-    const node = this.registry.get(message.id);
+    const node = this.memberTable.get(message.id);
     if (node === undefined || !isLive(node.state)) return;
     if (node.state === NodeState.Suspect && message.incarnation === node.incarnation) {
       if (this.suspicions.get(message.id)?.confirm(message.from)) {
@@ -481,7 +481,7 @@ export class SwimProtocol {
       }
       return;
     }
-    const change = this.registry.applySuspect(message.id, message.incarnation, this.clock.now());
+    const change = this.memberTable.applySuspect(message.id, message.incarnation, this.clock.now());
     if (!change.changed) return;
     this.startSuspicion(message.id, message.incarnation, message.from);
     this.probes.seekConfirmation(message.id, message.from);
@@ -494,7 +494,7 @@ export class SwimProtocol {
       this.refuteIfRunning(message.incarnation);
       return;
     }
-    const change = this.registry.applyDead(message.id, message.incarnation, this.clock.now());
+    const change = this.memberTable.applyDead(message.id, message.incarnation, this.clock.now());
     if (!change.changed) return;
     this.cancelSuspicion(message.id);
     this.probes.resetForgiveness(message.id);
@@ -508,7 +508,7 @@ export class SwimProtocol {
       this.refuteIfRunning(message.incarnation);
       return;
     }
-    const change = this.registry.applyLeft(message.id, message.incarnation, this.clock.now());
+    const change = this.memberTable.applyLeft(message.id, message.incarnation, this.clock.now());
     if (!change.changed) return;
     this.cancelSuspicion(message.id);
     this.probes.forget(message.id);
@@ -519,7 +519,7 @@ export class SwimProtocol {
 
   private refuteIfRunning(incarnation: number): void {
     if (this.lifecycle !== 'running') return;
-    if (incarnation < this.registry.local().incarnation) {
+    if (incarnation < this.memberTable.local().incarnation) {
       // A stale accusation: someone missed our refutation. Re-announce (same incarnation) so the
       // next datagram to them, e.g. the ack to their probe, carries it.
       if (!this.broadcasts.has(this.localId)) this.broadcastLocalAlive();
@@ -542,16 +542,16 @@ export class SwimProtocol {
       return;
     }
     this.logger.warn('gossip node was not scheduled; refuting at once', { stalledMs });
-    this.refute(this.registry.local().incarnation);
+    this.refute(this.memberTable.local().incarnation);
     this.gossipTick();
     const [target] = this.sample(1, (node) => isLive(node.state));
     if (target !== undefined) this.antiEntropy.sendFullState(target.gossipAddress, false, false);
   }
 
   private refute(incarnation: number): void {
-    const self = this.registry.local();
+    const self = this.memberTable.local();
     const next = Math.max(self.incarnation, incarnation) + 1;
-    this.registry.setLocal(
+    this.memberTable.setLocal(
       { ...self, state: NodeState.Alive, incarnation: next },
       this.clock.now(),
     );
@@ -562,7 +562,7 @@ export class SwimProtocol {
 
   private startSuspicion(id: NodeId, incarnation: number, from: NodeId): void {
     this.cancelSuspicion(id);
-    const live = this.registry.liveCount();
+    const live = this.memberTable.liveCount();
     let expected = this.config.suspicionMultiplier - 2;
     if (live - 2 < expected) expected = 0;
     const health = this.config.suspicionRule === 'adaptive' ? this.awareness.scale(1) : 1;
@@ -594,7 +594,7 @@ export class SwimProtocol {
    */
   private verifyBeforeDeath(id: NodeId, incarnation: number): void {
     const stillSuspect = (): ClusterNode | undefined => {
-      const node = this.registry.get(id);
+      const node = this.memberTable.get(id);
       return node?.state === NodeState.Suspect && node.incarnation === incarnation
         ? node
         : undefined;
@@ -623,7 +623,7 @@ export class SwimProtocol {
     const now = this.clock.now();
     const targets = this.sample(this.config.gossipFanout, (node) => {
       if (isLive(node.state)) return true;
-      const changedAt = this.registry.stateChangedAt(node.id) ?? 0;
+      const changedAt = this.memberTable.stateChangedAt(node.id) ?? 0;
       return node.state === NodeState.Dead && now - changedAt < this.config.gossipToTheDeadMs;
     });
     for (const target of targets) {
@@ -639,9 +639,9 @@ export class SwimProtocol {
     const now = this.clock.now();
     const dead: ClusterNode[] = [];
     // Only dead and left records are visited: a tick costs nothing per live member.
-    for (const id of [...this.registry.nonLiveIds()]) {
-      const node = this.registry.get(id)!;
-      const changedAt = this.registry.stateChangedAt(id) ?? now;
+    for (const id of [...this.memberTable.nonLiveIds()]) {
+      const node = this.memberTable.get(id)!;
+      const changedAt = this.memberTable.stateChangedAt(id) ?? now;
       if (now - changedAt >= this.config.deadNodeRetentionMs) {
         this.forget(id);
       } else if (node.state === NodeState.Dead) {
@@ -657,7 +657,7 @@ export class SwimProtocol {
   }
 
   private forget(id: NodeId): void {
-    this.registry.remove(id);
+    this.memberTable.remove(id);
     this.probes.forget(id);
     this.broadcasts.remove(id);
     this.partition.forget(id);
@@ -665,7 +665,7 @@ export class SwimProtocol {
   }
 
   private broadcastLocalAlive(): void {
-    const self = this.registry.local();
+    const self = this.memberTable.local();
     this.broadcast(self.id, {
       kind: 'alive',
       id: self.id,
@@ -686,7 +686,7 @@ export class SwimProtocol {
   }
 
   private takeBroadcasts(budgetBytes: number): Uint8Array[] {
-    const limit = retransmitLimit(this.config.retransmitMultiplier, this.registry.liveCount());
+    const limit = retransmitLimit(this.config.retransmitMultiplier, this.memberTable.liveCount());
     return this.broadcasts.take(budgetBytes, limit);
   }
 
@@ -729,24 +729,24 @@ export class SwimProtocol {
       node !== undefined && node.id !== this.localId && !chosen.has(node.id) && accept(node);
     // Random draws are cheap on big tables; a scan keeps small or sparse tables exact.
     for (let tries = count * 4; tries > 0 && chosen.size < count; tries--) {
-      const node = this.registry.randomNode(this.random);
+      const node = this.memberTable.randomNode(this.random);
       if (eligible(node)) chosen.set(node.id, node);
     }
-    if (chosen.size < count && this.registry.size <= 256) {
-      const rest = shuffleInPlace([...this.registry.all()].filter(eligible), this.random);
+    if (chosen.size < count && this.memberTable.size <= 256) {
+      const rest = shuffleInPlace([...this.memberTable.all()].filter(eligible), this.random);
       for (const node of rest.slice(0, count - chosen.size)) chosen.set(node.id, node);
     }
     return [...chosen.values()];
   }
 
   private otherLiveCount(): number {
-    const self = this.registry.local();
-    return this.registry.liveCount() - (isLive(self.state) ? 1 : 0);
+    const self = this.memberTable.local();
+    return this.memberTable.liveCount() - (isLive(self.state) ? 1 : 0);
   }
 
   private remoteIdsIn(state: NodeState): NodeId[] {
     const ids: NodeId[] = [];
-    for (const node of this.registry.all()) {
+    for (const node of this.memberTable.all()) {
       if (node.id !== this.localId && node.state === state) ids.push(node.id);
     }
     return ids;
