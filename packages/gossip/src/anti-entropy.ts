@@ -7,6 +7,7 @@ import {
   encodeMessage,
 } from './codec.js';
 import { bucketOf, differingBuckets, digestBucketCount, memberDigest } from './member-digest.js';
+import { isLive } from './member-table.js';
 import type {
   AliveMessage,
   DigestMessage,
@@ -16,7 +17,6 @@ import type {
   SuspectMessage,
 } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState } from './node.js';
-import { isLive } from './member-table.js';
 import type { SwimContext } from './swim-context.js';
 
 /** Push-pull chunks above this many live nodes are sent less often (memberlist's scaling). */
