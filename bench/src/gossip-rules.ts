@@ -2,12 +2,14 @@
 // the `memberlist` preset (memberlist's formula), same seeds, same crashes, same loss.
 // Run alone: pnpm --filter @rpcnet/bench exec tsx src/gossip-rules.ts  (GOSSIP_RULE_SIZES=100,1000)
 import { pathToFileURL } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import { SimulatedCluster } from '@rpcnet/gossip';
 import { EventTally } from './event-tally.js';
 import { median } from './statistics.js';
 
 /** The suspicion rules compared. */
 export type SuspicionRuleName = 'adaptive' | 'memberlist';
+const RULE_NAMES: readonly SuspicionRuleName[] = ['adaptive', 'memberlist'];
 
 /** What is run for one cluster size. */
 export interface RulePlan {
@@ -46,8 +48,25 @@ export interface RuleComparison {
   readonly bytesPerNodePerSecond: number;
   /** The push-pull period the bandwidth was averaged over, ms. */
   readonly bandwidthWindowMs: number;
+  /** memberlist's best case from its defaults: see {@link memberlistBestCaseMs}. */
+  readonly memberlistBestCaseMs: number;
   readonly wallClockMs: number;
 }
+
+/**
+ * memberlist's best-case crash detection from its LAN defaults: the suspicion timeout's floor
+ * `4 * max(1, log10 n) * 1 s`, plus SWIM's expected time to the first failed probe of a crashed
+ * member (`1 / (1 - 1/e)` = 1.58 periods) and the 0.5 s probe timeout.
+ */
+export function memberlistBestCaseMs(nodes: number): number {
+  return 4 * Math.max(1, Math.log10(nodes)) * 1000 + 1582 + 500;
+}
+
+/**
+ * Heap one member record costs the simulator, measured after formation (records, indexes, phi
+ * detectors, queues). A full-membership simulation holds n^2 of them in one process.
+ */
+const SIMULATED_BYTES_PER_RECORD = 1_500;
 
 const HOUR_MS = 3_600_000;
 /** Push-pull period of the LAN preset, scaled as the protocol scales it above 32 members. */
@@ -56,7 +75,10 @@ function pushPullPeriodMs(nodes: number): number {
   return 30_000 * factor;
 }
 
-/** The plans: 100 nodes by default; 1,000 and 10,000 on request (`GOSSIP_RULE_SIZES`). */
+/**
+ * The plans: 100 nodes by default; 1,000 and 10,000 on request (`GOSSIP_RULE_SIZES`). 10,000 is
+ * refused unless the heap can hold n^2 records (about 150 GB).
+ */
 export const RULE_PLANS: readonly RulePlan[] = [
   {
     nodes: 100,
@@ -73,6 +95,14 @@ export const RULE_PLANS: readonly RulePlan[] = [
     formationSeeds: [101, 102],
     // 1,000 members x 75 s: at least 20 node-hours per rule.
     lossWindowMs: 75_000,
+  },
+  {
+    // Formation, one crash and bandwidth only; refused up front where the heap cannot hold it.
+    nodes: 10_000,
+    crashSeeds: [1],
+    crashesPerSeed: 1,
+    formationSeeds: [101],
+    lossWindowMs: 0,
   },
 ];
 
@@ -135,6 +165,13 @@ function progress(nodes: number, wallStart: number, message: string): void {
 
 /** Runs one size: formation over seeds, then per rule crashes and a loss window, and bandwidth. */
 export function compareRules(plan: RulePlan): RuleComparison {
+  const neededBytes = plan.nodes * plan.nodes * SIMULATED_BYTES_PER_RECORD;
+  const heapLimit = getHeapStatistics().heap_size_limit;
+  if (neededBytes > heapLimit) {
+    throw new Error(
+      `gossip rules: ${plan.nodes} nodes need about ${(neededBytes / 1e9).toFixed(0)} GB of heap (n^2 member records at ~${SIMULATED_BYTES_PER_RECORD} B each), more than this process's ${(heapLimit / 1e9).toFixed(1)} GB limit`,
+    );
+  }
   const wallStart = performance.now();
   const formationMs: number[] = [];
   for (const seed of plan.formationSeeds) {
@@ -147,7 +184,9 @@ export function compareRules(plan: RulePlan): RuleComparison {
   let bytesPerNodePerSecond = 0;
   const bandwidthWindowMs = pushPullPeriodMs(plan.nodes);
   const rules: RuleResult[] = [];
-  for (const rule of ['adaptive', 'memberlist'] as const) {
+  // The largest plans run the default rule only (one formation costs minutes there).
+  const compared = plan.lossWindowMs === 0 ? (['adaptive'] as const) : RULE_NAMES;
+  for (const rule of compared) {
     const times: number[] = [];
     let falseFailures = 0;
     let suspicions = 0;
@@ -165,6 +204,7 @@ export function compareRules(plan: RulePlan): RuleComparison {
           const members = cluster.running().length;
           bytesPerNodePerSecond = sent / members / (bandwidthWindowMs / 1000);
         }
+        if (plan.lossWindowMs === 0) return;
         cluster.network.setLossRate(0.1);
         const failedBefore = tally.count('NodeFailed');
         const suspectedBefore = tally.count('NodeSuspected');
@@ -197,6 +237,7 @@ export function compareRules(plan: RulePlan): RuleComparison {
     formationP99Ms: percentile(formationMs, 99),
     bytesPerNodePerSecond,
     bandwidthWindowMs,
+    memberlistBestCaseMs: memberlistBestCaseMs(plan.nodes),
     wallClockMs: performance.now() - wallStart,
   };
 }
@@ -219,6 +260,7 @@ export function printRuleComparison(results: readonly RuleComparison[]): void {
         crashes: rule.crashToAllFailedMs.length,
         'crash -> all NodeFailed median': s(rule.medianMs),
         p99: s(rule.p99Ms),
+        'memberlist best case (formula)': s(row.memberlistBestCaseMs),
         '10% loss: false NodeFailed / node-hours (suspicions)': `${rule.falseFailures} / ${rule.lossNodeHours.toFixed(1)} (${rule.suspicions})`,
       })),
     ),
@@ -227,7 +269,7 @@ export function printRuleComparison(results: readonly RuleComparison[]): void {
     results.map((row) => ({
       nodes: row.nodes,
       'formation p99': `${s(row.formationP99Ms)} (${row.formationMs.length} seeds)`,
-      'bytes/node/s over push-pull periods': Math.round(row.bytesPerNodePerSecond),
+      'KB/node/s over push-pull periods': (row.bytesPerNodePerSecond / 1000).toFixed(2),
       'wall time': s(row.wallClockMs),
     })),
   );

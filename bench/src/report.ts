@@ -165,9 +165,10 @@ function gossipSection(results: readonly GossipBenchResult[]): string {
             'crashes',
             'median s',
             'p99 s',
+            'memberlist best case s (formula)',
             'false NodeFailed (suspicions) / node-hours',
             'formation p99 s (seeds)',
-            'bytes/node/s over push-pull periods',
+            'KB/node/s over push-pull periods',
           ],
           compared.flatMap((c) =>
             c.rules.map((rule) => [
@@ -176,11 +177,12 @@ function gossipSection(results: readonly GossipBenchResult[]): string {
               count(rule.crashToAllFailedMs.length),
               seconds(rule.medianMs),
               seconds(rule.p99Ms),
+              seconds(c.memberlistBestCaseMs),
               `${rule.falseFailures} (${rule.suspicions}) / ${rule.lossNodeHours.toFixed(1)}`,
               rule.rule === 'adaptive'
                 ? `${seconds(c.formationP99Ms)} (${c.formationMs.length})`
                 : '',
-              rule.rule === 'adaptive' ? count(c.bytesPerNodePerSecond) : '',
+              rule.rule === 'adaptive' ? (c.bytesPerNodePerSecond / 1000).toFixed(2) : '',
             ]),
           ),
         )}`;
