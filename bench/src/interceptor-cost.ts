@@ -1,10 +1,12 @@
-// The cost of rpcnet's instrumentation: unary 64 B calls over the in-memory transport (so the
-// RPC layer's own CPU is all that is measured) with no interceptors, with the Prometheus metrics
-// interceptors, and with the OpenTelemetry tracing interceptors (SDK with an in-memory exporter).
-// Each variant runs in its own child process (tracing's AsyncLocalStorage slows every promise of
-// a process), rounds interleaved; the report is the median CPU per call and its ratio to none.
-//   pnpm --filter @rpcnet/bench bench:interceptors [--rounds 5] [--calls 20000]
+// The cost of rpcnet's instrumentation: unary 64 B calls over the real QUIC transport (client and
+// server in one process, loopback) and over the in-memory one (the RPC layer's own CPU alone, an
+// upper bound of the ratio), with no interceptors, with the Prometheus metrics interceptors, and
+// with the OpenTelemetry tracing interceptors (SDK with an in-memory exporter). Each variant runs
+// in its own child process (tracing's AsyncLocalStorage slows every promise of a process), rounds
+// interleaved; the report is the median CPU per call and its ratio to none.
+//   pnpm --filter @rpcnet/bench bench:interceptors [--rounds 5] [--calls 20000] [--transport quic|memory]
 import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { context, propagation, trace } from '@opentelemetry/api';
@@ -17,6 +19,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import {
   type ClientInterceptor,
+  createDevCertificate,
   InMemoryTransport,
   RpcClient,
   RpcServer,
@@ -30,6 +33,8 @@ import { median } from './statistics.js';
 const VARIANTS = ['none', 'metrics', 'tracing'] as const;
 type Variant = (typeof VARIANTS)[number];
 const CONCURRENCIES = [1, 64] as const;
+const TRANSPORTS = ['quic', 'memory'] as const;
+type TransportKind = (typeof TRANSPORTS)[number];
 
 function interceptorsOf(variant: Variant): {
   server: ServerInterceptor[];
@@ -53,14 +58,25 @@ function interceptorsOf(variant: Variant): {
 }
 
 /** One measurement, in this process: CPU µs per call after a warm-up. */
-async function measure(variant: Variant, concurrency: number, calls: number): Promise<number> {
+async function measure(
+  kind: TransportKind,
+  variant: Variant,
+  concurrency: number,
+  calls: number,
+): Promise<number> {
   const interceptors = interceptorsOf(variant);
-  const transport = new InMemoryTransport();
-  const server = new RpcServer({ transport, interceptors: interceptors.server });
+  const certificate = createDevCertificate();
+  const transport = kind === 'memory' ? new InMemoryTransport() : undefined;
+  const server = new RpcServer({
+    ...(transport
+      ? { transport }
+      : { tls: { cert: certificate.certPem, key: certificate.keyPem } }),
+    interceptors: interceptors.server,
+  });
   server.unary('echo', (request) => request);
   const address = await server.start();
   const client = await RpcClient.connect(address, {
-    transport,
+    ...(transport ? { transport } : { tls: { ca: certificate.certPem } }),
     interceptors: interceptors.client,
   });
   const request = new Uint8Array(64);
@@ -91,46 +107,69 @@ async function main(): Promise<void> {
       calls: { type: 'string', default: '20000' },
       child: { type: 'string' },
       concurrency: { type: 'string' },
+      transport: { type: 'string' },
     },
   });
   const calls = Number(values.calls);
   if (values.child !== undefined) {
-    const usPerCall = await measure(values.child as Variant, Number(values.concurrency), calls);
+    const usPerCall = await measure(
+      values.transport as TransportKind,
+      values.child as Variant,
+      Number(values.concurrency),
+      calls,
+    );
     process.stdout.write(`${usPerCall}\n`);
-    return;
+    // The QUIC socket may keep the loop alive a little after close: the number is out.
+    process.exit(0);
+  }
+  const transports =
+    values.transport === undefined ? TRANSPORTS : [values.transport as TransportKind];
+  for (const kind of transports) {
+    if (!TRANSPORTS.includes(kind))
+      throw new Error(`--transport: expected quic or memory, got ${kind}`);
   }
   const self = fileURLToPath(import.meta.url);
   const samples = new Map<string, number[]>();
+  const [load1] = loadavg();
   for (let round = 0; round < Number(values.rounds); round += 1) {
-    for (const concurrency of CONCURRENCIES) {
-      for (const variant of VARIANTS) {
-        const out = execFileSync(
-          process.execPath,
-          [
-            ...process.execArgv,
-            self,
-            '--child',
-            variant,
-            '--concurrency',
-            `${concurrency}`,
-            '--calls',
-            `${calls}`,
-          ],
-          { encoding: 'utf8' },
-        );
-        const key = `${concurrency}/${variant}`;
-        samples.set(key, [...(samples.get(key) ?? []), Number(out.trim())]);
+    for (const kind of transports) {
+      for (const concurrency of CONCURRENCIES) {
+        for (const variant of VARIANTS) {
+          const out = execFileSync(
+            process.execPath,
+            [
+              ...process.execArgv,
+              self,
+              '--child',
+              variant,
+              '--transport',
+              kind,
+              '--concurrency',
+              `${concurrency}`,
+              '--calls',
+              `${calls}`,
+            ],
+            { encoding: 'utf8' },
+          );
+          const key = `${kind}/${concurrency}/${variant}`;
+          samples.set(key, [...(samples.get(key) ?? []), Number(out.trim())]);
+        }
       }
     }
   }
-  console.log('unary 64 B, in-memory transport: median CPU per call (client + server)');
-  for (const concurrency of CONCURRENCIES) {
-    const none = median(samples.get(`${concurrency}/none`) ?? []);
-    for (const variant of VARIANTS) {
-      const us = median(samples.get(`${concurrency}/${variant}`) ?? []);
-      console.log(
-        `  ${concurrency} in flight, ${variant.padEnd(7)} ${us.toFixed(1).padStart(6)} µs/call  ${(us / none).toFixed(2)}x none`,
-      );
+  console.log(
+    `unary 64 B: median CPU per call (client + server), ${values.rounds} interleaved rounds of ${calls} calls; ${cpus().length} cores, load average ${load1?.toFixed(1)} at start, ${loadavg()[0]?.toFixed(1)} at end`,
+  );
+  for (const kind of transports) {
+    console.log(kind === 'quic' ? 'QUIC (lean driver, loopback)' : 'in-memory transport');
+    for (const concurrency of CONCURRENCIES) {
+      const none = median(samples.get(`${kind}/${concurrency}/none`) ?? []);
+      for (const variant of VARIANTS) {
+        const us = median(samples.get(`${kind}/${concurrency}/${variant}`) ?? []);
+        console.log(
+          `  ${`${concurrency}`.padStart(2)} in flight, ${variant.padEnd(7)} ${us.toFixed(1).padStart(6)} µs/call  ${(us / none).toFixed(2)}x none`,
+        );
+      }
     }
   }
 }

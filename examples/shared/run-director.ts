@@ -1,3 +1,5 @@
+import { RpcnetMetrics } from '@rpcnet/prometheus';
+import { Registry } from 'prom-client';
 import {
   type Cluster,
   ErrorCode,
@@ -45,10 +47,13 @@ export function runDirector(extras?: DirectorExtras): void {
   let timer: NodeJS.Timeout | undefined;
   let stopExtras: (() => Promise<void>) | undefined;
   let management: ManagementServer | undefined;
+  // Prometheus metrics of this process, served at the management endpoint's /metrics.
+  const metrics = new RpcnetMetrics({ registry: new Registry() });
 
   const server = new RpcServer({
     tls: { cert: certificate.certPem, key: certificate.keyPem },
     logger: log.library,
+    interceptors: [metrics.serverInterceptor],
   });
   server.service(directorService, {
     assign_worker: (request) => {
@@ -94,6 +99,7 @@ export function runDirector(extras?: DirectorExtras): void {
       logger: log.library,
     });
     registry = pool;
+    metrics.observeServerTransport(server).observeGossip(cluster).observeWorkerRegistry(pool);
     assignments = new WorkerAssignments(pool, WORKER_FILTER);
     pool.start();
     const self = cluster.localNode();
@@ -136,15 +142,17 @@ export function runDirector(extras?: DirectorExtras): void {
       });
       printPool(true);
     });
-    // The management endpoint and web console (read-only, loopback unless MANAGEMENT_ADDR says).
+    // The management endpoint, web console and /metrics (read-only, loopback unless
+    // MANAGEMENT_ADDR says).
     management = await ManagementServer.start({
       cluster,
       registry: pool,
       host: settings.managementAddr.host,
       port: settings.managementAddr.port,
+      metrics: () => metrics.registry.metrics(),
       logger: log.library,
     });
-    log.info(`🖥️  web console: ${management.url}`);
+    log.info(`🖥️  web console: ${management.url} (Prometheus: ${management.url}metrics)`);
     reportToParent({
       type: 'ready',
       role: 'director',

@@ -1,9 +1,11 @@
+import { RpcnetMetrics } from '@rpcnet/prometheus';
+import { Registry } from 'prom-client';
 import {
   ErrorCode,
   enableCluster,
   HealthCheckService,
   localClusterConfig,
-  ManagementServer,
+  managementEndpointOf,
   RpcError,
   RpcServer,
 } from 'rpcnet';
@@ -54,7 +56,6 @@ export function runWorker(definition: WorkerDefinition): void {
   let activeCalls = 0;
   let served = 0;
   let health: HealthCheckService | undefined;
-  let management: ManagementServer | undefined;
   let statsTimer: NodeJS.Timeout | undefined;
 
   const context: WorkerContext = {
@@ -77,9 +78,12 @@ export function runWorker(definition: WorkerDefinition): void {
       served += count;
     },
   };
+  // Prometheus metrics of this process, served at the management endpoint's /metrics.
+  const metrics = new RpcnetMetrics({ registry: new Registry() });
   const server = new RpcServer({
     tls: { cert: certificate.certPem, key: certificate.keyPem },
     logger: log.library,
+    interceptors: [metrics.serverInterceptor],
   });
   definition.register(server, context);
 
@@ -88,9 +92,9 @@ export function runWorker(definition: WorkerDefinition): void {
     failures.stop();
     await health?.stop();
     log.debug(`stopping with ${activeCalls} call(s) in flight`, { ...server.metrics });
-    // enableCluster's stop: marks the node unhealthy, drains calls, then leaves the cluster.
+    // enableCluster's stop: marks the node unhealthy, drains calls, leaves the cluster, then
+    // stops the management endpoint.
     await server.stop({ graceMs: 2000 });
-    await management?.stop();
     log.info(`✅ ${label} stopped after serving ${served} messages`);
     reportToParent({ type: 'stopped', name: label });
   });
@@ -118,6 +122,9 @@ export function runWorker(definition: WorkerDefinition): void {
   };
 
   const start = async (): Promise<void> => {
+    // Probes for orchestrators and /metrics: /readyz is 503 until joined and while unhealthy or
+    // draining.
+    const managementAddr = settings.workerManagementAddr;
     const cluster = await enableCluster(
       server,
       localClusterConfig({
@@ -128,8 +135,18 @@ export function runWorker(definition: WorkerDefinition): void {
         joinTimeoutMs: 30_000,
         ...(settings.gossipSecret === undefined ? {} : { secret: settings.gossipSecret }),
       }),
-      { listen: settings.workerAddr, logger: log.library },
+      {
+        listen: settings.workerAddr,
+        logger: log.library,
+        management: managementAddr && {
+          host: managementAddr.host,
+          port: managementAddr.port,
+          console: false,
+          metrics: () => metrics.registry.metrics(),
+        },
+      },
     );
+    metrics.observeServerTransport(server).observeGossip(cluster);
     const self = cluster.localNode();
     log.info(
       `🚀 ${label} serving ${definition.serves} on ${self.rpcAddress} (gossip ${self.gossipAddress}), joined via director ${showAddress(settings.directorGossipAddr)}`,
@@ -155,17 +172,9 @@ export function runWorker(definition: WorkerDefinition): void {
       // Publish the healthy tag at once rather than at the next periodic round.
       void checks.runOnce();
     });
-    // Probes for orchestrators: /readyz is 503 until joined and while unhealthy or draining.
-    const managementAddr = settings.workerManagementAddr;
-    if (managementAddr !== undefined) {
-      management = await ManagementServer.start({
-        cluster,
-        host: managementAddr.host,
-        port: managementAddr.port,
-        console: false,
-        logger: log.library,
-      });
-      log.info(`🩺 management endpoint and probes (/readyz, /livez): ${management.url}`);
+    const management = managementEndpointOf(cluster);
+    if (management !== undefined) {
+      log.info(`🩺 management endpoint, probes (/readyz, /livez) and /metrics: ${management.url}`);
     }
     if (settings.failureEnabled) {
       const { runMinMs, runMaxMs, warningMs, failedMs, recoveringMs } = settings.failure;

@@ -66,6 +66,12 @@ describe('pnpm demo (examples/demo/main.ts)', () => {
     await expect
       .poll(workerLabels, { timeout: 30_000 })
       .toEqual(['worker-1', 'worker-2', 'worker-3']);
+    // The director's Prometheus metrics sit beside its console.
+    const metrics = await (await fetch(`${url}metrics`)).text();
+    expect(metrics).toMatch(/^rpcnet_registry_workers\{state="alive"\} \d+$/m);
+    expect(metrics).toMatch(
+      /^rpcnet_registry_selections_total\{strategy="least-connections",outcome="alive"\} \d+$/m,
+    );
 
     const exit = await demo.exited;
     expect(exit, demo.output()).toEqual({ code: 0, signal: null });

@@ -75,6 +75,18 @@ describe('deploy/probe.mjs (the image HEALTHCHECK) against the example processes
     started.push(director);
     await probeUntil(readyz(workerManagement), 0, 'the worker to be ready');
     await probeUntil(readyz(directorManagement), 0, 'the director to be ready');
+    // Both serve their Prometheus metrics beside the probes.
+    const metricsOf = async (port: number | undefined) =>
+      (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const workerMetrics = await metricsOf(workerManagement);
+    expect(workerMetrics).toContain('rpcnet_gossip_members{state="alive"} 2\n');
+    expect(workerMetrics).toContain('rpcnet_quic_server_connections_accepted_total ');
+    await expect
+      .poll(() => metricsOf(directorManagement), { timeout: 10_000 })
+      .toContain('rpcnet_registry_workers{state="alive"} 1\n');
+    expect(await metricsOf(directorManagement)).toContain(
+      'rpcnet_gossip_members{state="alive"} 2\n',
+    );
 
     // The worker is gone: the director sees no other member, so it is not ready any more.
     worker.kill();

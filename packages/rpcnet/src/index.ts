@@ -21,5 +21,5 @@ export {
 // Server integration.
 export type { DiscoveredNode, NodeDirectory } from './discover-nodes.js';
 export { connectNode, discoverNodes } from './discover-nodes.js';
-export type { EnableClusterOptions } from './enable-cluster.js';
-export { enableCluster } from './enable-cluster.js';
+export type { ClusterManagementOptions, EnableClusterOptions } from './enable-cluster.js';
+export { enableCluster, managementEndpointOf } from './enable-cluster.js';

@@ -7,6 +7,8 @@ import {
   enableCluster,
   InMemoryTransport,
   localClusterConfig,
+  ManagementConfigError,
+  managementEndpointOf,
   RpcError,
   RpcServer,
 } from '../src/index.js';
@@ -126,6 +128,45 @@ describe('enableCluster / discoverNodes / node.connect', () => {
       }),
     ).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ClusterError);
+    expect(server.address).toBeUndefined();
+  });
+
+  it('starts no management endpoint by default; with management options one on 127.0.0.1 (with /metrics), stopped after leaving', async () => {
+    const seed = await director();
+    const plain = await enableCluster(
+      workerServer(new InMemoryTransport(), 'plain'),
+      localClusterConfig({ gossipPort: 0 }),
+    );
+    cleanups.push(() => plain.stop());
+    expect(managementEndpointOf(plain)).toBeUndefined();
+
+    const server = workerServer(new InMemoryTransport(), 'managed');
+    const cluster = await enableCluster(
+      server,
+      localClusterConfig({ gossipPort: 0, seedNodes: [seed.localNode().gossipAddress] }),
+      { management: { metrics: () => 'rpcnet_up 1\n' } },
+    );
+    cleanups.push(() => cluster.stop());
+    const endpoint = managementEndpointOf(cluster);
+    expect(endpoint?.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    const members = (await (await fetch(`${endpoint?.url}api/v1/members`)).json()) as {
+      members: Array<{ id: string }>;
+    };
+    expect(members.members.map((member) => member.id).sort()).toEqual([cluster.id, seed.id].sort());
+    expect(await (await fetch(`${endpoint?.url}metrics`)).text()).toBe('rpcnet_up 1\n');
+    const url = endpoint?.url ?? '';
+    await server.stop({ graceMs: 0 });
+    expect(cluster.running).toBe(false);
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('refuses a management option that is neither a boolean nor options, naming the field', async () => {
+    const server = workerServer(new InMemoryTransport(), 'bad');
+    const failure = await enableCluster(server, localClusterConfig({ gossipPort: 0 }), {
+      management: 'yes' as never,
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ManagementConfigError);
+    expect((failure as ManagementConfigError).field).toBe('management');
     expect(server.address).toBeUndefined();
   });
 

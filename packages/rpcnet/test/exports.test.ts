@@ -73,6 +73,7 @@ describe('the rpcnet meta-package', () => {
         'discoverNodes',
         'enableCluster',
         'gossipSystemClock',
+        'managementEndpointOf',
       ].sort(),
     );
   });
