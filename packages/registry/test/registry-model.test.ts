@@ -1,4 +1,5 @@
 import { createSeededRandom } from '@rpcnet/gossip';
+import { modelSeeds } from '@rpcnet/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,7 +12,6 @@ import {
   WorkerRegistry,
 } from '../src/index.js';
 import { FakeMembership } from './support/fake-membership.js';
-import { modelSeeds } from './support/model-seeds.js';
 
 // Model-based check of the registry: random membership changes and selections against a model
 // of which workers exist, their state and role, and which leases are open.

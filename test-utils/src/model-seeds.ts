@@ -8,7 +8,13 @@ export function modelSeeds(fixed: readonly number[] = [1, 2, 3]): {
   readonly title: string;
 } {
   const replay = process.env.RPCNET_MODEL_SEED;
-  if (replay !== undefined) return { seeds: [Number(replay)], title: `seed ${replay}` };
+  if (replay !== undefined && replay !== '') {
+    const seed = Number(replay);
+    if (!Number.isSafeInteger(seed)) {
+      throw new Error(`RPCNET_MODEL_SEED must be a whole number (a seed to replay), got ${replay}`);
+    }
+    return { seeds: [seed], title: `seed ${seed}` };
+  }
   const fresh = Math.floor(Math.random() * 0x7fff_ffff);
   return { seeds: [...fixed, fresh], title: `seeds ${fixed.join(', ')} and random ${fresh}` };
 }
