@@ -1,5 +1,5 @@
 export { freeUdpPort, freeUdpPorts } from './free-ports.js';
 export { modelSeeds } from './model-seeds.js';
-export { type SeededRandom, seededRandomFromEnv } from './test-seed.js';
+export { seedFromEnv } from './test-seed.js';
 export { VIRTUAL_EPOCH_MS, virtualMonotonicClock, virtualWallClock } from './virtual-clocks.js';
 export { rejectionOf, type WaitForOptions, waitFor } from './wait-for.js';

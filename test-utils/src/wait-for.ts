@@ -12,13 +12,14 @@ export interface WaitForOptions {
 }
 
 /**
- * Polls `condition` until it holds, throwing `timed out after <timeoutMs> ms waiting for
- * <message>` once `timeoutMs` has passed: the bounded wait of integration tests, instead of sleeps.
+ * Polls `condition` until it holds and returns how many ms that took; throws `timed out after
+ * <timeoutMs> ms waiting for <message>` once `timeoutMs` has passed. The bounded wait of
+ * integration tests, instead of sleeps.
  */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
   options: WaitForOptions = {},
-): Promise<void> {
+): Promise<number> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const intervalMs = options.intervalMs ?? 10;
   const started = performance.now();
@@ -30,6 +31,7 @@ export async function waitFor(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+  return performance.now() - started;
 }
 
 /** Resolves with the rejection of `promise`; throws if it resolves instead. */

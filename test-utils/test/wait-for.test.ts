@@ -4,8 +4,11 @@ import { rejectionOf, waitFor } from '../src/index.js';
 describe('waitFor', () => {
   it('resolves once the condition holds, checking it again after each interval', async () => {
     let checks = 0;
-    await waitFor(() => ++checks === 3, { intervalMs: 1 });
+    const waitedMs = await waitFor(() => ++checks === 3, { intervalMs: 20 });
     expect(checks).toBe(3);
+    // Two intervals passed between the three checks (timers fire no earlier than asked, give or
+    // take a millisecond of clock rounding).
+    expect(waitedMs).toBeGreaterThanOrEqual(39);
   });
 
   it('accepts an async condition', async () => {

@@ -1,3 +1,4 @@
+import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
 import { createDevCertificate, createSeededRandom, ErrorCode } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { portOf, WorkerHandle, type WorkerSpec } from '../fixtures/cluster/worker-handle.js';
@@ -7,13 +8,12 @@ import {
   epochNow,
   type WorkerChange,
 } from '../fixtures/faults/director-handle.js';
-import { waitFor } from '../fixtures/faults/wait-for.js';
 
 /** Length of the steady load; CI runs the default of 60 s. */
 const LOAD_SECONDS = Number(process.env.RPCNET_FAULTS_LOAD_SECONDS ?? 60);
 const CALLS_PER_SECOND = 200;
 /** Seed of the kill schedule; set it to replay a failing run. */
-const SEED = Number(process.env.RPCNET_FAULTS_SEED ?? 9);
+const SEED = seedFromEnv('RPCNET_FAULTS_SEED', 9);
 const WORKERS = 5;
 const CALL_TIMEOUT_MS = 3000;
 /** Time a settled call may take beyond its deadline (timer and event-loop latency under load). */
@@ -81,18 +81,23 @@ describe(`a director and five worker processes under steady load with kill -9 (s
     const reached = (afterMs: number) => () => epochNow() >= loadStart + afterMs;
     const killedAt = new Map<string, number>();
     for (const kill of kills) {
-      await waitFor(reached(kill.afterMs), `${kill.afterMs} ms into the load`, loadMs);
+      await waitFor(reached(kill.afterMs), {
+        timeoutMs: loadMs,
+        message: `${kill.afterMs} ms into the load`,
+      });
       killedAt.set(victimId(kill.index), epochNow());
       await handles[kill.index]!.kill();
     }
     // Restarted as the same member at the same addresses, once the director dropped it.
     const revivedId = victimId(revived);
-    await waitFor(reached(restartAfterMs), `${restartAfterMs} ms into the load`, loadMs);
-    await waitFor(
-      () => removalOf(director.changes, revivedId) !== undefined,
-      `the director dropping ${revivedId}`,
-      DETECTION_BOUND_MS,
-    );
+    await waitFor(reached(restartAfterMs), {
+      timeoutMs: loadMs,
+      message: `${restartAfterMs} ms into the load`,
+    });
+    await waitFor(() => removalOf(director.changes, revivedId) !== undefined, {
+      timeoutMs: DETECTION_BOUND_MS,
+      message: `the director dropping ${revivedId}`,
+    });
     const restartedAt = epochNow();
     const restarted = WorkerHandle.start({
       ...spec(`worker-${revived + 1}`),

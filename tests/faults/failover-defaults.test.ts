@@ -1,8 +1,8 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { createDevCertificate } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerHandle } from '../fixtures/cluster/worker-handle.js';
 import { type CallRecord, DirectorHandle, epochNow } from '../fixtures/faults/director-handle.js';
-import { waitFor } from '../fixtures/faults/wait-for.js';
 
 const WORKERS = 5;
 const CALLS_PER_SECOND = 100;
@@ -59,7 +59,10 @@ describe('ClusterClient with default options: kill -9 twice, then SIGSTOP, under
     });
     const faultAt: number[] = [];
     for (const [index, fault] of FAULTS.entries()) {
-      await waitFor(() => epochNow() >= loadStart + fault.afterMs, `${fault.afterMs} ms`, LOAD_MS);
+      await waitFor(() => epochNow() >= loadStart + fault.afterMs, {
+        timeoutMs: LOAD_MS,
+        message: `${fault.afterMs} ms`,
+      });
       faultAt.push(epochNow());
       if (fault.kind === 'SIGKILL') await handles[index]!.kill();
       else handles[index]!.freeze();

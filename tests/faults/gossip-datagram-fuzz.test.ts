@@ -1,3 +1,4 @@
+import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
 import {
   Cluster,
   type ClusterNode,
@@ -23,9 +24,8 @@ import { DatagramSealer } from '../fixtures/faults/datagram-sealer.js';
 import { GossipProber } from '../fixtures/faults/gossip-prober.js';
 import { mib, settledHeapBytes } from '../fixtures/faults/heap.js';
 import { UdpSender } from '../fixtures/faults/udp-sender.js';
-import { waitFor } from '../fixtures/faults/wait-for.js';
 
-const SEED = Number(process.env.RPCNET_FAULTS_SEED ?? 9);
+const SEED = seedFromEnv('RPCNET_FAULTS_SEED', 9);
 /** Development-only secret for this suite's clusters. */
 const SECRET = 'fault-suite secret: gossip sealed with AES-256-GCM';
 /** Largest datagram a member accepts (the `localClusterConfig()` default); more is oversized. */
@@ -61,7 +61,7 @@ async function startTrio(secret: string | undefined, cleanups: Array<() => Promi
     members.every(
       (member) => member.members().filter((node) => node.state === NodeState.Alive).length === 3,
     );
-  await waitFor(allAlive, 'three members alive everywhere', 15_000);
+  await waitFor(allAlive, { timeoutMs: 15_000, message: 'three members alive everywhere' });
   return { members, failures, allAlive };
 }
 
@@ -197,13 +197,12 @@ describe(`fuzzing live gossip members over UDP with malformed datagrams (seed ${
         stale.length +
         replays.length +
         misdirected.length;
-      await waitFor(
-        () => dropsOf(target, REFUSED) - rejectedBefore >= expectedRejected,
-        () =>
+      await waitFor(() => dropsOf(target, REFUSED) - rejectedBefore >= expectedRejected, {
+        timeoutMs: 15_000,
+        message: () =>
           `pass ${round}: ${expectedRejected} rejected datagrams counted ` +
           `(${dropsOf(target, REFUSED) - rejectedBefore} so far: ${JSON.stringify(target.metrics().drops)})`,
-        15_000,
-      );
+      });
       expect(count('oversize')).toBe(tooBig.length);
       expect(count('unknown-key')).toBeGreaterThanOrEqual(wrongKey.length);
       expect(count('stale')).toBe(stale.length);
@@ -213,7 +212,10 @@ describe(`fuzzing live gossip members over UDP with malformed datagrams (seed ${
       expect(count('handler-error')).toBe(0);
       // Still serving: a normal probe is answered, and every member still sees all three alive.
       await prober.probe(targetNode.id, address);
-      await waitFor(allAlive, `pass ${round}: all members alive everywhere`, 10_000);
+      await waitFor(allAlive, {
+        timeoutMs: 10_000,
+        message: `pass ${round}: all members alive everywhere`,
+      });
       return all.length + 1;
     };
 
@@ -259,13 +261,15 @@ describe(`fuzzing live gossip members over UDP with malformed datagrams (seed ${
     await sender.send(targetNode.gossipAddress, [...garbage, ...damaged, ...tooBig]);
     await waitFor(
       () => count('oversize') === tooBig.length && count('decode') >= garbage.length / 2,
-      () =>
-        `oversized and undecodable datagrams counted (${JSON.stringify(target.metrics().drops)})`,
-      15_000,
+      {
+        timeoutMs: 15_000,
+        message: () =>
+          `oversized and undecodable datagrams counted (${JSON.stringify(target.metrics().drops)})`,
+      },
     );
     expect(count('handler-error')).toBe(0);
     await prober.probe(targetNode.id, targetNode.gossipAddress);
-    await waitFor(allAlive, 'all members alive everywhere', 10_000);
+    await waitFor(allAlive, { timeoutMs: 10_000, message: 'all members alive everywhere' });
     expect(failures).toEqual([]);
     console.log(
       `faults/gossip-fuzz (unsealed): ${garbage.length + damaged.length + tooBig.length} datagrams, ` +

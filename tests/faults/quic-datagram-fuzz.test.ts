@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
 import {
   createDevCertificate,
   createSeededRandom,
@@ -20,9 +21,8 @@ import {
 } from '../fixtures/faults/byte-mutations.js';
 import { mib, settledHeapBytes } from '../fixtures/faults/heap.js';
 import { UdpSender } from '../fixtures/faults/udp-sender.js';
-import { waitFor } from '../fixtures/faults/wait-for.js';
 
-const SEED = Number(process.env.RPCNET_FAULTS_SEED ?? 12);
+const SEED = seedFromEnv('RPCNET_FAULTS_SEED', 12);
 /** Hostile datagrams of each kind sent at the live listener. */
 const PER_KIND = 150;
 /** 1 KiB kept per fuzzed datagram would exceed it. */
@@ -148,8 +148,7 @@ describe(`fuzzing a live lean QUIC listener with hostile datagrams (seed ${SEED}
     expect(await calls).toBe(200);
     await waitFor(
       () => listener.stats!().datagramsReceived - before.datagramsReceived >= datagrams.length,
-      'every fuzzed datagram read',
-      10_000,
+      { timeoutMs: 10_000, message: 'every fuzzed datagram read' },
     );
     const after = listener.stats!();
     const dropped = (reason: string) =>

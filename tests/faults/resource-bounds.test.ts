@@ -1,3 +1,4 @@
+import { waitFor } from '@rpcnet/test-utils';
 import {
   Cluster,
   ClusterClient,
@@ -12,7 +13,6 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { activeResources, mib, resourceGrowth, settledHeapBytes } from '../fixtures/faults/heap.js';
 import { PendingTimerTracker } from '../fixtures/faults/timer-tracker.js';
-import { waitFor } from '../fixtures/faults/wait-for.js';
 
 const CALLS = 10_000;
 const CYCLES = 100;
@@ -84,7 +84,10 @@ describe('resource bounds over many calls and membership changes', () => {
     cleanups.push(() => registry.stop());
     const client = new ClusterClient(registry, { tls: { ca: certificate.certPem } });
     cleanups.push(() => client.close());
-    await waitFor(() => registry.size === 2, 'two workers registered', 15_000);
+    await waitFor(() => registry.size === 2, {
+      timeoutMs: 15_000,
+      message: 'two workers registered',
+    });
 
     const payload = new TextEncoder().encode('resource bounds');
     const served = new Map<string, number>();
@@ -140,17 +143,15 @@ describe('resource bounds over many calls and membership changes', () => {
       const member = await Cluster.create(localClusterConfig({ gossipPort: 0, seedNodes: [seed] }));
       try {
         await member.join();
-        await waitFor(
-          () => stateOf(member.id) === NodeState.Alive,
-          'the seed sees the joiner',
-          10_000,
-        );
+        await waitFor(() => stateOf(member.id) === NodeState.Alive, {
+          timeoutMs: 10_000,
+          message: 'the seed sees the joiner',
+        });
         await member.leave();
-        await waitFor(
-          () => stateOf(member.id) === NodeState.Left,
-          'the seed sees it leave',
-          10_000,
-        );
+        await waitFor(() => stateOf(member.id) === NodeState.Left, {
+          timeoutMs: 10_000,
+          message: 'the seed sees it leave',
+        });
       } finally {
         await member.stop();
       }

@@ -1,3 +1,4 @@
+import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
 import {
   createDevCertificate,
   createSeededRandom,
@@ -22,9 +23,8 @@ import {
 import { mib, settledHeapBytes } from '../fixtures/faults/heap.js';
 import { sendRawSession } from '../fixtures/faults/raw-session.js';
 import { concatBytes, RecordingTransport } from '../fixtures/faults/recording-transport.js';
-import { waitFor } from '../fixtures/faults/wait-for.js';
 
-const SEED = Number(process.env.RPCNET_FAULTS_SEED ?? 9);
+const SEED = seedFromEnv('RPCNET_FAULTS_SEED', 9);
 /** The server's frame limit, small so that oversized frames are cheap to send. */
 const MAX_FRAME_BYTES = 16 * 1024;
 /** Fuzz rounds after the warm-up round; each opens 16 raw connections. */
@@ -89,11 +89,10 @@ describe(`fuzzing a live RpcServer over QUIC with malformed frames (seed ${SEED}
         );
       }
       // The server let go of every fuzz connection; only the canary's is left.
-      await waitFor(
-        () => server.metrics.connections === 1,
-        `round ${round}: fuzz connections closed`,
-        15_000,
-      );
+      await waitFor(() => server.metrics.connections === 1, {
+        timeoutMs: 15_000,
+        message: `round ${round}: fuzz connections closed`,
+      });
       expect(server.metrics.protocolErrors - errorsBefore).toBeGreaterThanOrEqual(
         sessions.certainErrors,
       );

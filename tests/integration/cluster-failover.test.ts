@@ -1,3 +1,4 @@
+import { waitFor } from '@rpcnet/test-utils';
 import {
   Cluster,
   ClusterClient,
@@ -20,14 +21,6 @@ const SETTLE_SLACK_MS = 500;
 
 const encode = (value: string) => new TextEncoder().encode(value);
 const decode = (value: Uint8Array) => new TextDecoder().decode(value);
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** How one call ended. */
 type Outcome =
@@ -87,7 +80,10 @@ describe('cluster failover over QUIC and UDP on 127.0.0.1', () => {
     );
     for (const handle of handles) cleanups.push(() => handle.kill());
     const ready = await Promise.all(handles.map((handle) => handle.ready));
-    await waitFor(() => registry.size === 3, 'the director sees three workers', 15_000);
+    await waitFor(() => registry.size === 3, {
+      timeoutMs: 15_000,
+      message: 'the director sees three workers',
+    });
     return { director, registry, client, picks, removals, handles, ready, spec };
   }
 
@@ -163,11 +159,10 @@ describe('cluster failover over QUIC and UDP on 127.0.0.1', () => {
     expect(labels(outcomes.slice(100)).has('worker-2')).toBe(false);
 
     // Once membership declares it failed, the registry drops it and it is never chosen again.
-    await waitFor(
-      () => removals.some((removal) => removal.id === victim.id),
-      'the crash is detected',
-      20_000,
-    );
+    await waitFor(() => removals.some((removal) => removal.id === victim.id), {
+      timeoutMs: 20_000,
+      message: 'the crash is detected',
+    });
     const removedAt = removals.find((removal) => removal.id === victim.id)?.at ?? 0;
     expect(removals.find((removal) => removal.id === victim.id)?.reason).toBe('failed');
     const afterDetection = await runCalls(client, 60, 4);
@@ -185,11 +180,10 @@ describe('cluster failover over QUIC and UDP on 127.0.0.1', () => {
     });
     cleanups.push(() => restarted.kill());
     await restarted.ready;
-    await waitFor(
-      () => registry.getWorker(victim.id) !== undefined,
-      'the restarted worker is back',
-      20_000,
-    );
+    await waitFor(() => registry.getWorker(victim.id) !== undefined, {
+      timeoutMs: 20_000,
+      message: 'the restarted worker is back',
+    });
     const afterRestart = await runCalls(client, 60, 4);
     expect(afterRestart.every((outcome) => outcome.ok)).toBe(true);
     expect(labels(afterRestart)).toEqual(new Set(['worker-1', 'worker-2', 'worker-3']));

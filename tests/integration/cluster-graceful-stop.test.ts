@@ -1,3 +1,4 @@
+import { waitFor } from '@rpcnet/test-utils';
 import {
   Cluster,
   ClusterClient,
@@ -15,14 +16,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 const certificate = createDevCertificate();
 const encode = (value: string) => new TextEncoder().encode(value);
 const decode = (value: Uint8Array) => new TextDecoder().decode(value);
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('a clustered server stopping gracefully (QUIC and UDP on 127.0.0.1)', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -66,7 +59,10 @@ describe('a clustered server stopping gracefully (QUIC and UDP on 127.0.0.1)', (
     registry.on('WorkerRemoved', ({ worker, reason }) => removed.push(`${worker.id}:${reason}`));
     const client = new ClusterClient(registry, { tls: { ca: certificate.certPem } });
     cleanups.push(() => client.close());
-    await waitFor(() => registry.size === 3, 'the director sees three workers', 15_000);
+    await waitFor(() => registry.size === 3, {
+      timeoutMs: 15_000,
+      message: 'the director sees three workers',
+    });
 
     // Each node's gossiped RPC address is where its server listens.
     const advertised = discoverNodes(director, 'role=worker').map((node) => node.rpcAddress);
@@ -93,20 +89,17 @@ describe('a clustered server stopping gracefully (QUIC and UDP on 127.0.0.1)', (
     await stopped;
     expect(served).toEqual(new Set(['worker-1', 'worker-2', 'worker-3']));
     expect(leaving.running).toBe(false);
-    await waitFor(
-      () => removed.some((entry) => entry.startsWith(`${leaving.id}:`)),
-      'the director drops the stopped worker',
-      10_000,
-    );
+    await waitFor(() => removed.some((entry) => entry.startsWith(`${leaving.id}:`)), {
+      timeoutMs: 10_000,
+      message: 'the director drops the stopped worker',
+    });
     // It is dropped as unhealthy (marked while draining) or as left, never as failed.
     expect(removed.find((entry) => entry.startsWith(`${leaving.id}:`))).toMatch(
       /:(unhealthy|left)$/,
     );
-    await waitFor(
-      () => client.pool.connectionCount(leaving.id) === 0,
-      'its pooled connections close',
-      5000,
-    );
+    await waitFor(() => client.pool.connectionCount(leaving.id) === 0, {
+      message: 'its pooled connections close',
+    });
     expect(client.metrics.failed).toBe(0);
   });
 });

@@ -6,9 +6,9 @@ import {
   localClusterConfig,
   type SeedDiscovery,
 } from '@rpcnet/gossip';
+import { waitFor } from '@rpcnet/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Dnsmasq, type DnsRecords, findDnsmasq } from '../fixtures/dns/dnsmasq.js';
-import { waitFor } from '../fixtures/faults/wait-for.js';
 
 /** Loopback timings fast enough for tests (probe every 200 ms, reconnect every 500 ms). */
 const fastLoopback = (overrides: ClusterConfigInput) =>
@@ -98,11 +98,10 @@ describe.skipIf(dnsmasqBinary === undefined)(
       await dns.serve(srvRecords(members));
       await Promise.all(members.map((member) => member.join()));
       const ids = members.map((member) => member.id).sort();
-      await waitFor(
-        () => members.every((member) => aliveIds(member).join() === ids.join()),
-        'three members through SRV',
-        10_000,
-      );
+      await waitFor(() => members.every((member) => aliveIds(member).join() === ids.join()), {
+        timeoutMs: 10_000,
+        message: 'three members through SRV',
+      });
       expect(members[0]!.metrics().seedDiscovery).toMatchObject({
         source: `dns-srv ${SRV_NAME}`,
         // Reconnect ticks before the records were served may have failed; the last one answered.
@@ -134,11 +133,10 @@ describe.skipIf(dnsmasqBinary === undefined)(
       }
       await Promise.all(members.map((member) => member.join()));
       const ids = members.map((member) => member.id).sort();
-      await waitFor(
-        () => members.every((member) => aliveIds(member).join() === ids.join()),
-        'three members through A records',
-        10_000,
-      );
+      await waitFor(() => members.every((member) => aliveIds(member).join() === ids.join()), {
+        timeoutMs: 10_000,
+        message: 'three members through A records',
+      });
       expect(members[0]!.metrics().seedDiscovery?.seeds).toEqual([
         `127.0.0.3:${port}`,
         `127.0.0.4:${port}`,
@@ -153,7 +151,10 @@ describe.skipIf(dnsmasqBinary === undefined)(
       await Promise.all(seeds.map((seed) => seed.join()));
       const worker = await startNode(srv());
       await worker.join();
-      await waitFor(() => aliveIds(worker).length === 3, 'worker sees both seeds', 10_000);
+      await waitFor(() => aliveIds(worker).length === 3, {
+        timeoutMs: 10_000,
+        message: 'worker sees both seeds',
+      });
 
       // Both seeds die; their replacements come up at new ports and are published in DNS.
       await Promise.all(seeds.map((seed) => seed.stop()));
@@ -163,8 +164,7 @@ describe.skipIf(dnsmasqBinary === undefined)(
       const ids = [worker, ...replacements].map((member) => member.id).sort();
       await waitFor(
         () => [worker, ...replacements].every((member) => aliveIds(member).join() === ids.join()),
-        'the worker and both replacements in one cluster',
-        15_000,
+        { timeoutMs: 15_000, message: 'the worker and both replacements in one cluster' },
       );
       expect(worker.metrics().seedDiscovery?.seeds).toEqual(
         replacements.map((seed) => `127.0.0.1:${portOf(seed)}`).sort(),

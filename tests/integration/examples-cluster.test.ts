@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeUdpPorts } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ExampleProcess,
   processExists,
   type Report,
 } from '../fixtures/examples/example-process.js';
-import { freeUdpPorts } from '../fixtures/examples/free-udp-ports.js';
 
 interface Counters {
   readonly callsStarted: number;

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeUdpPort } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExampleProcess, processExists } from '../fixtures/examples/example-process.js';
-import { freeUdpPorts } from '../fixtures/examples/free-udp-ports.js';
 
 describe('examples/minimal: a seed, two workers and a client in about 20 lines each', () => {
   const started: ExampleProcess[] = [];
@@ -15,7 +15,7 @@ describe('examples/minimal: a seed, two workers and a client in about 20 lines e
 
   it('the client calls both workers through the cluster, and every process stops on Ctrl-C', async () => {
     certDir = mkdtempSync(join(tmpdir(), 'rpcnet-minimal-test-'));
-    const [seedPort] = await freeUdpPorts(1);
+    const seedPort = await freeUdpPort();
     const env = { RPCNET_DEV_CERT_DIR: certDir, SEED: `127.0.0.1:${seedPort}` };
     const run = (name: string, script: string, extra: NodeJS.ProcessEnv = {}) => {
       const example = new ExampleProcess(name, script, { ...env, ...extra });

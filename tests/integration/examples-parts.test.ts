@@ -1,6 +1,8 @@
 // The examples' own logic, without processes: settings, the failure cycle, the logical session,
 // the director's assignments and the demo's options and summary.
-import { createSeededRandom, VirtualClock } from '@rpcnet/base';
+
+import { createSeededRandom } from '@rpcnet/base';
+import { virtualWallClock } from '@rpcnet/test-utils';
 import {
   type ClusterEvent,
   type ClusterNode,
@@ -23,7 +25,6 @@ import { readSettings } from '../../examples/shared/settings.js';
 import { WorkerAssignments } from '../../examples/shared/worker-assignments.js';
 
 /** A wall clock that moves only when told to. */
-const manualClock = () => new VirtualClock({ kind: 'wall' });
 
 describe('example settings', () => {
   it('uses the documented defaults and the RPC port + 1000 gossip convention', () => {
@@ -84,7 +85,7 @@ describe('example settings', () => {
 
 describe('FailureCycle', () => {
   it('cycles running, warning, failed, recovering with the configured durations', () => {
-    const clock = manualClock();
+    const clock = virtualWallClock(0);
     const cycle = new FailureCycle(
       { runMinMs: 100, runMaxMs: 100, warningMs: 30, failedMs: 50, recoveringMs: 20 },
       createSeededRandom(1),
@@ -111,7 +112,7 @@ describe('FailureCycle', () => {
 
   it('staggers failures: running phases are random within the range, different per seed', () => {
     const failuresOf = (seed: number): number[] => {
-      const clock = manualClock();
+      const clock = virtualWallClock(0);
       const durations = { warningMs: 3000, failedMs: 5000, recoveringMs: 2000 };
       const cycle = new FailureCycle(
         { runMinMs: 10_000, runMaxMs: 25_000, ...durations },
@@ -211,7 +212,7 @@ describe('WorkerAssignments', () => {
     const w1 = node('w1', { role: 'worker', label: 'worker-1' });
     const w2 = node('w2', { role: 'worker', label: 'worker-2' });
     const { registry, emit } = registryOf([w1, w2]);
-    const clock = manualClock();
+    const clock = virtualWallClock(0);
     const assignments = new WorkerAssignments(registry, 'role=worker', clock, 1000);
     const a = assignments.assign();
     const b = assignments.assign();

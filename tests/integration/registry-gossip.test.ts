@@ -6,21 +6,11 @@ import {
   type WorkerEvent,
   WorkerRegistry,
 } from '@rpcnet/registry';
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const clusters: Cluster[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
-
-/** Polls `condition` until it holds, failing after `timeoutMs` with `what`. */
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 async function member(tags: Record<string, string>, rpcAddress?: string): Promise<Cluster> {
   const config = localClusterConfig({ gossipPort: 0, tags, ...(rpcAddress ? { rpcAddress } : {}) });
@@ -53,7 +43,10 @@ describe('WorkerRegistry over real gossip', () => {
     registry.start();
     cleanups.push(() => registry.stop());
 
-    await waitFor('3 workers', () => registry.workers('role=worker').length === 3);
+    await waitFor(() => registry.workers('role=worker').length === 3, {
+      timeoutMs: 15_000,
+      message: '3 workers',
+    });
     expect(
       registry
         .workers('role=worker')
@@ -84,18 +77,27 @@ describe('WorkerRegistry over real gossip', () => {
     health.start();
     cleanups.push(() => health.stop());
     status = { healthy: false, message: 'draining' };
-    await waitFor('unhealthy worker excluded', () => registry.getWorker(first.id) === undefined);
+    await waitFor(() => registry.getWorker(first.id) === undefined, {
+      timeoutMs: 15_000,
+      message: 'unhealthy worker excluded',
+    });
     for (let call = 0; call < 6; call += 1) {
       const lease = registry.selectWorker('role=worker');
       expect(lease.worker.id).not.toBe(first.id);
       lease.release();
     }
     status = { healthy: true };
-    await waitFor('healthy worker back', () => registry.getWorker(first.id) !== undefined);
+    await waitFor(() => registry.getWorker(first.id) !== undefined, {
+      timeoutMs: 15_000,
+      message: 'healthy worker back',
+    });
 
     // Worker 2 leaves gracefully.
     await second.leave();
-    await waitFor('leaver removed', () => registry.getWorker(second.id) === undefined);
+    await waitFor(() => registry.getWorker(second.id) === undefined, {
+      timeoutMs: 15_000,
+      message: 'leaver removed',
+    });
     const removals = events.flatMap((event) =>
       event.type === 'WorkerRemoved'
         ? [`${event.worker.id === first.id ? 'first' : 'second'}:${event.reason}`]

@@ -1,17 +1,9 @@
 import { createSocket } from 'node:dgram';
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BatchedUdpSocket, type DatagramOrigin } from '../src/index.js';
 
 const BUFFER_BYTES = 4 * 1024 * 1024;
-
-/** Polls `condition` every 5 ms for at most `timeoutMs`. */
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('BatchedUdpSocket', () => {
   const open: BatchedUdpSocket[] = [];

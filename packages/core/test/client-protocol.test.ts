@@ -1,8 +1,8 @@
+import { rejectionOf, waitFor } from '@rpcnet/test-utils';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, InMemoryTransport, RpcClient, type TransportConnection } from '../src/index.js';
 import { Envelopes } from '../src/wire/envelopes.js';
 import { encodeFrame, FrameType } from '../src/wire/frame.js';
-import { rejectionOf, waitFor } from './support/wait-for.js';
 
 const hello = encodeFrame(
   FrameType.HELLO,
@@ -46,7 +46,10 @@ describe('client protocol robustness', () => {
     const server = connections[0]!;
     await server.write(encodeFrame(FrameType.MESSAGE, 0, 77, Uint8Array.of(1)));
     await server.write(encodeFrame(FrameType.TRAILERS, 0, 1, Uint8Array.of(0xff, 0xff)));
-    await waitFor(() => client.metrics.protocolErrors === 2, 2000, 'two protocol errors');
+    await waitFor(() => client.metrics.protocolErrors === 2, {
+      timeoutMs: 2000,
+      message: 'two protocol errors',
+    });
     const error = (await pending) as { code: string };
     expect(error.code).toBe(ErrorCode.PROTOCOL_ERROR);
     expect(client.closed).toBe(false);

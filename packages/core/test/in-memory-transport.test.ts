@@ -1,6 +1,6 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { describe, expect, it } from 'vitest';
 import { InMemoryTransport } from '../src/index.js';
-import { waitFor } from './support/wait-for.js';
 
 describe('InMemoryTransport', () => {
   it('delivers bytes in order, split into chunks of at most chunkBytes, then the close', async () => {

@@ -1,4 +1,5 @@
-import { VirtualClock } from '@rpcnet/base';
+import type { VirtualClock } from '@rpcnet/base';
+import { rejectionOf, virtualWallClock, waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CallContext,
@@ -11,10 +12,9 @@ import {
   RpcServer,
   type ServerInterceptor,
 } from '../src/index.js';
-import { bytes, rejectionOf, text, waitFor } from './support/wait-for.js';
+import { bytes, text } from './support/text-bytes.js';
 
 /** A virtual wall clock at a realistic epoch time. */
-const wallClock = () => new VirtualClock({ kind: 'wall', startMs: 1_700_000_000_000 });
 
 async function* echoStream(requests: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   for await (const request of requests) yield request;
@@ -179,7 +179,7 @@ describe('interceptors', () => {
     await callEveryKind(client);
     const failed = (await rejectionOf(client.unary('fail', bytes('')))) as RpcError;
     expect(failed.code).toBe(ErrorCode.FAILED_PRECONDITION);
-    await waitFor(() => outcomes.length === 5, 2000, 'five outcomes');
+    await waitFor(() => outcomes.length === 5, { timeoutMs: 2000, message: 'five outcomes' });
     expect(outcomes).toEqual([
       'unary:OK',
       'serverStream:OK',
@@ -190,7 +190,7 @@ describe('interceptors', () => {
   });
 
   it('keep deadlines and cancellation working through a client chain', async () => {
-    const clock = wallClock();
+    const clock = virtualWallClock();
     const seen: Array<{ deadline: number | undefined; signal: boolean }> = [];
     const passThrough: ClientInterceptor = (next) => (request) => {
       seen.push({ deadline: request.deadline, signal: request.signal !== undefined });
@@ -198,16 +198,22 @@ describe('interceptors', () => {
     };
     const { client, contexts } = await setup({ client: [passThrough, passThrough], clock });
     const timed = client.unary('park', bytes(''), { timeoutMs: 1000 });
-    await waitFor(() => contexts.length === 1, 2000, 'the timed call runs');
+    await waitFor(() => contexts.length === 1, { timeoutMs: 2000, message: 'the timed call runs' });
     expect(contexts[0]?.deadline).toBe(clock.now() + 1000);
     clock.advance(1000);
     expect(((await rejectionOf(timed)) as RpcError).code).toBe(ErrorCode.DEADLINE_EXCEEDED);
     const abort = new AbortController();
     const cancelled = client.unary('park', bytes(''), { signal: abort.signal });
-    await waitFor(() => contexts.length === 2, 2000, 'the cancellable call runs');
+    await waitFor(() => contexts.length === 2, {
+      timeoutMs: 2000,
+      message: 'the cancellable call runs',
+    });
     abort.abort();
     expect(((await rejectionOf(cancelled)) as RpcError).code).toBe(ErrorCode.CANCELLED);
-    await waitFor(() => contexts[1]?.signal.aborted === true, 2000, 'the handler sees the cancel');
+    await waitFor(() => contexts[1]?.signal.aborted === true, {
+      timeoutMs: 2000,
+      message: 'the handler sees the cancel',
+    });
     expect(seen).toEqual([
       { deadline: 1_700_000_001_000, signal: false },
       { deadline: 1_700_000_001_000, signal: false },
@@ -217,12 +223,12 @@ describe('interceptors', () => {
   });
 
   it('let a client interceptor shorten the deadline it passes on', async () => {
-    const clock = wallClock();
+    const clock = virtualWallClock();
     const tighten: ClientInterceptor = (next) => (request) =>
       next({ ...request, deadline: clock.now() + 200 });
     const { client, contexts } = await setup({ client: [tighten], clock });
     const pending = client.unary('park', bytes(''), { timeoutMs: 5000 });
-    await waitFor(() => contexts.length === 1, 2000, 'the call runs');
+    await waitFor(() => contexts.length === 1, { timeoutMs: 2000, message: 'the call runs' });
     expect(contexts[0]?.deadline).toBe(clock.now() + 200);
     clock.advance(200);
     expect(((await rejectionOf(pending)) as RpcError).code).toBe(ErrorCode.DEADLINE_EXCEEDED);
@@ -343,7 +349,7 @@ describe('interceptors', () => {
   });
 
   it('show a server interceptor a deadline that passed while its handler ran', async () => {
-    const clock = wallClock();
+    const clock = virtualWallClock();
     const statuses: string[] = [];
     const observe: ServerInterceptor = (next) => async (request) => {
       try {
@@ -358,10 +364,13 @@ describe('interceptors', () => {
     };
     const { client, contexts } = await setup({ server: [observe], clock });
     const pending = client.unary('park', bytes(''), { timeoutMs: 50 });
-    await waitFor(() => contexts.length === 1, 2000, 'the call runs');
+    await waitFor(() => contexts.length === 1, { timeoutMs: 2000, message: 'the call runs' });
     clock.advance(50);
     expect(((await rejectionOf(pending)) as RpcError).code).toBe(ErrorCode.DEADLINE_EXCEEDED);
-    await waitFor(() => statuses.length === 1, 2000, 'the interceptor sees the end');
+    await waitFor(() => statuses.length === 1, {
+      timeoutMs: 2000,
+      message: 'the interceptor sees the end',
+    });
     expect(statuses).toEqual([ErrorCode.DEADLINE_EXCEEDED]);
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryTransport, RpcClient, RpcServer, systemClock } from '../src/index.js';
-import { bytes } from './support/wait-for.js';
+import { bytes } from './support/text-bytes.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,3 +1,4 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemoryTransport, RpcClient, RpcServer, type TransportConnection } from '../src/index.js';
 import { Envelopes } from '../src/wire/envelopes.js';
@@ -12,7 +13,7 @@ import {
 } from '../src/wire/frame.js';
 import { FrameDecoder } from '../src/wire/frame-decoder.js';
 import { connectRawPeer, type RawPeer, requestFrame } from './support/raw-peer.js';
-import { bytes, text, waitFor } from './support/wait-for.js';
+import { bytes, text } from './support/text-bytes.js';
 
 const { IMPLICIT_OK_TRAILERS, REQUEST_WITH_MESSAGE } = ProtocolFeature;
 
@@ -68,15 +69,14 @@ describe('IMPLICIT_OK_TRAILERS (HELLO feature bit 0x01)', () => {
       () =>
         peer.frames.some((f) => f.callId === id && (f.flags & FrameFlag.END_STREAM) !== 0) ||
         peer.frames.some((f) => f.callId === id && f.type === FrameType.TRAILERS),
-      2000,
-      `call ${id} ends`,
+      { timeoutMs: 2000, message: `call ${id} ends` },
     );
     return peer.frames.filter((frame) => frame.callId === id);
   }
 
   it('ends a unary call with MESSAGE|END_STREAM and no TRAILERS for a client that announced it', async () => {
     const peer = await serverAndPeer(IMPLICIT_OK_TRAILERS);
-    await waitFor(() => peer.frames.length > 0, 2000, 'the server HELLO');
+    await waitFor(() => peer.frames.length > 0, { timeoutMs: 2000, message: 'the server HELLO' });
     const serverHello = peer.frames.find((frame) => frame.type === FrameType.HELLO);
     expect(Envelopes.hello.decode(serverHello!.payload).features & IMPLICIT_OK_TRAILERS).toBe(
       IMPLICIT_OK_TRAILERS,
@@ -113,18 +113,20 @@ describe('IMPLICIT_OK_TRAILERS (HELLO feature bit 0x01)', () => {
     cleanups.push(() => server.listener.close());
     const client = await RpcClient.connect(server.listener.address, { transport });
     cleanups.push(() => client.close());
-    await waitFor(() => server.received.length > 0, 2000, 'the client HELLO');
+    await waitFor(() => server.received.length > 0, {
+      timeoutMs: 2000,
+      message: 'the client HELLO',
+    });
     const clientHello = server.received.find((frame) => frame.type === FrameType.HELLO);
     expect(Envelopes.hello.decode(clientHello!.payload).features & IMPLICIT_OK_TRAILERS).toBe(
       IMPLICIT_OK_TRAILERS,
     );
 
     const reply = client.unary('echo', bytes('ping'));
-    await waitFor(
-      () => server.received.some((frame) => frame.type === FrameType.REQUEST),
-      2000,
-      'REQUEST',
-    );
+    await waitFor(() => server.received.some((frame) => frame.type === FrameType.REQUEST), {
+      timeoutMs: 2000,
+      message: 'REQUEST',
+    });
     await server.write(encodeFrame(FrameType.MESSAGE, FrameFlag.END_STREAM, 1, bytes('pong')));
     expect(text(await reply)).toBe('pong');
     expect(client.inFlight).toBe(0);
@@ -157,11 +159,10 @@ describe('REQUEST_WITH_MESSAGE (HELLO feature bit 0x02)', () => {
     const client = await RpcClient.connect(server.listener.address, { transport });
     cleanups.push(() => client.close());
     void client.unary('svc.Echo', bytes('payload')).catch(() => undefined);
-    await waitFor(
-      () => server.received.some((frame) => frame.type === FrameType.REQUEST),
-      2000,
-      'REQUEST',
-    );
+    await waitFor(() => server.received.some((frame) => frame.type === FrameType.REQUEST), {
+      timeoutMs: 2000,
+      message: 'REQUEST',
+    });
     // Both framings leave in the same write, so everything of the call is there now.
     return server.received.filter((frame) => frame.callId === 1);
   }
@@ -193,7 +194,7 @@ describe('REQUEST_WITH_MESSAGE (HELLO feature bit 0x02)', () => {
     const peer = await connectRawPeer(transport, address);
     cleanups.push(() => peer.close());
     await peer.hello();
-    await waitFor(() => peer.frames.length > 0, 2000, 'the server HELLO');
+    await waitFor(() => peer.frames.length > 0, { timeoutMs: 2000, message: 'the server HELLO' });
     const serverHello = Envelopes.hello.decode(peer.frames[0]!.payload);
     expect(serverHello.features & REQUEST_WITH_MESSAGE).toBe(REQUEST_WITH_MESSAGE);
 
@@ -211,8 +212,7 @@ describe('REQUEST_WITH_MESSAGE (HELLO feature bit 0x02)', () => {
     );
     await waitFor(
       () => peer.frames.filter((frame) => frame.type === FrameType.TRAILERS).length === 2,
-      2000,
-      'both calls end',
+      { timeoutMs: 2000, message: 'both calls end' },
     );
     const reply = peer.frames.find((frame) => frame.type === FrameType.MESSAGE);
     expect([reply?.callId, text(reply!.payload)]).toEqual([1, 'inline']);

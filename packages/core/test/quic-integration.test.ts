@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDevCertificate, RpcClient, RpcServer } from '../src/index.js';
-import { bytes, text } from './support/wait-for.js';
+import { bytes, text } from './support/text-bytes.js';
 
 // Development-only certificate made at run time; the client trusts it as its CA.
 const certificate = createDevCertificate();

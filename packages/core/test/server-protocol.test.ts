@@ -1,9 +1,10 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, InMemoryTransport, RpcClient, RpcServer } from '../src/index.js';
 import { Envelopes } from '../src/wire/envelopes.js';
 import { encodeFrame, FrameFlag, FrameType } from '../src/wire/frame.js';
 import { connectRawPeer, requestFrame } from './support/raw-peer.js';
-import { bytes, text, waitFor } from './support/wait-for.js';
+import { bytes, text } from './support/text-bytes.js';
 
 const MAX_FRAME = 4096;
 
@@ -36,7 +37,7 @@ describe('server protocol robustness', () => {
     const address = await start();
     const peer = await connectRawPeer(transport, address);
     await peer.write(Uint8Array.from({ length: 40 }, (_, i) => i * 7));
-    await waitFor(() => peer.closed(), 2000, 'connection closed');
+    await waitFor(() => peer.closed(), { timeoutMs: 2000, message: 'connection closed' });
     expect(server.metrics.protocolErrors).toBeGreaterThanOrEqual(1);
     expect(peer.frames.some((frame) => frame.type === FrameType.GOAWAY)).toBe(true);
   });
@@ -86,8 +87,7 @@ describe('server protocol robustness', () => {
     // The errors are counted when the frames arrive; call 5's trailers reach the peer a turn later.
     await waitFor(
       () => server.metrics.protocolErrors === 3 && trailersOf(peer.frames, 5) !== undefined,
-      2000,
-      'three protocol errors and the trailers of call 5',
+      { timeoutMs: 2000, message: 'three protocol errors and the trailers of call 5' },
     );
     expect(server.metrics.protocolErrors).toBe(3);
     expect(trailersOf(peer.frames, 5)?.code).toBe('');

@@ -1,3 +1,4 @@
+import { rejectionOf, waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ErrorCode,
@@ -7,7 +8,7 @@ import {
   RpcError,
   RpcServer,
 } from '../src/index.js';
-import { bytes, rejectionOf, text, waitFor } from './support/wait-for.js';
+import { bytes, text } from './support/text-bytes.js';
 
 describe('RpcServer.onStop', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -36,7 +37,10 @@ describe('RpcServer.onStop', () => {
       return bytes('slow done');
     });
     const slow = client.unary('slow', new Uint8Array());
-    await waitFor(() => server.metrics.activeCalls === 1, 2000, 'the slow call runs');
+    await waitFor(() => server.metrics.activeCalls === 1, {
+      timeoutMs: 2000,
+      message: 'the slow call runs',
+    });
 
     const seen: string[] = [];
     let releaseBefore: () => void = () => undefined;
@@ -54,7 +58,7 @@ describe('RpcServer.onStop', () => {
       },
     });
     const stopping = server.stop({ graceMs: 5000 });
-    await waitFor(() => seen.length === 1, 2000, 'beforeDrain runs');
+    await waitFor(() => seen.length === 1, { timeoutMs: 2000, message: 'beforeDrain runs' });
     // No GOAWAY yet: a new call is still served while beforeDrain runs.
     expect(text(await client.unary('echo', bytes('still open')))).toBe('still open');
     releaseBefore();

@@ -1,3 +1,4 @@
+import { rejectionOf } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   bidiStreamMethod,
@@ -14,7 +15,6 @@ import {
   serviceClient,
   unaryMethod,
 } from '../src/index.js';
-import { rejectionOf } from './support/wait-for.js';
 
 interface AddRequest {
   a: number;

@@ -1,6 +1,7 @@
+import { rejectionOf } from '@rpcnet/test-utils';
 import { describe, expect, it } from 'vitest';
 import { type ErrorCode, InMemoryTransport, RpcClient, RpcError, RpcServer } from '../src/index.js';
-import { bytes, rejectionOf } from './support/wait-for.js';
+import { bytes } from './support/text-bytes.js';
 
 describe('a handler that throws an RpcError with a code outside ErrorCode', () => {
   it('fails the call with UNKNOWN naming the code, never with an empty code that reads as OK', async () => {

@@ -1,4 +1,4 @@
-import { VirtualClock } from '@rpcnet/base';
+import { rejectionOf, virtualWallClock, waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CallContext,
@@ -10,10 +10,9 @@ import {
 } from '../src/index.js';
 import { FrameType } from '../src/wire/frame.js';
 import { connectRawPeer } from './support/raw-peer.js';
-import { bytes, rejectionOf, waitFor } from './support/wait-for.js';
+import { bytes } from './support/text-bytes.js';
 
 /** A virtual wall clock at a realistic epoch time. */
-const wallClock = () => new VirtualClock({ kind: 'wall', startMs: 1_700_000_000_000 });
 
 describe('deadlines and keep-alive under a virtual clock', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -22,7 +21,7 @@ describe('deadlines and keep-alive under a virtual clock', () => {
   });
 
   async function setup(limits: { keepAliveIntervalMs?: number; idleTimeoutMs?: number } = {}) {
-    const clock = wallClock();
+    const clock = virtualWallClock();
     const transport = new InMemoryTransport();
     const contexts: CallContext[] = [];
     const server = new RpcServer({ transport, clock, limits });
@@ -98,7 +97,10 @@ describe('deadlines and keep-alive under a virtual clock', () => {
     expect(clock.pendingTimers).toBe(2);
     abort.abort();
     await rejectionOf(pending);
-    await waitFor(() => clock.pendingTimers === 0, 2000, 'deadline timers cancelled');
+    await waitFor(() => clock.pendingTimers === 0, {
+      timeoutMs: 2000,
+      message: 'deadline timers cancelled',
+    });
   });
 
   it('keeps a quiet but healthy connection open with pings', async () => {
@@ -122,12 +124,12 @@ describe('deadlines and keep-alive under a virtual clock', () => {
     clock.advance(1000);
     await waitFor(() => peer.frames.some((frame) => frame.type === FrameType.PING));
     clock.advance(2000);
-    await waitFor(() => peer.closed(), 2000, 'silent peer dropped');
+    await waitFor(() => peer.closed(), { timeoutMs: 2000, message: 'silent peer dropped' });
     expect(server.metrics.connections).toBe(1);
   });
 
   it('fails connect with UNAVAILABLE, not processed, when the server never answers HELLO', async () => {
-    const clock = wallClock();
+    const clock = virtualWallClock();
     const transport = new InMemoryTransport();
     const silent = await transport.listen({ host: '127.0.0.1', port: 0 }, (connection) => {
       connection.start({ onData: () => undefined, onClose: () => undefined });

@@ -4,7 +4,8 @@ import { ConfigError } from '@rpcnet/base';
 import { ClusterClient } from '@rpcnet/cluster-client';
 import { Cluster, localClusterConfig } from '@rpcnet/gossip';
 import { RoundRobin, WorkerRegistry } from '@rpcnet/registry';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { waitFor } from '@rpcnet/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   MANAGEMENT_API_VERSION,
   ManagementConfigError,
@@ -15,16 +16,6 @@ import {
 } from '../src/index.js';
 
 const TOKEN = 'operator-token-0123456789';
-
-/** Polls `condition` (bounded) until it holds; the failure names `what`. */
-function waitFor(condition: () => boolean, what: string, timeout = 10_000): Promise<void> {
-  return vi.waitFor(
-    () => {
-      if (!condition()) throw new Error(`still waiting for ${what}`);
-    },
-    { timeout, interval: 20 },
-  );
-}
 
 describe('ManagementServer over a live two-member cluster on 127.0.0.1', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -47,7 +38,10 @@ describe('ManagementServer over a live two-member cluster on 127.0.0.1', () => {
     );
     cleanups.push(() => worker.stop());
     await worker.join();
-    await waitFor(() => director.members().length === 2, 'the director sees the worker');
+    await waitFor(() => director.members().length === 2, {
+      timeoutMs: 10_000,
+      message: 'the director sees the worker',
+    });
     return { director, worker };
   }
 
@@ -83,7 +77,10 @@ describe('ManagementServer over a live two-member cluster on 127.0.0.1', () => {
     expect(typeof byId.get(worker.id)?.incarnation).toBe('number');
 
     // Phi and RTT appear once the director has probed the worker (1 s probe interval).
-    await waitFor(() => director.probeRtt(worker.id) !== undefined, 'a probe round trip', 8000);
+    await waitFor(() => director.probeRtt(worker.id) !== undefined, {
+      timeoutMs: 8000,
+      message: 'a probe round trip',
+    });
     const probed = (await getJson(server, '/api/v1/members')) as MembersDocument;
     const seen = probed.members.find((member) => member.id === worker.id);
     expect(seen?.rttMs).toBeGreaterThanOrEqual(0);
@@ -148,7 +145,7 @@ describe('ManagementServer over a live two-member cluster on 127.0.0.1', () => {
       () =>
         stream.text().includes('"type":"NodeLeft"') &&
         stream.text().includes('"type":"WorkerRemoved"'),
-      'NodeLeft and WorkerRemoved on the stream',
+      { timeoutMs: 10_000, message: 'NodeLeft and WorkerRemoved on the stream' },
     );
     expect(stream.text()).toMatch(/^retry: \d+/);
     expect(stream.text()).toMatch(/id: \d+\nevent: membership\ndata: \{.*"type":"NodeLeft"/);
@@ -170,7 +167,10 @@ describe('ManagementServer over a live two-member cluster on 127.0.0.1', () => {
     // A reconnecting stream gets what it missed after its Last-Event-ID.
     const resumed = openStream(server, { 'last-event-id': String(last - 1) });
     cleanups.push(() => resumed.close());
-    await waitFor(() => resumed.text().includes(`id: ${last}\n`), 'the missed event is replayed');
+    await waitFor(() => resumed.text().includes(`id: ${last}\n`), {
+      timeoutMs: 10_000,
+      message: 'the missed event is replayed',
+    });
     expect(resumed.text()).not.toContain(`id: ${last - 1}\n`);
 
     const metrics = await fetch(`${server.url}metrics`);
@@ -227,7 +227,10 @@ describe('ManagementServer over a live two-member cluster on 127.0.0.1', () => {
 
     const first = openStream(server);
     cleanups.push(() => first.close());
-    await waitFor(() => first.text().startsWith('retry:'), 'the first stream opens');
+    await waitFor(() => first.text().startsWith('retry:'), {
+      timeoutMs: 10_000,
+      message: 'the first stream opens',
+    });
     expect((await fetch(`${server.url}api/v1/stream`)).status).toBe(503);
 
     expect((await fetch(`${server.url}api/v1/members`)).status).toBe(200);

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@rpcnet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cluster,
@@ -15,7 +16,6 @@ import {
   RpcError,
   RpcServer,
 } from '../src/index.js';
-import { waitFor } from './support/wait-for.js';
 
 const CLI = fileURLToPath(new URL('../bin/rpcnet.js', import.meta.url));
 const TOKEN = 'cli-test-token-0123456789';
@@ -76,7 +76,10 @@ describe('the rpcnet CLI against a live local cluster', { timeout: 60_000 }, () 
       }),
     );
     await worker.join();
-    await waitFor(() => director.members().length === 2, 'the director sees the worker');
+    await waitFor(() => director.members().length === 2, {
+      timeoutMs: 10_000,
+      message: 'the director sees the worker',
+    });
     management = await ManagementServer.start({ cluster: director, token: TOKEN });
 
     const certificate = createDevCertificate();
@@ -151,7 +154,7 @@ describe('the rpcnet CLI against a live local cluster', { timeout: 60_000 }, () 
         director
           .members({ includeDead: true })
           .some((m) => m.tags.role === 'observer' && m.state === 'left'),
-      'the observer has left',
+      { timeoutMs: 10_000, message: 'the observer has left' },
     );
 
     const table = await rpcnet('members', '--seed', seed);

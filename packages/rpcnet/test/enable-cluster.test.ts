@@ -1,3 +1,4 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Cluster,
@@ -12,7 +13,6 @@ import {
   RpcError,
   RpcServer,
 } from '../src/index.js';
-import { waitFor } from './support/wait-for.js';
 
 const encode = (value: string) => new TextEncoder().encode(value);
 const decode = (value: Uint8Array) => new TextDecoder().decode(value);
@@ -57,10 +57,10 @@ describe('enableCluster / discoverNodes / node.connect', () => {
     expect(bound).toBeDefined();
     expect(cluster.localNode().rpcAddress).toBe(`${bound?.host}:${bound?.port}`);
 
-    await waitFor(
-      () => discoverNodes(seed, 'role=worker').length === 1,
-      'the worker is discovered',
-    );
+    await waitFor(() => discoverNodes(seed, 'role=worker').length === 1, {
+      timeoutMs: 10_000,
+      message: 'the worker is discovered',
+    });
     const [node] = discoverNodes(seed, { role: 'worker' }, { transport });
     expect(node?.id).toBe(cluster.id);
     expect(node?.rpcAddress).toBe(cluster.localNode().rpcAddress);
@@ -89,10 +89,10 @@ describe('enableCluster / discoverNodes / node.connect', () => {
       },
     );
     await cluster.join([seed.localNode().gossipAddress]);
-    await waitFor(
-      () => discoverNodes(seed, 'role=worker').length === 1,
-      'the worker is discovered',
-    );
+    await waitFor(() => discoverNodes(seed, 'role=worker').length === 1, {
+      timeoutMs: 10_000,
+      message: 'the worker is discovered',
+    });
     const left = new Promise<string>((resolve) =>
       seed.on('NodeLeft', ({ node }) => resolve(node.id)),
     );
@@ -101,11 +101,17 @@ describe('enableCluster / discoverNodes / node.connect', () => {
     const client = await node!.connect();
     cleanups.push(() => client.close());
     const slow = client.unary('slow', new Uint8Array());
-    await waitFor(() => server.metrics.activeCalls === 1, 'the slow call runs');
+    await waitFor(() => server.metrics.activeCalls === 1, {
+      timeoutMs: 10_000,
+      message: 'the slow call runs',
+    });
 
     const stopping = server.stop({ graceMs: 5000 });
     // Draining: the node is still a member, but tells registries it takes no new work.
-    await waitFor(() => cluster.tags().healthy === 'false', 'the node is marked unhealthy');
+    await waitFor(() => cluster.tags().healthy === 'false', {
+      timeoutMs: 10_000,
+      message: 'the node is marked unhealthy',
+    });
     expect(cluster.running).toBe(true);
     finishSlow();
     expect(decode(await slow)).toBe('done');

@@ -1,10 +1,10 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { createDevCertificate, type NodeState } from 'rpcnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dnsmasq, type DnsRecords, findDnsmasq } from '../../fixtures/dns/dnsmasq.js';
 import { describeCapabilities, probeNetnsCapabilities } from './capability.js';
 import { type CallTally, MemberHandle, type MemberSpec } from './member-handle.js';
 import { type LabHost, NetnsLab } from './netns-lab.js';
-import { pollUntil } from './poll.js';
 import { banner, netnsRequired } from './requirement.js';
 
 // A rolling replacement of every worker of a cluster whose members find each other only through
@@ -178,7 +178,11 @@ describe.skipIf(!runnable)(
       started.push(client);
       caller = client;
       await client.ready;
-      await pollUntil(converged, 'the client and five workers to see each other alive', SETTLE_MS);
+      await waitFor(converged, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'the client and five workers to see each other alive',
+      });
     }, 120_000);
 
     afterAll(async () => {
@@ -225,18 +229,18 @@ describe.skipIf(!runnable)(
         const old = workers[slot - 1]!;
         const fresh = startWorker(`w${slot}b`, host(WORKER_COUNT + slot));
         await fresh.ready;
-        await pollUntil(
-          () => client.view.get(fresh.id) === 'alive',
-          `the client to see ${fresh.spec.name} alive`,
-          SETTLE_MS,
-        );
+        await waitFor(() => client.view.get(fresh.id) === 'alive', {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 100,
+          message: `the client to see ${fresh.spec.name} alive`,
+        });
         await replace(slot, old, fresh);
         await old.stop();
-        const settledMs = await pollUntil(
-          converged,
-          `one cluster after ${fresh.spec.name}`,
-          SETTLE_MS,
-        );
+        const settledMs = await waitFor(converged, {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 100,
+          message: `one cluster after ${fresh.spec.name}`,
+        });
         log.push(`${old.spec.name}->${fresh.spec.name} ${(settledMs / 1000).toFixed(1)} s`);
       }
 
@@ -244,15 +248,22 @@ describe.skipIf(!runnable)(
       const dead = workers[3]!;
       await dead.kill();
       const deadKilledAt = Date.now();
-      const deadAfterMs = await pollUntil(
+      const deadAfterMs = await waitFor(
         () => live().every((member) => member === dead || member.view.get(dead.id) === 'dead'),
-        `every member to declare ${dead.spec.name} dead`,
-        SETTLE_MS,
+        {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 100,
+          message: `every member to declare ${dead.spec.name} dead`,
+        },
       );
       const atDeadIp = startWorker('w4b', host(4));
       await atDeadIp.ready;
       await replace(4, dead, atDeadIp);
-      await pollUntil(converged, 'one cluster after the dead IP was reused', SETTLE_MS);
+      await waitFor(converged, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'one cluster after the dead IP was reused',
+      });
 
       // The last crashes and its replacement (loaded beforehand) takes its IP and ports at once,
       // while the others still hold the old id alive or suspect at that address.
@@ -264,18 +275,17 @@ describe.skipIf(!runnable)(
       const oldStateAtReuse = client.view.get(crashed.id);
       reuser.begin();
       await reuser.ready;
-      const retiredAfterMs = await pollUntil(
-        () => client.view.get(crashed.id) === 'dead',
-        `the client to hold ${crashed.spec.name} dead`,
-        SETTLE_MS,
-        20,
-      );
+      const retiredAfterMs = await waitFor(() => client.view.get(crashed.id) === 'dead', {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 20,
+        message: `the client to hold ${crashed.spec.name} dead`,
+      });
       await replace(5, crashed, reuser);
-      const reuseSettledMs = await pollUntil(
-        converged,
-        'one cluster after the instant reuse',
-        SETTLE_MS,
-      );
+      const reuseSettledMs = await waitFor(converged, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'one cluster after the instant reuse',
+      });
       const takeovers = (await Promise.all(live().map((member) => member.metrics()))).reduce(
         (sum, metrics) => sum + metrics.addressTakeovers,
         0,
@@ -283,11 +293,13 @@ describe.skipIf(!runnable)(
 
       // The client re-resolves its name: its seeds become the workers' addresses now.
       const finalSeeds = workers.map((worker) => `${worker.spec.address}:${GOSSIP_PORT}`).sort();
-      await pollUntil(
+      await waitFor(
         async () => (await client.metrics()).seedDiscovery?.seeds.join() === finalSeeds.join(),
-        "the client's DNS seeds to follow the records",
-        SETTLE_MS,
-        250,
+        {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 250,
+          message: "the client's DNS seeds to follow the records",
+        },
       );
       client.stopCalling();
       const tally: CallTally = await calling;

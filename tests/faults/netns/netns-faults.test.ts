@@ -1,10 +1,10 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { createDevCertificate, ErrorCode } from 'rpcnet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeCapabilities, probeNetnsCapabilities } from './capability.js';
 import { MemberHandle, type MemberSpec } from './member-handle.js';
 import { namespaceName } from './names.js';
 import { listNamespaces, NetnsLab } from './netns-lab.js';
-import { pollUntil } from './poll.js';
 import { banner, netnsRequired } from './requirement.js';
 import { UdpNoise } from './udp-noise-handle.js';
 
@@ -113,7 +113,7 @@ describe.skipIf(!runnable)(
     async function holdFault(what: string, probes: number, sample: () => void = () => undefined) {
       const before = await Promise.all(nodes.map((each) => each.metrics()));
       let after = before;
-      const heldMs = await pollUntil(
+      const heldMs = await waitFor(
         async () => {
           sample();
           after = await Promise.all(nodes.map((each) => each.metrics()));
@@ -121,9 +121,11 @@ describe.skipIf(!runnable)(
             (metrics, index) => metrics.probesSent - (before[index]?.probesSent ?? 0) >= probes,
           );
         },
-        `${probes} probes per member under ${what}`,
-        HOLD_BOUND_MS,
-        500,
+        {
+          timeoutMs: HOLD_BOUND_MS,
+          intervalMs: 500,
+          message: `${probes} probes per member under ${what}`,
+        },
       );
       const delta = (key: 'probesSent' | 'probesFailed') =>
         after.reduce((sum, metrics, index) => sum + metrics[key] - (before[index]?.[key] ?? 0), 0);
@@ -174,7 +176,11 @@ describe.skipIf(!runnable)(
       await node(0).ready;
       for (const host of others) nodes.push(MemberHandle.start(built, host, spec(host.index)));
       await Promise.all(nodes.map((each) => each.ready));
-      await pollUntil(converged, 'five members to see each other alive', SETTLE_MS);
+      await waitFor(converged, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'five members to see each other alive',
+      });
     }, 120_000);
 
     afterEach(async () => {
@@ -188,7 +194,11 @@ describe.skipIf(!runnable)(
     }, 30_000);
 
     it('RPC from n0 through ClusterClient to 4 workers on other hosts: 10% loss loses no call', async () => {
-      await pollUntil(converged, 'convergence before the calls', SETTLE_MS);
+      await waitFor(converged, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'convergence before the calls',
+      });
       const caller = node(0);
       const workerIds = nodes.slice(1).map((each) => each.id);
       const clean = await caller.call(100, 8, CALL_TIMEOUT_MS);
@@ -213,13 +223,21 @@ describe.skipIf(!runnable)(
     }, 180_000);
 
     it('10% loss at every host: no false NodeFailed, membership stays whole', async () => {
-      await pollUntil(converged, 'convergence before the fault', SETTLE_MS);
+      await waitFor(converged, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'convergence before the fault',
+      });
       const since = Date.now();
       labOf().setLoss(10);
       const held = await holdFault('10% loss', 20);
       labOf().clearFaults();
       // A suspicion raised under loss must be refuted, not turned into a failure afterwards.
-      await pollUntil(converged, 'convergence after 10% loss', SETTLE_MS);
+      await waitFor(converged, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'convergence after 10% loss',
+      });
       console.log(
         `netns 10% loss for ${(held.heldMs / 1000).toFixed(1)} s: probes failed ${held.probesFailed}/${held.probesSent}; ` +
           eventSummary(since),
@@ -228,20 +246,28 @@ describe.skipIf(!runnable)(
     }, 180_000);
 
     it('30% loss at every host: reports what happens, then membership re-converges (no lasting split)', async () => {
-      await pollUntil(converged, 'convergence before the fault', SETTLE_MS);
+      await waitFor(converged, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'convergence before the fault',
+      });
       const since = Date.now();
       labOf().setLoss(30);
       const held = await holdFault('30% loss', 10);
       labOf().clearFaults();
-      const settleMs = await pollUntil(converged, 'convergence after 30% loss', SETTLE_MS);
+      const settleMs = await waitFor(converged, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'convergence after 30% loss',
+      });
       // Every member that declared a partition under loss also declares it healed.
       for (const each of nodes) {
         const partitions = each.eventsOf('PartitionDetected', since).length;
-        await pollUntil(
-          () => each.eventsOf('PartitionHealed', since).length >= partitions,
-          `${each.spec.name} to report its partition healed`,
-          SETTLE_MS,
-        );
+        await waitFor(() => each.eventsOf('PartitionHealed', since).length >= partitions, {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 100,
+          message: `${each.spec.name} to report its partition healed`,
+        });
       }
       console.log(
         `netns 30% loss for ${(held.heldMs / 1000).toFixed(1)} s: probes failed ${held.probesFailed}/${held.probesSent}; ` +
@@ -258,7 +284,11 @@ describe.skipIf(!runnable)(
         (['NodeSuspected', 'NodeFailed', 'NodeRecovered'] as const).every(
           (type) => eventsOf(type, quietSince()).length === 0,
         );
-      await pollUntil(quiet, 'a converged, quiet cluster before the pause', SETTLE_MS);
+      await waitFor(quiet, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'a converged, quiet cluster before the pause',
+      });
       const sleeper = node(3);
       const others = nodes.filter((each) => each !== sleeper);
 
@@ -272,22 +302,27 @@ describe.skipIf(!runnable)(
       expect(describeFailures(shortSince)).toEqual([]);
 
       // Long: until every other member has declared it failed.
-      await pollUntil(quiet, 'a quiet cluster before the long pause', SETTLE_MS);
+      await waitFor(quiet, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 100,
+        message: 'a quiet cluster before the long pause',
+      });
       const longSince = Date.now();
       sleeper.freeze();
-      const failedAfterMs = await pollUntil(
+      const failedAfterMs = await waitFor(
         () => others.every((each) => each.view.get(sleeper.id) === 'dead'),
-        'every other member to declare the frozen one failed',
-        SETTLE_MS,
-        50,
+        {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 50,
+          message: 'every other member to declare the frozen one failed',
+        },
       );
       sleeper.thaw();
-      const aliveAfterMs = await pollUntil(
-        converged,
-        'the thawed member alive everywhere',
-        SETTLE_MS,
-        50,
-      );
+      const aliveAfterMs = await waitFor(converged, {
+        timeoutMs: SETTLE_MS,
+        intervalMs: 50,
+        message: 'the thawed member alive everywhere',
+      });
       console.log(
         `netns SIGSTOP: ${SHORT_PAUSE_MS} ms pause -> ${shortSummary} ` +
           `(${afterShort.probesSent} probes after it); long pause -> failed everywhere after ` +
@@ -303,14 +338,17 @@ describe.skipIf(!runnable)(
       // From a settled cluster: converged, and no suspicion, failure or recovery for a few
       // seconds (the loss scenario before this one can leave refutations in flight).
       const quietSince = () => Date.now() - QUIET_MS;
-      await pollUntil(
+      await waitFor(
         () =>
           converged() &&
           (['NodeSuspected', 'NodeFailed', 'NodeRecovered'] as const).every(
             (type) => eventsOf(type, quietSince()).length === 0,
           ),
-        'a converged, quiet cluster before the partition',
-        SETTLE_MS,
+        {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 100,
+          message: 'a converged, quiet cluster before the partition',
+        },
       );
       const sides: ReadonlyArray<readonly number[]> = [
         [0, 1],
@@ -319,10 +357,9 @@ describe.skipIf(!runnable)(
       const idsOf = (side: readonly number[]) => side.map((index) => node(index).id);
       const since = Date.now();
       labOf().partition(sides);
-      const detectMs = await pollUntil(
+      const detectMs = await waitFor(
         () => nodes.every((each) => each.eventsOf('PartitionDetected', since).length > 0),
-        'every member to detect the partition',
-        SETTLE_MS,
+        { timeoutMs: SETTLE_MS, intervalMs: 100, message: 'every member to detect the partition' },
       );
       for (const [sideIndex, side] of sides.entries()) {
         const other = new Set(idsOf(sides[1 - sideIndex] ?? []));
@@ -335,7 +372,7 @@ describe.skipIf(!runnable)(
         }
       }
       // Each side ends with the other side failed and its own side alive.
-      await pollUntil(
+      await waitFor(
         () =>
           sides.every((side) =>
             side.every((index) =>
@@ -344,8 +381,7 @@ describe.skipIf(!runnable)(
               ),
             ),
           ),
-        'each side to see the other as failed',
-        SETTLE_MS,
+        { timeoutMs: SETTLE_MS, intervalMs: 100, message: 'each side to see the other as failed' },
       );
 
       // The caller (n0, with worker n1) keeps serving from its own side only.
@@ -355,23 +391,28 @@ describe.skipIf(!runnable)(
 
       const healedAt = Date.now();
       labOf().clearFaults();
-      const healMs = await pollUntil(
+      const healMs = await waitFor(
         () =>
           converged() &&
           nodes.every((each) => each.eventsOf('PartitionHealed', healedAt).length > 0),
-        'every member to report the partition healed and see all five alive',
-        SETTLE_MS,
+        {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 100,
+          message: 'every member to report the partition healed and see all five alive',
+        },
       );
       for (const each of nodes) {
         const [healed] = each.eventsOf('PartitionHealed', healedAt);
         expect(healed?.rejoined?.length ?? 0).toBeGreaterThan(0);
       }
       // And the caller uses the workers across the healed link again.
-      await pollUntil(
+      await waitFor(
         async () => Object.keys((await node(0).call(40, 8, CALL_TIMEOUT_MS)).byWorker).length === 4,
-        'calls from n0 to reach all four workers again',
-        SETTLE_MS,
-        500,
+        {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 500,
+          message: 'calls from n0 to reach all four workers again',
+        },
       );
       console.log(
         `netns partition 2|3: every member detected it ${(detectMs / 1000).toFixed(1)} s after the cut; ` +
@@ -382,7 +423,11 @@ describe.skipIf(!runnable)(
     it.runIf(capabilities.tbf.available)(
       'congested uplink at one host (tbf 512 kbit/s, saturated): real queueing delay, no false NodeFailed',
       async () => {
-        await pollUntil(converged, 'convergence before the fault', SETTLE_MS);
+        await waitFor(converged, {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 100,
+          message: 'convergence before the fault',
+        });
         const built = labOf();
         const [target, congested] = [built.hosts[0], built.hosts[NODE_COUNT - 1]];
         if (target === undefined || congested === undefined) throw new Error('hosts missing');
@@ -406,7 +451,11 @@ describe.skipIf(!runnable)(
         const { dropped } = built.queueStats(congested);
         await Promise.all(noise.splice(0).map((sender) => sender.stop()));
         built.clearFaults();
-        await pollUntil(converged, 'convergence after the congestion', SETTLE_MS);
+        await waitFor(converged, {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 100,
+          message: 'convergence after the congestion',
+        });
         const sorted = [...queueDelaysMs].sort((a, b) => a - b);
         const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
         console.log(
@@ -424,12 +473,20 @@ describe.skipIf(!runnable)(
     it.runIf(capabilities.netem.available)(
       'delay 40 ms ± 20 ms jitter at every host (tc netem): no false NodeFailed',
       async () => {
-        await pollUntil(converged, 'convergence before the fault', SETTLE_MS);
+        await waitFor(converged, {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 100,
+          message: 'convergence before the fault',
+        });
         const since = Date.now();
         labOf().setDelay(40, 20);
         const held = await holdFault('delay and jitter', 15);
         labOf().clearFaults();
-        await pollUntil(converged, 'convergence after delay and jitter', SETTLE_MS);
+        await waitFor(converged, {
+          timeoutMs: SETTLE_MS,
+          intervalMs: 100,
+          message: 'convergence after delay and jitter',
+        });
         console.log(
           `netns delay 40±20 ms for ${(held.heldMs / 1000).toFixed(1)} s: probes failed ${held.probesFailed}/${held.probesSent}; ` +
             eventSummary(since),

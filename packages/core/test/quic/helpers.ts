@@ -7,20 +7,6 @@ import type {
   TransportListener,
 } from '../../src/transport.js';
 
-/** Polls `condition` until it holds or `timeoutMs` passes. */
-export async function waitFor(
-  condition: () => boolean,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** A receiver that records everything it is given. */
 export class RecordingReceiver implements ChannelReceiver {
   readonly chunks: Uint8Array[] = [];

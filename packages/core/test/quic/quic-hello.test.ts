@@ -1,10 +1,11 @@
 import { QUICClient } from '@matrixai/quic';
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientCrypto } from '../../src/quic/classic/crypto-ops.js';
 import { createQuicLogger } from '../../src/quic/quic-logger.js';
 import { QuicTransport } from '../../src/quic/quic-transport.js';
 import type { TransportConnection, TransportListener } from '../../src/transport.js';
-import { certificates, MemoryLogger, Resources, waitFor } from './helpers.js';
+import { certificates, MemoryLogger, Resources } from './helpers.js';
 
 const resources = new Resources();
 const rawClients: QUICClient[] = [];
@@ -56,7 +57,7 @@ describe('QuicTransport transport hello', { timeout: 20_000 }, () => {
     const stream = client.connection.newStream('bidi');
     const writer = stream.writable.getWriter();
     await writer.write(new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n'));
-    await waitFor(() => client.closed, 5000, 'server closes the connection');
+    await waitFor(() => client.closed, { message: 'server closes the connection' });
     expect(accepted).toHaveLength(0);
     expect(logger.lines.some((line) => line.message.includes('without a valid hello'))).toBe(true);
     writer.releaseLock();
@@ -66,7 +67,7 @@ describe('QuicTransport transport hello', { timeout: 20_000 }, () => {
     const logger = new MemoryLogger();
     const { listener, accepted } = await listen(logger);
     const client = await rawClient(listener.address.port);
-    await waitFor(() => client.closed, 5000, 'server closes the idle connection');
+    await waitFor(() => client.closed, { message: 'server closes the idle connection' });
     expect(accepted).toHaveLength(0);
     expect(logger.lines.some((line) => line.message.includes('opened no stream'))).toBe(true);
   });

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QuicTransport } from '../../src/quic/quic-transport.js';
 import type { TransportConnection } from '../../src/transport.js';
-import { certificates, RecordingReceiver, Resources, waitFor } from './helpers.js';
+import { certificates, RecordingReceiver, Resources } from './helpers.js';
 
 const host = '127.0.0.1';
 const resources = new Resources();
@@ -48,7 +49,7 @@ describe('QuicTransport lifecycle', () => {
       const client = await clientTransport.connect(listener.address);
       client.start(new RecordingReceiver());
       const pending = client.write(new Uint8Array(64 * 1024).fill(round));
-      await waitFor(() => accepted.length === 1, 5000, 'accept');
+      await waitFor(() => accepted.length === 1, { message: 'accept' });
       peak = Math.max(peak, udpHandles());
       // Alternate the ways a connection can end, all with writes possibly in flight.
       if (round % 3 === 0) await client.close();
@@ -60,7 +61,7 @@ describe('QuicTransport lifecycle', () => {
     }
     // The server and the client each held a UDP socket while connected.
     expect(peak).toBeGreaterThanOrEqual(before + 2);
-    await waitFor(() => udpHandles() <= before, 5000, 'UDP sockets released');
+    await waitFor(() => udpHandles() <= before, { message: 'UDP sockets released' });
     expect(udpHandles()).toBeLessThanOrEqual(before);
   }, 60_000);
 });

@@ -1,12 +1,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QuicTransportError } from '../../src/quic/errors.js';
 import { QuicTransport } from '../../src/quic/quic-transport.js';
 import type { TlsOptions } from '../../src/quic/tls.js';
 import type { TransportConnection, TransportListener } from '../../src/transport.js';
-import { certificates, RecordingReceiver, Resources, waitFor } from './helpers.js';
+import { certificates, RecordingReceiver, Resources } from './helpers.js';
 
 const host = '127.0.0.1';
 const resources = new Resources();
@@ -50,7 +51,7 @@ describe('QuicTransport TLS', { timeout: 20_000 }, () => {
   it('accepts a server whose development certificate the client trusts', async () => {
     const { listener, accepted } = await listen(serverTls);
     await connect(listener, { ca: server.certPem });
-    await waitFor(() => accepted.length === 1, 5000, 'accept');
+    await waitFor(() => accepted.length === 1, { message: 'accept' });
   });
 
   it('verifies by DNS name when serverName is given', async () => {
@@ -101,7 +102,7 @@ describe('QuicTransport TLS', { timeout: 20_000 }, () => {
       key: { path: paths.key },
     });
     await connect(listener, { ca: { path: paths.cert } });
-    await waitFor(() => accepted.length === 1, 5000, 'accept');
+    await waitFor(() => accepted.length === 1, { message: 'accept' });
     await expect(
       new QuicTransport({ tls: { ca: { path: join(tempDir, 'missing.pem') } } }).connect(
         listener.address,
@@ -115,7 +116,7 @@ describe('QuicTransport TLS', { timeout: 20_000 }, () => {
     it('accepts a client presenting a certificate the server trusts', async () => {
       const { listener, accepted } = await listen(mutual);
       await connect(listener, { ca: server.certPem, cert: client.certPem, key: client.keyPem });
-      await waitFor(() => accepted.length === 1, 5000, 'accept');
+      await waitFor(() => accepted.length === 1, { message: 'accept' });
     });
 
     it('rejects a client without a certificate', async () => {

@@ -1,3 +1,4 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QuicTransportOptions } from '../../src/quic/config.js';
 import { QuicTransportError } from '../../src/quic/errors.js';
@@ -9,7 +10,6 @@ import {
   MemoryLogger,
   RecordingReceiver,
   Resources,
-  waitFor,
 } from './helpers.js';
 
 const host = '127.0.0.1';
@@ -57,7 +57,7 @@ async function connectedPair(
   const client = resources.connection(await clientTransport(tuning).connect({ host, port }));
   const clientReceiver = new RecordingReceiver();
   client.start(clientReceiver);
-  await waitFor(() => accepted.length === 1, 5000, 'server accept');
+  await waitFor(() => accepted.length === 1, { message: 'server accept' });
   return { listener, client, server: accepted[0]!, clientReceiver, serverReceiver };
 }
 
@@ -89,7 +89,10 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
       const { client, serverReceiver } = await connectedPair(tuning);
       const before = client.stats!();
       await client.write(patternBytes(256 * 1024, 1));
-      await waitFor(() => serverReceiver.received === 256 * 1024, 10_000, 'bulk write');
+      await waitFor(() => serverReceiver.received === 256 * 1024, {
+        timeoutMs: 10_000,
+        message: 'bulk write',
+      });
       const after = client.stats!();
       sizes.push((after.bytesSent - before.bytesSent) / (after.packetsSent - before.packetsSent));
     }
@@ -112,11 +115,17 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
       if (step % 50 === 0) await Promise.resolve();
     }
     await Promise.all(writes);
-    await waitFor(() => serverReceiver.received === payload.length, 10_000, 'server receive');
+    await waitFor(() => serverReceiver.received === payload.length, {
+      timeoutMs: 10_000,
+      message: 'server receive',
+    });
     expect(Buffer.compare(serverReceiver.bytes(), payload)).toBe(0);
 
     await server.write(serverReceiver.bytes());
-    await waitFor(() => clientReceiver.received === payload.length, 10_000, 'echo');
+    await waitFor(() => clientReceiver.received === payload.length, {
+      timeoutMs: 10_000,
+      message: 'echo',
+    });
     expect(Buffer.compare(clientReceiver.bytes(), payload)).toBe(0);
   });
 
@@ -124,7 +133,10 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
     const { client, serverReceiver } = await connectedPair({ maxUdpPayloadSize: 16000 });
     const payload = patternBytes(4 * 1024 * 1024, 7);
     await client.write(payload);
-    await waitFor(() => serverReceiver.received === payload.length, 30_000, 'large write');
+    await waitFor(() => serverReceiver.received === payload.length, {
+      timeoutMs: 30_000,
+      message: 'large write',
+    });
     expect(Buffer.compare(serverReceiver.bytes(), payload)).toBe(0);
   }, 40_000);
 
@@ -154,13 +166,19 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
         client.start(clientReceiver);
         const payload = patternBytes(1024 * 1024, serverKind.length * 10 + clientKind.length);
         await client.write(payload);
-        await waitFor(() => serverReceiver.received === payload.length, 20_000, 'upload');
+        await waitFor(() => serverReceiver.received === payload.length, {
+          timeoutMs: 20_000,
+          message: 'upload',
+        });
         expect(
           Buffer.compare(serverReceiver.bytes(), payload),
           `${clientKind} -> ${serverKind}`,
         ).toBe(0);
         await accepted[0]!.write(payload);
-        await waitFor(() => clientReceiver.received === payload.length, 20_000, 'download');
+        await waitFor(() => clientReceiver.received === payload.length, {
+          timeoutMs: 20_000,
+          message: 'download',
+        });
         expect(
           Buffer.compare(clientReceiver.bytes(), payload),
           `${serverKind} -> ${clientKind}`,
@@ -184,7 +202,10 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
     // Without flow control the write would resolve at once, with almost nothing received. QUIC
     // lets the window grow while the reader keeps up, so the bound is loose: at least half.
     expect(serverReceiver.received).toBeGreaterThanOrEqual(payload.length / 2);
-    await waitFor(() => serverReceiver.received === payload.length, 20_000, 'rest');
+    await waitFor(() => serverReceiver.received === payload.length, {
+      timeoutMs: 20_000,
+      message: 'rest',
+    });
   }, 40_000);
 
   it('closes gracefully: queued bytes arrive, then both sides see onClose() without error', async () => {
@@ -193,7 +214,9 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
     void client.write(payload);
     await client.close();
     expect(serverReceiver.received).toBe(payload.length);
-    await waitFor(() => serverReceiver.closed && clientReceiver.closed, 5000, 'close callbacks');
+    await waitFor(() => serverReceiver.closed && clientReceiver.closed, {
+      message: 'close callbacks',
+    });
     expect(serverReceiver.closeError).toBeUndefined();
     expect(clientReceiver.closeError).toBeUndefined();
     await expect(client.write(Uint8Array.of(1))).rejects.toBeInstanceOf(QuicTransportError);
@@ -203,7 +226,7 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
     const { server, clientReceiver, serverReceiver } = await connectedPair();
     await server.write(Uint8Array.of(1, 2, 3));
     await Promise.all([server.close(), server.close()]);
-    await waitFor(() => clientReceiver.closed, 5000, 'client onClose');
+    await waitFor(() => clientReceiver.closed, { message: 'client onClose' });
     expect([...clientReceiver.bytes()]).toEqual([1, 2, 3]);
     expect(clientReceiver.closeError).toBeUndefined();
     expect(serverReceiver.closeError).toBeUndefined();
@@ -214,7 +237,7 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
     const reason = new Error('going away');
     await client.close(reason);
     expect(clientReceiver.closeError).toBe(reason);
-    await waitFor(() => serverReceiver.closed, 5000, 'server onClose');
+    await waitFor(() => serverReceiver.closed, { message: 'server onClose' });
     expect(serverReceiver.closeError).toBeInstanceOf(QuicTransportError);
     expect((serverReceiver.closeError as QuicTransportError).kind).toBe('peer-closed');
   });
@@ -226,17 +249,15 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
       return relay.port;
     });
     await pair.client.write(Uint8Array.of(9));
-    await waitFor(() => pair.serverReceiver.received === 1, 5000, 'data through relay');
+    await waitFor(() => pair.serverReceiver.received === 1, { message: 'data through relay' });
     // Keep-alives hold the connection open while the path works.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(pair.clientReceiver.closed).toBe(false);
     relay!.dropping = true;
     const cutAt = Date.now();
-    await waitFor(
-      () => pair.clientReceiver.closed && pair.serverReceiver.closed,
-      5000,
-      'idle timeout',
-    );
+    await waitFor(() => pair.clientReceiver.closed && pair.serverReceiver.closed, {
+      message: 'idle timeout',
+    });
     expect(Date.now() - cutAt).toBeLessThan(4000);
     for (const receiver of [pair.clientReceiver, pair.serverReceiver]) {
       expect(receiver.closeError).toBeInstanceOf(QuicTransportError);
@@ -254,7 +275,10 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
       client.write(Uint8Array.of(1)),
     ];
     await listener.close();
-    await waitFor(() => clientReceiver.closed && serverReceiver.closed, 15_000, 'closes');
+    await waitFor(() => clientReceiver.closed && serverReceiver.closed, {
+      timeoutMs: 15_000,
+      message: 'closes',
+    });
     await Promise.allSettled(pending);
     await expect(client.write(Uint8Array.of(2))).rejects.toBeInstanceOf(QuicTransportError);
   });
@@ -297,7 +321,7 @@ describe('QuicTransport data path', { timeout: 20_000 }, () => {
     const client = await transport.connect(listener.address);
     client.start(new RecordingReceiver());
     await client.write(Uint8Array.of(1));
-    await waitFor(() => accepted.length === 1, 5000, 'accept');
+    await waitFor(() => accepted.length === 1, { message: 'accept' });
     await client.close();
     await listener.close();
     expect(logger.lines.filter((line) => line.level === 'info' || line.level === 'debug')).toEqual(

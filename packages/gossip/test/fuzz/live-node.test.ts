@@ -1,10 +1,10 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/cluster.js';
 import { decodeDatagram, encodeDatagram } from '../../src/codec.js';
 import type { PacketTransport } from '../../src/transport.js';
 import { UdpTransport } from '../../src/udp-transport.js';
 import { fastLoopbackConfig } from '../udp/fast-config.js';
-import { waitFor } from '../udp/wait-for.js';
 import { SEED_MESSAGES } from './corpus.js';
 import { mutate, randomBytes, seededRandom } from './mutations.js';
 
@@ -94,7 +94,9 @@ describe('a live node under hostile input', { timeout: 30_000 }, () => {
       // Small bursts, so the kernel's receive buffer never discards what must be counted.
       if (sent % 20 === 0) {
         const expected = sent;
-        await waitFor(() => dropTotal(a.metrics().drops) - before >= expected, 5000, 'burst drops');
+        await waitFor(() => dropTotal(a.metrics().drops) - before >= expected, {
+          message: 'burst drops',
+        });
       }
     }
     expect(dropTotal(a.metrics().drops) - before).toBe(2000);

@@ -1,8 +1,8 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { Cluster } from '../../src/cluster.js';
 import type { ClusterEvent } from '../../src/events.js';
 import { startedNodes } from './started-nodes.js';
-import { waitFor } from './wait-for.js';
 
 const startNode = startedNodes();
 
@@ -24,21 +24,19 @@ describe('address reuse on real sockets', { timeout: 20_000 }, () => {
       await startNode(slowToConvict),
     ];
     await Promise.all([second, old].map((node) => node!.join([first!.localNode().gossipAddress])));
-    await waitFor(
-      () => [first, second, old].every((node) => node!.members().length === 3),
-      10_000,
-      'three members',
-    );
+    await waitFor(() => [first, second, old].every((node) => node!.members().length === 3), {
+      timeoutMs: 10_000,
+      message: 'three members',
+    });
     const events: ClusterEvent[] = [];
     for (const node of [first, second]) node!.onEvent((event) => events.push(event));
     const oldAddress = old!.localNode().gossipAddress;
     const oldPort = Number(oldAddress.slice(oldAddress.lastIndexOf(':') + 1));
     await old!.stop();
-    await waitFor(
-      () => [first, second].some((node) => stateOf(node!, old!.id) === 'suspect'),
-      10_000,
-      'the crashed member suspected',
-    );
+    await waitFor(() => [first, second].some((node) => stateOf(node!, old!.id) === 'suspect'), {
+      timeoutMs: 10_000,
+      message: 'the crashed member suspected',
+    });
 
     const replacement = await startNode({ ...slowToConvict, gossipPort: oldPort });
     expect(replacement.localNode().gossipAddress).toBe(oldAddress);
@@ -50,8 +48,7 @@ describe('address reuse on real sockets', { timeout: 20_000 }, () => {
           (node) =>
             stateOf(node!, replacement.id) === 'alive' && stateOf(node!, old!.id) === 'dead',
         ),
-      3000,
-      'the replacement alive and the old id dead at both members',
+      { timeoutMs: 3000, message: 'the replacement alive and the old id dead at both members' },
     );
     for (const node of [first, second, replacement]) {
       expect(node!.members().map((member) => member.id)).not.toContain(old!.id);

@@ -1,10 +1,10 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/cluster.js';
 import type { ClusterConfigInput } from '../../src/config.js';
 import { ClusterError } from '../../src/errors.js';
 import type { ClusterEvent } from '../../src/events.js';
 import { fastLoopbackConfig } from './fast-config.js';
-import { waitFor } from './wait-for.js';
 
 const running: Cluster[] = [];
 
@@ -20,11 +20,10 @@ async function startCluster(count: number, overrides: ClusterConfigInput = {}): 
   const nodes = [seed];
   for (let i = 1; i < count; i += 1) nodes.push(await startNode(overrides));
   await Promise.all(nodes.slice(1).map((node) => node.join([seed.localNode().gossipAddress])));
-  await waitFor(
-    () => nodes.every((node) => aliveIds(node).length === count),
-    10_000,
-    'convergence',
-  );
+  await waitFor(() => nodes.every((node) => aliveIds(node).length === count), {
+    timeoutMs: 10_000,
+    message: 'convergence',
+  });
   return nodes;
 }
 
@@ -64,8 +63,7 @@ describe('Cluster over real UDP on 127.0.0.1', { timeout: 30_000 }, () => {
     await c!.stop();
     await waitFor(
       () => sawNode(eventsA, 'NodeFailed', c!.id) && sawNode(eventsB, 'NodeFailed', c!.id),
-      15_000,
-      'NodeFailed on both survivors',
+      { timeoutMs: 15_000, message: 'NodeFailed on both survivors' },
     );
     expect(aliveIds(a!)).toEqual([a!.id, b!.id].sort());
     expect(sawNode(eventsA, 'NodeLeft', c!.id)).toBe(false);
@@ -79,8 +77,7 @@ describe('Cluster over real UDP on 127.0.0.1', { timeout: 30_000 }, () => {
     expect(c!.running).toBe(false);
     await waitFor(
       () => sawNode(eventsA, 'NodeLeft', c!.id) && sawNode(eventsB, 'NodeLeft', c!.id),
-      10_000,
-      'NodeLeft on both survivors',
+      { timeoutMs: 10_000, message: 'NodeLeft on both survivors' },
     );
     expect(sawNode(eventsA, 'NodeFailed', c!.id)).toBe(false);
     expect(a!.members({ includeDead: true }).find((m) => m.id === c!.id)?.state).toBe('left');
@@ -91,22 +88,37 @@ describe('Cluster over real UDP on 127.0.0.1', { timeout: 30_000 }, () => {
     const address = c!.localNode().gossipAddress;
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
     await c!.stop();
-    await waitFor(() => !aliveIds(a!).includes(c!.id), 15_000, 'old incarnation gone');
+    await waitFor(() => !aliveIds(a!).includes(c!.id), {
+      timeoutMs: 15_000,
+      message: 'old incarnation gone',
+    });
     const restarted = await startNode({ gossipPort: port });
     expect(restarted.localNode().gossipAddress).toBe(address);
     await restarted.join([a!.localNode().gossipAddress]);
-    await waitFor(() => aliveIds(a!).includes(restarted.id), 10_000, 'restarted node alive');
-    await waitFor(() => aliveIds(restarted).length === 3, 10_000, 'restarted node sees all');
+    await waitFor(() => aliveIds(a!).includes(restarted.id), {
+      timeoutMs: 10_000,
+      message: 'restarted node alive',
+    });
+    await waitFor(() => aliveIds(restarted).length === 3, {
+      timeoutMs: 10_000,
+      message: 'restarted node sees all',
+    });
   });
 
   it('lets the same member, restarted after it was declared failed, rejoin', async () => {
     const [a, , c] = await startCluster(3);
     const eventsA = record(a!);
     await c!.stop();
-    await waitFor(() => sawNode(eventsA, 'NodeFailed', c!.id), 15_000, 'NodeFailed');
+    await waitFor(() => sawNode(eventsA, 'NodeFailed', c!.id), {
+      timeoutMs: 15_000,
+      message: 'NodeFailed',
+    });
     await c!.start();
     await c!.join([a!.localNode().gossipAddress]);
-    await waitFor(() => aliveIds(a!).includes(c!.id), 10_000, 'restarted member alive again');
+    await waitFor(() => aliveIds(a!).includes(c!.id), {
+      timeoutMs: 10_000,
+      message: 'restarted member alive again',
+    });
     expect(a!.members().find((m) => m.id === c!.id)!.incarnation).toBeGreaterThan(0);
   });
 
@@ -127,17 +139,13 @@ describe('Cluster over real UDP on 127.0.0.1', { timeout: 30_000 }, () => {
       expect(cycler.running).toBe(false);
     }
     await cycler.stop();
-    await waitFor(
-      () => (handles().UDPWRAP ?? 0) === (before.UDPWRAP ?? 0),
-      5000,
-      'sockets to be released',
-    );
+    await waitFor(() => (handles().UDPWRAP ?? 0) === (before.UDPWRAP ?? 0), {
+      message: 'sockets to be released',
+    });
     // The seed keeps running its own timers; a stopped member must add none that stay.
-    await waitFor(
-      () => (handles().Timeout ?? 0) <= (before.Timeout ?? 0) + 1,
-      5000,
-      'timers to be released',
-    );
+    await waitFor(() => (handles().Timeout ?? 0) <= (before.Timeout ?? 0) + 1, {
+      message: 'timers to be released',
+    });
   });
 
   it('a stop issued while starting waits for the socket and releases it', async () => {
@@ -172,11 +180,17 @@ describe('Cluster over real UDP on 127.0.0.1', { timeout: 30_000 }, () => {
     const [a, b] = await startCluster(2);
     const eventsA = record(a!);
     b!.setTag('role', 'worker');
-    await waitFor(() => a!.nodesByTag({ role: 'worker' }).length === 1, 10_000, 'tag to spread');
+    await waitFor(() => a!.nodesByTag({ role: 'worker' }).length === 1, {
+      timeoutMs: 10_000,
+      message: 'tag to spread',
+    });
     expect(a!.nodesByTag({ role: 'worker' })[0]!.id).toBe(b!.id);
     expect(sawNode(eventsA, 'NodeUpdated', b!.id)).toBe(true);
     b!.removeTag('role');
-    await waitFor(() => a!.nodesByTag({ role: 'worker' }).length === 0, 10_000, 'tag removal');
+    await waitFor(() => a!.nodesByTag({ role: 'worker' }).length === 0, {
+      timeoutMs: 10_000,
+      message: 'tag removal',
+    });
   });
 
   it('delivers events through subscribe() and the emitter form, ending on stop', async () => {
@@ -188,7 +202,7 @@ describe('Cluster over real UDP on 127.0.0.1', { timeout: 30_000 }, () => {
     await b.join([a.localNode().gossipAddress]);
     const first = await events.next();
     expect(first.value).toMatchObject({ type: 'NodeJoined', node: { id: b.id } });
-    await waitFor(() => joinedIds.includes(b.id), 5000, 'emitter NodeJoined');
+    await waitFor(() => joinedIds.includes(b.id), { message: 'emitter NodeJoined' });
     await a.stop();
     const rest: ClusterEvent[] = [];
     for await (const event of events) rest.push(event);

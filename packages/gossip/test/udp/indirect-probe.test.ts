@@ -1,3 +1,4 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/cluster.js';
 import { decodeDatagram } from '../../src/codec.js';
@@ -6,7 +7,6 @@ import type { ClusterEvent } from '../../src/events.js';
 import type { PacketTransport } from '../../src/transport.js';
 import { UdpTransport } from '../../src/udp-transport.js';
 import { fastLoopbackConfig } from './fast-config.js';
-import { waitFor } from './wait-for.js';
 
 /** Direct pings of the target the observer must have lost before the verdict. */
 const PINGS_LOST = 8;
@@ -58,8 +58,7 @@ async function cutOneLink(overrides: ClusterConfigInput) {
   const all = [observer, ...others];
   await waitFor(
     () => all.every((node) => node.members().filter((m) => m.state === 'alive').length === 4),
-    10_000,
-    'convergence',
+    { timeoutMs: 10_000, message: 'convergence' },
   );
   const target = others[0] as Cluster;
   const events: ClusterEvent[] = [];
@@ -76,7 +75,10 @@ describe('indirect probes over real UDP: a cut direct link is not a failure', {
   it('the observer reaches the target through helpers and never suspects it', async () => {
     const { observer, target, dropped, suspected } = await cutOneLink({});
     // Every direct ping is lost; each time, the helpers' indirect probes must carry the ack.
-    await waitFor(() => dropped.pings >= PINGS_LOST || suspected(), 20_000, 'lost direct pings');
+    await waitFor(() => dropped.pings >= PINGS_LOST || suspected(), {
+      timeoutMs: 20_000,
+      message: 'lost direct pings',
+    });
     expect(suspected()).toBe(false);
     const seen = observer.members().find((m) => m.id === target.localNode().id);
     expect(seen?.state).toBe('alive');
@@ -85,7 +87,7 @@ describe('indirect probes over real UDP: a cut direct link is not a failure', {
 
   it('with indirectProbeCount: 0 the same cut makes the observer suspect the target', async () => {
     const { dropped, suspected } = await cutOneLink({ indirectProbeCount: 0 });
-    await waitFor(suspected, 20_000, 'the observer to suspect the target');
+    await waitFor(suspected, { timeoutMs: 20_000, message: 'the observer to suspect the target' });
     expect(dropped.pings).toBeGreaterThan(0);
   });
 });

@@ -1,3 +1,4 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/cluster.js';
 import type { ClusterConfig } from '../../src/config.js';
@@ -5,7 +6,6 @@ import { NodeState } from '../../src/node.js';
 import type { PacketTransport } from '../../src/transport.js';
 import { UdpTransport } from '../../src/udp-transport.js';
 import { fastLoopbackConfig } from './fast-config.js';
-import { waitFor } from './wait-for.js';
 
 const SECRET = 'cluster-secret-2f8a6c1d9e0b4a7f';
 
@@ -67,20 +67,21 @@ describe('sealed gossip is bound to its receiver and its time', { timeout: 40_00
     const seed = a.localNode().gossipAddress;
     await b.join([seed]);
     await c.join([seed]);
-    await waitFor(
-      () => [a, b, c].every((member) => member.members().length === 3),
-      10_000,
-      'three members',
-    );
+    await waitFor(() => [a, b, c].every((member) => member.members().length === 3), {
+      timeoutMs: 10_000,
+      message: 'three members',
+    });
     // Gossip for a while, then C leaves: joins, probes, gossip, push-pull and a leave captured.
     const afterJoin = captures.length;
-    await waitFor(() => captures.length >= afterJoin + 30, 10_000, 'probes and gossip captured');
+    await waitFor(() => captures.length >= afterJoin + 30, {
+      timeoutMs: 10_000,
+      message: 'probes and gossip captured',
+    });
     await c.leave();
-    await waitFor(
-      () => a.members().length === 2 && b.members().length === 2,
-      10_000,
-      'C gone from A and B',
-    );
+    await waitFor(() => a.members().length === 2 && b.members().length === 2, {
+      timeoutMs: 10_000,
+      message: 'C gone from A and B',
+    });
     expect(captures.length).toBeGreaterThan(20);
 
     // A fourth node with the cluster's key that is not a member.
@@ -97,11 +98,10 @@ describe('sealed gossip is bound to its receiver and its time', { timeout: 40_00
       attacker.send(b.localNode().gossipAddress, data);
     }
     const replayed = captures.length;
-    await waitFor(
-      () => drops(d, 'wrong-destination') >= replayed,
-      10_000,
-      'every replay dropped at D',
-    );
+    await waitFor(() => drops(d, 'wrong-destination') >= replayed, {
+      timeoutMs: 10_000,
+      message: 'every replay dropped at D',
+    });
     await waitFor(
       () =>
         drops(a, 'wrong-destination') +
@@ -111,8 +111,7 @@ describe('sealed gossip is bound to its receiver and its time', { timeout: 40_00
           drops(b, 'replay') +
           drops(b, 'stale') >=
         2 * replayed,
-      10_000,
-      'every replay dropped at A and B',
+      { timeoutMs: 10_000, message: 'every replay dropped at A and B' },
     );
     // Nothing learned anywhere: D knows only itself, A and B keep the view they had.
     expect(view(d)).toEqual(before.d);

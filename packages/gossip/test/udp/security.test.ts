@@ -1,3 +1,4 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/cluster.js';
 import { encodeDatagram } from '../../src/codec.js';
@@ -6,7 +7,6 @@ import { Keyring } from '../../src/keyring.js';
 import { SecureTransport } from '../../src/secure-transport.js';
 import { UdpTransport } from '../../src/udp-transport.js';
 import { fastLoopbackConfig } from './fast-config.js';
-import { waitFor } from './wait-for.js';
 
 const SECRET = 'cluster-secret-2f8a6c1d9e0b4a7f';
 const running: Cluster[] = [];
@@ -31,7 +31,10 @@ describe('encrypted gossip over real UDP', { timeout: 30_000 }, () => {
     const a = await startNode({ secret: SECRET });
     const b = await startNode({ secret: SECRET });
     expect(await b.join([a.localNode().gossipAddress])).toBeGreaterThanOrEqual(1);
-    await waitFor(() => a.members().length === 2 && b.members().length === 2, 10_000, 'pair');
+    await waitFor(() => a.members().length === 2 && b.members().length === 2, {
+      timeoutMs: 10_000,
+      message: 'pair',
+    });
   });
 
   it('rejects a node with a wrong key: its join fails and it never becomes a member', async () => {
@@ -51,7 +54,7 @@ describe('encrypted gossip over real UDP', { timeout: 30_000 }, () => {
     const a = await startNode({ secret: SECRET });
     const b = await startNode({ secret: SECRET });
     await b.join([a.localNode().gossipAddress]);
-    await waitFor(() => a.members().length === 2, 10_000, 'pair');
+    await waitFor(() => a.members().length === 2, { timeoutMs: 10_000, message: 'pair' });
     const forgery = encodeDatagram([
       { kind: 'dead', id: b.id, incarnation: 1_000, from: 'attacker' },
       {
@@ -70,7 +73,9 @@ describe('encrypted gossip over real UDP', { timeout: 30_000 }, () => {
       socket.send(a.localNode().gossipAddress, forgery);
       wrongKey.send(a.localNode().gossipAddress, forgery);
     }
-    await waitFor(() => totalDrops(a) - before >= 40, 5000, 'forged datagrams to be dropped');
+    await waitFor(() => totalDrops(a) - before >= 40, {
+      message: 'forged datagrams to be dropped',
+    });
     expect(
       a
         .members()
@@ -91,6 +96,9 @@ describe('encrypted gossip over real UDP', { timeout: 30_000 }, () => {
     for (const node of [a, b]) node.keyring!.removeKey(Keyring.deriveKey(SECRET));
     const late = await startNode({ secret: 'next-secret-6b1e0c' });
     await late.join([a.localNode().gossipAddress]);
-    await waitFor(() => a.members().length === 3 && b.members().length === 3, 10_000, 'trio');
+    await waitFor(() => a.members().length === 3 && b.members().length === 3, {
+      timeoutMs: 10_000,
+      message: 'trio',
+    });
   });
 });

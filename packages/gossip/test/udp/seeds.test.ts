@@ -1,7 +1,7 @@
+import { waitFor } from '@rpcnet/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { Cluster } from '../../src/cluster.js';
 import { startedNodes } from './started-nodes.js';
-import { waitFor } from './wait-for.js';
 
 const SECRET = 'cluster-secret-2f8a6c1d9e0b4a7f';
 const startNode = startedNodes();
@@ -22,11 +22,10 @@ describe('seeds are compared and reached by address, not by spelling', { timeout
       const seed = await startNode(overrides);
       const joiner = await startNode(overrides);
       await joiner.join([`localhost:${portOf(seed)}`]);
-      await waitFor(
-        () => seed.members().length === 2 && joiner.members().length === 2,
-        10_000,
-        'two members',
-      );
+      await waitFor(() => seed.members().length === 2 && joiner.members().length === 2, {
+        timeoutMs: 10_000,
+        message: 'two members',
+      });
     }
   });
 

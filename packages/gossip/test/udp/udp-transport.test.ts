@@ -1,7 +1,7 @@
 import { parseHostPort } from '@rpcnet/base';
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UdpTransport } from '../../src/udp-transport.js';
-import { waitFor } from './wait-for.js';
 
 const open: UdpTransport[] = [];
 async function bind(maxDatagramBytes?: number): Promise<UdpTransport> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseQuicTransportOptions, type QuicTransportOptions } from '../../../src/quic/config.js';
 import { QuicTransportError } from '../../../src/quic/errors.js';
@@ -9,7 +10,7 @@ import { buildQuicheConfig } from '../../../src/quic/lean/quiche-config.js';
 import { checkServerChainForIp } from '../../../src/quic/peer-verification.js';
 import { resolveConnectTls, resolveListenerTls } from '../../../src/quic/tls.js';
 import type { TransportConnection } from '../../../src/transport.js';
-import { certificates, RecordingReceiver, waitFor } from '../helpers.js';
+import { certificates, RecordingReceiver } from '../helpers.js';
 import { FakeUdpNetwork } from './fake-udp.js';
 
 type Tuning = Omit<QuicTransportOptions, 'tls'>;
@@ -103,12 +104,10 @@ describe('lean QUIC driver: routing', { timeout: 20_000 }, () => {
     const second = await fakeConnect(network, socket.port);
     await first.connection.write(Buffer.from('from the first'));
     await second.connection.write(Buffer.from('from the second'));
-    await waitFor(() => accepted.length === 2, 5000, 'two accepted connections');
-    await waitFor(
-      () => accepted.every(({ receiver }) => receiver.received > 0),
-      5000,
-      'data on both',
-    );
+    await waitFor(() => accepted.length === 2, { message: 'two accepted connections' });
+    await waitFor(() => accepted.every(({ receiver }) => receiver.received > 0), {
+      message: 'data on both',
+    });
     const texts = accepted.map(({ receiver }) => receiver.bytes().toString()).sort();
     expect(texts).toEqual(['from the first', 'from the second']);
     expect(listener.counters.retriesSent).toBe(2);
@@ -116,7 +115,9 @@ describe('lean QUIC driver: routing', { timeout: 20_000 }, () => {
     expect(listener.connectionCount).toBe(2);
     // Replies find their way back to the right client.
     for (const { connection, receiver } of accepted) await connection.write(receiver.bytes());
-    await waitFor(() => first.receiver.received > 0 && second.receiver.received > 0, 5000, 'echo');
+    await waitFor(() => first.receiver.received > 0 && second.receiver.received > 0, {
+      message: 'echo',
+    });
     expect(first.receiver.bytes().toString()).toBe('from the first');
     expect(second.receiver.bytes().toString()).toBe('from the second');
   });
@@ -131,7 +132,9 @@ describe('lean QUIC driver: routing', { timeout: 20_000 }, () => {
     network.inject(initialDatagram({ size: 600 }), stray, socket.port); // Initials are >= 1200 B
     network.inject(initialDatagram({ token: randomBytes(40) }), stray, socket.port); // forged token
     network.inject(initialDatagram({ version: 0x1a2a3a4a }), stray, socket.port);
-    await waitFor(() => listener.counters.datagramsReceived === 6, 5000, 'all datagrams read');
+    await waitFor(() => listener.counters.datagramsReceived === 6, {
+      message: 'all datagrams read',
+    });
     expect(listener.counters.dropped).toEqual({
       malformed: 3,
       unknownConnection: 1,
@@ -169,7 +172,7 @@ describe('lean QUIC driver: routing', { timeout: 20_000 }, () => {
       udpPayloadBytes: 1350,
       options,
     }).catch((error: unknown) => error);
-    await waitFor(() => listener.connectionCount === 1, 5000, 'a pending handshake');
+    await waitFor(() => listener.connectionCount === 1, { message: 'a pending handshake' });
     await expect(
       fakeConnect(network, socket.port, { connectTimeoutMs: 500 }),
     ).rejects.toMatchObject({ kind: 'connect' });
@@ -189,7 +192,9 @@ describe('lean QUIC driver: limits per peer', { timeout: 20_000 }, () => {
     ).rejects.toMatchObject({ kind: 'connect' });
     expect(listener.counters.dropped.refused).toBeGreaterThanOrEqual(1);
     await first.connection.close();
-    await waitFor(() => listener.connectionCount === 1, 5000, 'the first connection released');
+    await waitFor(() => listener.connectionCount === 1, {
+      message: 'the first connection released',
+    });
     await expect(fakeConnect(network, socket.port)).resolves.toBeDefined();
   });
 });
@@ -201,19 +206,17 @@ describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
     const { socket, accepted } = await fakeListener(network, tuning);
     const client = await fakeConnect(network, socket.port, tuning);
     await client.connection.write(Uint8Array.of(7));
-    await waitFor(() => accepted.length === 1, 5000, 'accept');
+    await waitFor(() => accepted.length === 1, { message: 'accept' });
     const idleFrom = Date.now();
     // Three idle timeouts pass; keep-alives hold the connection.
-    await waitFor(() => Date.now() - idleFrom >= 1200, 2000, 'idle time');
+    await waitFor(() => Date.now() - idleFrom >= 1200, { timeoutMs: 2000, message: 'idle time' });
     expect(client.receiver.closed).toBe(false);
     expect(accepted[0]!.receiver.closed).toBe(false);
     network.filter = () => false;
     const cutAt = Date.now();
-    await waitFor(
-      () => client.receiver.closed && accepted[0]!.receiver.closed,
-      5000,
-      'idle timeout on both sides',
-    );
+    await waitFor(() => client.receiver.closed && accepted[0]!.receiver.closed, {
+      message: 'idle timeout on both sides',
+    });
     expect(Date.now() - cutAt).toBeLessThan(2000);
     for (const receiver of [client.receiver, accepted[0]!.receiver]) {
       expect(receiver.closeError).toMatchObject({ kind: 'idle-timeout' });
@@ -227,7 +230,7 @@ describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
     const payload = randomBytes(200_000);
     void client.connection.write(payload);
     await client.connection.close();
-    await waitFor(() => accepted[0]?.receiver.closed === true, 5000, 'server onClose');
+    await waitFor(() => accepted[0]?.receiver.closed === true, { message: 'server onClose' });
     expect(Buffer.compare(accepted[0]!.receiver.bytes(), payload)).toBe(0);
     expect(accepted[0]!.receiver.closeError).toBeUndefined();
     expect(client.receiver.closeError).toBeUndefined();
@@ -277,11 +280,11 @@ describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
     const { socket, accepted } = await fakeListener(network);
     const client = await fakeConnect(network, socket.port);
     await client.connection.write(Uint8Array.of(1));
-    await waitFor(() => accepted.length === 1, 5000, 'accept');
+    await waitFor(() => accepted.length === 1, { message: 'accept' });
     const reason = new Error('going away');
     await client.connection.close(reason);
     expect(client.receiver.closeError).toBe(reason);
-    await waitFor(() => accepted[0]!.receiver.closed, 5000, 'server onClose');
+    await waitFor(() => accepted[0]!.receiver.closed, { message: 'server onClose' });
     expect(accepted[0]!.receiver.closeError).toMatchObject({ kind: 'peer-closed' });
   });
 
@@ -290,11 +293,11 @@ describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
     const { socket, listener, accepted } = await fakeListener(network);
     const client = await fakeConnect(network, socket.port);
     await client.connection.write(Uint8Array.of(1));
-    await waitFor(() => accepted.length === 1, 5000, 'accept');
+    await waitFor(() => accepted.length === 1, { message: 'accept' });
     socket.close(); // the server process is gone: its port answers "unreachable"
     const killedAt = Date.now();
     void client.connection.write(Uint8Array.of(2)).catch(() => {});
-    await waitFor(() => client.receiver.closed, 2000, 'client onClose');
+    await waitFor(() => client.receiver.closed, { timeoutMs: 2000, message: 'client onClose' });
     expect(Date.now() - killedAt).toBeLessThan(1000);
     expect(client.receiver.closeError).toMatchObject({ kind: 'peer-closed' });
     expect(listener.connectionCount).toBe(1);
@@ -305,11 +308,11 @@ describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
     const { socket, listener, accepted } = await fakeListener(network);
     const client = await fakeConnect(network, socket.port);
     await client.connection.write(Uint8Array.of(1));
-    await waitFor(() => accepted.length === 1, 5000, 'accept');
+    await waitFor(() => accepted.length === 1, { message: 'accept' });
     await listener.close();
     expect(socket.closed).toBe(true);
     expect(listener.connectionCount).toBe(0);
-    await waitFor(() => client.receiver.closed, 5000, 'client onClose');
+    await waitFor(() => client.receiver.closed, { message: 'client onClose' });
     expect(client.receiver.closeError).toBeUndefined();
   });
 
@@ -319,11 +322,9 @@ describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
     const client = await fakeConnect(network, socket.port);
     const before = client.connection.stats();
     await client.connection.write(randomBytes(10_000));
-    await waitFor(
-      () => client.connection.stats().bytesSent >= before.bytesSent + 10_000,
-      5000,
-      'bytes sent',
-    );
+    await waitFor(() => client.connection.stats().bytesSent >= before.bytesSent + 10_000, {
+      message: 'bytes sent',
+    });
     const after = client.connection.stats();
     expect(after.packetsSent).toBeGreaterThan(before.packetsSent + 5);
     expect(after.packetsReceived).toBeGreaterThan(0);
