@@ -4,9 +4,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeUdpPorts } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExampleProcess } from '../fixtures/examples/example-process.js';
-import { freeUdpPorts } from '../fixtures/examples/free-udp-ports.js';
 
 const probe = fileURLToPath(new URL('../../deploy/probe.mjs', import.meta.url));
 

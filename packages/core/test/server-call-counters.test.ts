@@ -1,4 +1,5 @@
 import { VirtualClock } from '@rpcnet/base';
+import { rejectionOf, waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CallContext,
@@ -9,7 +10,7 @@ import {
   RpcServer,
   type ServerInterceptor,
 } from '../src/index.js';
-import { bytes, rejectionOf, waitFor } from './support/wait-for.js';
+import { bytes } from './support/text-bytes.js';
 
 describe("RpcServer.metrics (kept by the server's built-in interceptor)", () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -40,7 +41,7 @@ describe("RpcServer.metrics (kept by the server's built-in interceptor)", () => 
     });
     const client = await setup(server, transport);
     const pending = client.unary('slow', bytes('x'), { timeoutMs: 50 });
-    await waitFor(() => contexts.length === 1, 2000, 'the handler runs');
+    await waitFor(() => contexts.length === 1, { timeoutMs: 2000, message: 'the handler runs' });
     expect(server.metrics).toMatchObject({ activeCalls: 1, callsStarted: 1 });
     expect(contexts[0]?.error).toBe(undefined);
     clock.advance(50);
@@ -49,7 +50,10 @@ describe("RpcServer.metrics (kept by the server's built-in interceptor)", () => 
     // The handler still runs: it is served until it returns.
     expect(server.metrics.activeCalls).toBe(1);
     finishHandler?.();
-    await waitFor(() => server.metrics.activeCalls === 0, 2000, 'the handler returned');
+    await waitFor(() => server.metrics.activeCalls === 0, {
+      timeoutMs: 2000,
+      message: 'the handler returned',
+    });
     expect(server.metrics).toMatchObject({ callsStarted: 1, callsSucceeded: 0, callsFailed: 1 });
   });
 
@@ -74,12 +78,18 @@ describe("RpcServer.metrics (kept by the server's built-in interceptor)", () => 
     const metadata = { user: 'bo' };
     const iterator = client.serverStream('two', bytes(''), { metadata })[Symbol.asyncIterator]();
     await iterator.next();
-    await waitFor(() => release !== undefined, 2000, 'the handler waits between messages');
+    await waitFor(() => release !== undefined, {
+      timeoutMs: 2000,
+      message: 'the handler waits between messages',
+    });
     expect(server.metrics).toMatchObject({ activeCalls: 1, callsStarted: 1, callsSucceeded: 0 });
     release?.();
     expect((await iterator.next()).done).toBe(false);
     expect((await iterator.next()).done).toBe(true);
-    await waitFor(() => server.metrics.activeCalls === 0, 2000, 'the stream ended');
+    await waitFor(() => server.metrics.activeCalls === 0, {
+      timeoutMs: 2000,
+      message: 'the stream ended',
+    });
     const anonymous = client.serverStream('two', bytes(''))[Symbol.asyncIterator]();
     const refused = (await rejectionOf(anonymous.next())) as RpcError;
     expect(refused.code).toBe(ErrorCode.FAILED_PRECONDITION);

@@ -246,7 +246,10 @@ describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
     const client = await fakeConnect(network, socket.port);
     const payload = randomBytes(2_000_000);
     await client.connection.write(payload);
-    await waitFor(() => accepted[0]?.receiver.received === payload.length, 10_000, 'all bytes');
+    await waitFor(() => accepted[0]?.receiver.received === payload.length, {
+      timeoutMs: 10_000,
+      message: 'all bytes',
+    });
     const { chunks } = accepted[0]!.receiver;
     expect(Buffer.compare(accepted[0]!.receiver.bytes(), payload)).toBe(0);
     // Reads span many packets (one per datagram would be at most ~1.3 KB each)...
@@ -266,11 +269,10 @@ describe('lean QUIC driver: timers and close', { timeout: 20_000 }, () => {
       const client = await fakeConnect(network, socket.port, { congestionControl });
       const payload = randomBytes(500_000);
       await client.connection.write(payload);
-      await waitFor(
-        () => accepted[0]?.receiver.received === payload.length,
-        10_000,
-        congestionControl,
-      );
+      await waitFor(() => accepted[0]?.receiver.received === payload.length, {
+        timeoutMs: 10_000,
+        message: congestionControl,
+      });
       expect(Buffer.compare(accepted[0]!.receiver.bytes(), payload)).toBe(0);
     }
   });
