@@ -1,3 +1,5 @@
+import { seedFromEnv } from './test-seed.js';
+
 /**
  * Seeds of a model-based run: a fixed list plus one fresh seed, which goes into the test's title
  * so a failure can be replayed with RPCNET_MODEL_SEED=<seed> (which then runs that seed only).
@@ -9,10 +11,7 @@ export function modelSeeds(fixed: readonly number[] = [1, 2, 3]): {
 } {
   const replay = process.env.RPCNET_MODEL_SEED;
   if (replay !== undefined && replay !== '') {
-    const seed = Number(replay);
-    if (!Number.isSafeInteger(seed)) {
-      throw new Error(`RPCNET_MODEL_SEED must be a whole number (a seed to replay), got ${replay}`);
-    }
+    const seed = seedFromEnv('RPCNET_MODEL_SEED', 0);
     return { seeds: [seed], title: `seed ${seed}` };
   }
   const fresh = Math.floor(Math.random() * 0x7fff_ffff);
