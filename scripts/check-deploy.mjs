@@ -108,9 +108,15 @@ const dockerfile = readFileSync(join(root, 'deploy/Dockerfile'), 'utf8');
 for (const diagnostic of lintDockerfile(dockerfile)) {
   fail(`deploy/Dockerfile:${diagnostic.range.start.line + 1}`, diagnostic.message);
 }
-const froms = dockerfile.match(/^FROM\s+\S+/gm) ?? [];
+// A stage's base may be an ARG (deploy/build-image.sh swaps in a local base); its default counts.
+const argDefaults = Object.fromEntries(
+  [...dockerfile.matchAll(/^ARG\s+(\w+)=(\S+)$/gm)].map(([, name, value]) => [name, value]),
+);
+const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map(([, image]) =>
+  image.replace(/^\$\{?(\w+)\}?$/, (whole, name) => argDefaults[name] ?? whole),
+);
 if (froms.length < 2) fail('deploy/Dockerfile', 'must be multi-stage');
-if (!froms.every((from) => /^FROM\s+node:24[-.\w]*$/.test(from))) {
+if (!froms.every((image) => /^node:24[-.\w]*$/.test(image))) {
   fail('deploy/Dockerfile', 'every stage must be based on node:24');
 }
 const lastUser = dockerfile.match(/^USER\s+(\S+)/gm)?.at(-1);
