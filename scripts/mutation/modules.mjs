@@ -26,18 +26,27 @@ export const mutationTargets = [
   },
   {
     pkg: 'gossip',
+    // Each module with the unit or security suite that pins it: the simulated-cluster and socket
+    // suites exercise every module at once and take seconds per mutant.
     mutate: [
-      'src/registry.ts',
-      'src/suspicion.ts',
-      'src/suspicion-rule.ts',
-      'src/awareness.ts',
-      'src/dissemination.ts',
-      'src/codec.ts',
-      'src/keyring.ts',
-      'src/replay-guard.ts',
+      { file: 'src/member-table.ts', tests: ['test/unit/member-table.test.ts'] },
+      { file: 'src/suspicion.ts', tests: ['test/unit/suspicion.test.ts'] },
+      {
+        file: 'src/suspicion-rule.ts',
+        tests: ['test/unit/suspicion-rule.test.ts', 'test/unit/suspicion.test.ts'],
+      },
+      { file: 'src/awareness.ts', tests: ['test/unit/suspicion.test.ts'] },
+      { file: 'src/dissemination.ts', tests: ['test/unit/dissemination.test.ts'] },
+      {
+        file: 'src/codec.ts',
+        tests: ['test/unit/codec.test.ts', 'test/fuzz/decode-datagram.test.ts'],
+      },
+      {
+        file: 'src/keyring.ts',
+        tests: ['test/security/keyring.test.ts', 'test/security/secure-transport.test.ts'],
+      },
+      { file: 'src/replay-guard.ts', tests: ['test/security/replay-guard.test.ts'] },
     ],
-    // The simulated-cluster and socket suites exercise every module at once and take seconds per
-    // mutant; the unit, security and decoder fuzz suites must pin these modules on their own.
     tests: [
       'test/unit/**/*.test.ts',
       'test/security/**/*.test.ts',

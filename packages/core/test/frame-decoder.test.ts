@@ -141,6 +141,39 @@ describe('frame encoding and decoding', () => {
     },
   );
 
+  it('names the bytes it held when the stream ends inside a frame', () => {
+    const { decoder, errors } = collect();
+    decoder.push(encodeFrame(FrameType.MESSAGE, 0, 1, payloadOf(20)).subarray(0, 14));
+    decoder.finish();
+    expect(errors.map((error) => [error.message, error.callId, error.fatal])).toEqual([
+      ['stream ended inside a frame (14 bytes buffered)', 0, true],
+    ]);
+    decoder.finish();
+    expect(errors).toHaveLength(1);
+  });
+
+  it('reports a stream that ends while an oversized frame is being skipped', () => {
+    const { decoder, errors } = collect();
+    decoder.push(encodeFrame(FrameType.MESSAGE, 0, 3, payloadOf(MAX + 50)).subarray(0, 40));
+    expect(errors.map((error) => error.code)).toEqual([ErrorCode.RESOURCE_EXHAUSTED]);
+    expect(decoder.bufferedBytes).toBe(0);
+    decoder.finish();
+    expect(errors.slice(1).map((error) => [error.message, error.fatal])).toEqual([
+      ['stream ended inside a frame (0 bytes buffered)', true],
+    ]);
+  });
+
+  it('reads all four bytes of the length: 65,540 = 00 01 00 04', () => {
+    const { decoder, errors } = collect();
+    const header = new Uint8Array(FRAME_HEADER_BYTES);
+    writeFrameHeader(header, 0, 65_540, FrameType.MESSAGE, 0, 5);
+    expect([...header.subarray(0, 4)]).toEqual([0, 1, 0, 4]);
+    decoder.push(header);
+    expect(errors.map((error) => error.message)).toEqual([
+      `frame of 65540 bytes exceeds the limit of ${MAX}`,
+    ]);
+  });
+
   it('reports nothing at the end of a stream that ended on a frame boundary', () => {
     const { decoder, errors } = collect();
     decoder.push(encodeFrame(FrameType.PING, 0, 0, payloadOf(8)));
