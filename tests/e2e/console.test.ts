@@ -12,6 +12,7 @@ import {
 } from 'rpcnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChromiumLaunch, launchChromium, loudBanner } from '../fixtures/browser/chromium.js';
+import { GossipFirewall } from '../fixtures/faults/gossip-firewall.js';
 
 /** Where the console screenshots go (CI keeps the folder as an artifact). */
 const ARTIFACTS =
@@ -39,6 +40,7 @@ describe('web console: headless Chromium', () => {
 describe.skipIf(launch.browser === undefined)('web console over a live 4-member cluster', () => {
   const browser = launch.browser as Browser;
   const members = new Map<string, Cluster>();
+  const firewall = new GossipFirewall();
   let registry: WorkerRegistry;
   let client: ClusterClient;
   let management: ManagementServer;
@@ -55,6 +57,7 @@ describe.skipIf(launch.browser === undefined)('web console over a live 4-member 
         tags: { role, label },
         ...config,
       }),
+      { openTransport: firewall.openTransport },
     );
     if (seed !== undefined) await cluster.join();
     members.set(label, cluster);
@@ -133,6 +136,36 @@ describe.skipIf(launch.browser === undefined)('web console over a live 4-member 
       .poll(() => page.locator('#workers tr[data-worker-id]').count(), { timeout: 10_000 })
       .toBe(3);
     await page.screenshot({ path: join(ARTIFACTS, 'console-member-back.png'), fullPage: true });
+  });
+
+  it('shows a partition while gossip between two halves is cut, and clears it once healed', async () => {
+    const gossip = (labels: string[]) =>
+      labels.map((label) => members.get(label)?.localNode().gossipAddress ?? '');
+    for (const label of ['worker-1', 'worker-2', 'worker-3']) {
+      await expect
+        .poll(() => row(label).getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('alive');
+    }
+    const banner = page.locator('#partition');
+    expect(await banner.isVisible()).toBe(false);
+    firewall.cut(gossip(['director', 'worker-1']), gossip(['worker-2', 'worker-3']));
+    await expect.poll(() => banner.isVisible(), { timeout: 45_000 }).toBe(true);
+    const text = (await banner.textContent()) ?? '';
+    expect(text).toMatch(/^Partition detected at/);
+    expect(text).toMatch(/Unreachable: .*worker-2/);
+    expect(text).toMatch(/Unreachable: .*worker-3/);
+    expect(text).toMatch(/Reachable: .*worker-1/);
+    expect(await page.locator('#events li[data-type="PartitionDetected"]').count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-partition.png'), fullPage: true });
+
+    firewall.heal();
+    await expect.poll(() => banner.isVisible(), { timeout: 60_000 }).toBe(false);
+    for (const label of ['worker-2', 'worker-3']) {
+      await expect
+        .poll(() => row(label).getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('alive');
+    }
+    expect(await page.locator('#events li[data-type="PartitionHealed"]').count()).toBe(1);
   });
 
   it('tells the operator when the token is missing', async () => {
