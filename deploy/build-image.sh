@@ -5,8 +5,8 @@
 # user with uid 1000, as in the official image), reused when present; then the image, with
 # NODE_IMAGE pointing at that base, in Docker format (OCI images have no HEALTHCHECK). RUN steps
 # use buildah's chroot isolation (no cgroups needed). Then scripts/check-image.mjs checks the
-# result. Needs root, podman and mmdebstrap (.ci/system-tests-setup.sh installs them), the npm
-# registry and a Debian mirror.
+# result. Needs root, podman and mmdebstrap (`apt-get install podman mmdebstrap`), the npm
+# registry and a Debian mirror. Not a CI step: too slow from a clean state (docs/production.md).
 # Usage: bash deploy/build-image.sh [tag]   (default rpcnet-example:dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
