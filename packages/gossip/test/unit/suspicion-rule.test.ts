@@ -31,6 +31,7 @@ describe('SuspicionRule', () => {
 
   it('grows with the slowest refutation measured, capped at memberlist, and with local health', () => {
     const rule = new SuspicionRule(lanClusterConfig());
+    expect(rule.slowestRefutationMs()).toBeUndefined();
     rule.recordRefutation(1000);
     rule.recordRefutation(2000);
     expect(rule.slowestRefutationMs()).toBe(2000);

@@ -24,6 +24,29 @@ describe('suspicion timeouts', () => {
     // 2037.6 above is rounded down; extra confirmations never go below the minimum.
     expect(suspicionTimeoutMs(9, 2, 4000, 24_000)).toBe(4000);
     expect(suspicionTimeoutMs(0, 0, 4000, 24_000)).toBe(4000);
+    // One expected confirmation: the max until it arrives, then the min.
+    expect(suspicionTimeoutMs(0, 1, 1000, 6000)).toBe(6000);
+    expect(suspicionTimeoutMs(1, 1, 1000, 6000)).toBe(1000);
+  });
+
+  it('knows when it started, and stays cancelled: no confirmation restarts it', () => {
+    const clock = new VirtualClock(500);
+    let fired = 0;
+    const suspicion = new Suspicion({
+      clock,
+      from: 'a',
+      expectedConfirmations: 2,
+      minMs: 1000,
+      maxMs: 6000,
+      onTimeout: () => fired++,
+    });
+    expect(suspicion.started).toBe(500);
+    suspicion.cancel();
+    expect(() => suspicion.cancel()).not.toThrow();
+    expect(suspicion.confirm('b')).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+    clock.advance(10_000);
+    expect(fired).toBe(0);
   });
 
   it('fires after the max timeout without confirmations', () => {
