@@ -9,7 +9,7 @@ export type {
   WorkerStreamMessage,
   WorkerStreamOptions,
 } from './call-options.js';
-export type { ClusterClientMetrics } from './cluster-client.js';
+export type { ClusterClientMetrics } from './client-metrics.js';
 export { ClusterClient } from './cluster-client.js';
 export type { ClusterClientConfig } from './config.js';
 export { CLUSTER_CLIENT_DEFAULTS } from './config.js';
