@@ -26,7 +26,17 @@ describe('ReplayGuard', () => {
   });
 
   it('validates its options', () => {
-    expect(() => new ReplayGuard({ windowMs: 0 })).toThrow(/windowMs/);
-    expect(() => new ReplayGuard({ maxEntries: 0 })).toThrow(/maxEntries/);
+    expect(() => new ReplayGuard({ windowMs: 0 })).toThrow(/windowMs.*must be positive/);
+    expect(() => new ReplayGuard({ maxEntries: 0 })).toThrow(/maxEntries.*must be at least 1/);
+    expect(new ReplayGuard({ maxEntries: 1 }).maxEntries).toBe(1);
+  });
+
+  it('admits a stamp exactly at the edge of the window and remembers its nonce that long', () => {
+    const guard = new ReplayGuard({ windowMs: 1000 });
+    expect(guard.admit(9_000, nonce(1), 10_000)).toBe('fresh');
+    expect(guard.admit(11_000, nonce(2), 10_000)).toBe('fresh');
+    // At 10,000 the cutoff is 9,000: the nonce stamped 9,000 is still remembered.
+    expect(guard.admit(9_000, nonce(1), 10_000)).toBe('replay');
+    expect(guard.size()).toBe(2);
   });
 });
