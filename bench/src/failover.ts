@@ -8,17 +8,16 @@
 // Run: pnpm --filter @rpcnet/bench exec tsx src/failover.ts
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { createSeededRandom, suspicionTimeoutBounds } from '@rpcnet/gossip';
 import {
   Cluster,
   ClusterClient,
   type ClusterClientConfig,
   createDevCertificate,
-  createSeededRandom,
   type LoadBalancingStrategy,
   localClusterConfig,
   RoundRobin,
   RpcError,
-  suspicionTimeoutBounds,
   WorkerRegistry,
 } from 'rpcnet';
 import { WorkerHandle, type WorkerReady } from '../../tests/fixtures/cluster/worker-handle.js';

@@ -1,10 +1,10 @@
 import {
   type CancelTimer,
-  type Clock,
+  type WallClock as Clock,
   createSeededRandom,
   type RandomSource,
-  systemClock,
-} from 'rpcnet';
+  systemWallClock as systemClock,
+} from '@rpcnet/base';
 import type { WorkerPhase } from './demo-report.js';
 import type { FailureDurations } from './settings.js';
 

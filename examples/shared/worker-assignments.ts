@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   type CancelTimer,
-  type Clock,
+  type WallClock as Clock,
+  systemWallClock as systemClock,
+} from '@rpcnet/base';
+import {
   ErrorCode,
   NoWorkersAvailableError,
   RpcError,
-  systemClock,
   type WorkerLease,
   type WorkerRegistry,
 } from 'rpcnet';

@@ -1,5 +1,6 @@
+import { createSeededRandom } from '@rpcnet/base';
 import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
-import { createDevCertificate, createSeededRandom, ErrorCode } from 'rpcnet';
+import { createDevCertificate, ErrorCode } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { portOf, WorkerHandle, type WorkerSpec } from '../fixtures/cluster/worker-handle.js';
 import {

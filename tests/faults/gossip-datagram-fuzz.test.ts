@@ -1,17 +1,12 @@
-import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
+import { createSeededRandom, type RandomSource } from '@rpcnet/base';
 import {
-  Cluster,
-  type ClusterNode,
-  createSeededRandom,
   encodeDatagram,
   type GossipMessage,
-  Keyring,
-  localClusterConfig,
-  NodeState,
-  type RandomSource,
   SECURE_OVERHEAD_BYTES,
   type TransportDropReason,
-} from 'rpcnet';
+} from '@rpcnet/gossip';
+import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
+import { Cluster, type ClusterNode, Keyring, localClusterConfig, NodeState } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   flipBits,

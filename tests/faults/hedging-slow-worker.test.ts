@@ -1,4 +1,5 @@
-import { CLUSTER_CLIENT_DEFAULTS, createDevCertificate } from 'rpcnet';
+import { CLUSTER_CLIENT_DEFAULTS } from '@rpcnet/cluster-client';
+import { createDevCertificate } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerHandle } from '../fixtures/cluster/worker-handle.js';
 import {

@@ -1,16 +1,13 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
+import { createSeededRandom } from '@rpcnet/base';
 import {
-  createDevCertificate,
-  createSeededRandom,
-  type HostPort,
   QuicTransport,
-  RpcClient,
-  RpcServer,
   type Transport,
   type TransportConnection,
   type TransportListener,
-} from 'rpcnet';
+} from '@rpcnet/core';
+import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
+import { createDevCertificate, type HostPort, RpcClient, RpcServer } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   flipBits,

@@ -1,4 +1,5 @@
-import { createDevCertificate, QuicTransport, RpcClient, RpcServer } from 'rpcnet';
+import { QuicTransport } from '@rpcnet/core';
+import { createDevCertificate, RpcClient, RpcServer } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { activeResources, mib, resourceGrowth, settledHeapBytes } from '../fixtures/faults/heap.js';
 import { PendingTimerTracker } from '../fixtures/faults/timer-tracker.js';

@@ -1,17 +1,7 @@
+import { createSeededRandom, type RandomSource } from '@rpcnet/base';
+import { encodeFrame, type Frame, FrameDecoder, FrameType, QuicTransport } from '@rpcnet/core';
 import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
-import {
-  createDevCertificate,
-  createSeededRandom,
-  encodeFrame,
-  type Frame,
-  FrameDecoder,
-  FrameType,
-  type HostPort,
-  QuicTransport,
-  type RandomSource,
-  RpcClient,
-  RpcServer,
-} from 'rpcnet';
+import { createDevCertificate, type HostPort, RpcClient, RpcServer } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   flipBits,

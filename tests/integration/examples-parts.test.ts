@@ -2,13 +2,13 @@
 // the director's assignments and the demo's options and summary.
 
 import { createSeededRandom } from '@rpcnet/base';
+import type { MembershipSource } from '@rpcnet/registry';
 import { virtualWallClock } from '@rpcnet/test-utils';
 import {
   type ClusterEvent,
   type ClusterNode,
   ErrorCode,
   LeastConnections,
-  type MembershipSource,
   RpcError,
   WorkerRegistry,
 } from 'rpcnet';

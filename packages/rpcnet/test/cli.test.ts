@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MemberView } from '@rpcnet/management';
 import { waitFor } from '@rpcnet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +13,6 @@ import {
   ErrorCode,
   localClusterConfig,
   ManagementServer,
-  type MemberView,
   RpcError,
   RpcServer,
 } from '../src/index.js';

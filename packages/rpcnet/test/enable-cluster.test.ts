@@ -1,3 +1,4 @@
+import { InMemoryTransport } from '@rpcnet/core';
 import { waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -6,7 +7,6 @@ import {
   connectNode,
   discoverNodes,
   enableCluster,
-  InMemoryTransport,
   localClusterConfig,
   ManagementConfigError,
   managementEndpointOf,

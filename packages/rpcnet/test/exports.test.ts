@@ -1,80 +1,111 @@
+import { readFileSync } from 'node:fs';
+import * as base from '@rpcnet/base';
 import * as clusterClient from '@rpcnet/cluster-client';
 import * as core from '@rpcnet/core';
 import * as gossip from '@rpcnet/gossip';
 import * as management from '@rpcnet/management';
-import * as phi from '@rpcnet/phi';
 import * as registry from '@rpcnet/registry';
 import { describe, expect, it } from 'vitest';
+import * as discover from '../src/discover-nodes.js';
+import * as enable from '../src/enable-cluster.js';
 import * as meta from '../src/index.js';
 
-const packages: Record<string, Record<string, unknown>> = {
-  '@rpcnet/phi': phi,
+/** Half of the 126 names the package exported when it re-exported every package whole (#13). */
+const MAX_VALUES = 63;
+
+const owners: Record<string, Record<string, unknown>> = {
+  '@rpcnet/base': base,
   '@rpcnet/core': core,
   '@rpcnet/gossip': gossip,
   '@rpcnet/registry': registry,
   '@rpcnet/cluster-client': clusterClient,
   '@rpcnet/management': management,
+  rpcnet: { ...discover, ...enable },
 };
 
-/** Runtime names exported by more than one package, and how the meta-package resolves each. */
-const collisions: Record<string, { plain: string; aliases: Record<string, string> }> = {
-  PROTOCOL_VERSION: {
-    plain: '@rpcnet/core',
-    aliases: { '@rpcnet/gossip': 'GOSSIP_PROTOCOL_VERSION' },
-  },
-  systemClock: { plain: '@rpcnet/core', aliases: { '@rpcnet/gossip': 'gossipSystemClock' } },
-};
-
-function owners(): Map<string, string[]> {
-  const byName = new Map<string, string[]>();
-  for (const [name, module] of Object.entries(packages)) {
-    for (const key of Object.keys(module)) byName.set(key, [...(byName.get(key) ?? []), name]);
-  }
-  return byName;
+interface Listed {
+  readonly from: string;
+  readonly values: string[];
+  readonly types: string[];
 }
 
-describe('the rpcnet meta-package', () => {
-  it('has exactly the known name collisions between packages, each resolved', () => {
-    const duplicated = [...owners()].filter(([, from]) => from.length > 1).map(([name]) => name);
-    expect(duplicated.sort()).toEqual(Object.keys(collisions).sort());
+/** The README's "Exports" list: a `### \`package\`` heading, then `- values:` and `- types:`. */
+function readmeList(): Listed[] {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('<!-- exports:start -->'),
+    readme.indexOf('<!-- exports:end -->'),
+  );
+  const names = (line = '') => [...line.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
+  return section
+    .split(/^### /m)
+    .slice(1)
+    .map((block) => {
+      const [heading, ...lines] = block.split('\n');
+      return {
+        from: names(heading)[0] ?? '',
+        values: names(lines.find((line) => line.startsWith('- values:'))),
+        types: names(lines.find((line) => line.startsWith('- types:'))),
+      };
+    });
+}
+
+/** Type-only names the source index exports (`export type { ... } from`). */
+function sourceTypeExports(): string[] {
+  const source = readFileSync(new URL('../src/index.ts', import.meta.url), 'utf8');
+  return [...source.matchAll(/export type \{([^}]*)\}/g)].flatMap((m) =>
+    (m[1] ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
+}
+
+const sorted = (names: string[]) => [...names].sort();
+
+describe('the rpcnet export list', () => {
+  it('is the one the README documents: every value, nothing more', () => {
+    const listed = readmeList().flatMap((entry) => entry.values);
+    expect(sorted(listed)).toEqual(sorted(Object.keys(meta)));
   });
 
-  it('re-exports every unambiguous name as the very same value', () => {
+  it('documents every type export in the README, nothing more', () => {
+    const listed = readmeList().flatMap((entry) => entry.types);
+    expect(sorted(listed)).toEqual(sorted(sourceTypeExports()));
+  });
+
+  it(`has at most ${MAX_VALUES} values`, () => {
+    expect(Object.keys(meta).length).toBeLessThanOrEqual(MAX_VALUES);
+  });
+
+  it('re-exports each value as the very object of the package the README names', () => {
     const exported = meta as Record<string, unknown>;
-    for (const [name, from] of owners()) {
-      if (from.length > 1) continue;
-      const [owner] = from;
-      expect(exported[name], `${owner}.${name}`).toBe(packages[owner ?? '']?.[name]);
+    for (const { from, values } of readmeList()) {
+      const owner = owners[from];
+      expect(owner, from).toBeDefined();
+      for (const name of values) expect(exported[name], `${from} ${name}`).toBe(owner?.[name]);
     }
   });
 
-  it('gives a colliding name to one package and an alias to the other', () => {
-    const exported = meta as Record<string, unknown>;
-    for (const [name, resolution] of Object.entries(collisions)) {
-      expect(exported[name], name).toBe(packages[resolution.plain]?.[name]);
-      for (const [owner, alias] of Object.entries(resolution.aliases)) {
-        expect(exported[alias], alias).toBe(packages[owner]?.[name]);
-        expect(owners().has(alias), `${alias} must not shadow a package export`).toBe(false);
-      }
+  it('leaves protocol internals and generic names to their packages', () => {
+    for (const name of [
+      'SwimProtocol',
+      'MemberTable',
+      'SimulatedNetwork',
+      'encodeDatagram',
+      'encodeFrame',
+      'FrameDecoder',
+      'PROTOCOL_VERSION',
+      'systemClock',
+      'Random',
+      'InMemoryTransport',
+    ]) {
+      expect(meta, name).not.toHaveProperty(name);
     }
   });
 
-  it('adds the server integration and the ConfigError base class on top', () => {
-    expect(typeof meta.enableCluster).toBe('function');
+  it('every option error is a ConfigError', () => {
     expect(new meta.RegistryConfigError('x', 'bad')).toBeInstanceOf(meta.ConfigError);
-    expect(typeof meta.discoverNodes).toBe('function');
-    expect(typeof meta.connectNode).toBe('function');
-    const own = Object.keys(meta).filter((name) => !owners().has(name));
-    expect(own.sort()).toEqual(
-      [
-        'ConfigError',
-        'GOSSIP_PROTOCOL_VERSION',
-        'connectNode',
-        'discoverNodes',
-        'enableCluster',
-        'gossipSystemClock',
-        'managementEndpointOf',
-      ].sort(),
-    );
+    expect(new meta.ClusterClientConfigError('x', 'bad')).toBeInstanceOf(meta.ConfigError);
   });
 });

@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ClusterEventType, GossipMetricsSnapshot, NodeState } from 'rpcnet';
+import type { GossipMetricsSnapshot } from '@rpcnet/gossip';
+import type { ClusterEventType, NodeState } from 'rpcnet';
 import type { LabHost, NetnsLab } from './netns-lab.js';
 
 /** The RPC side of a member: a worker serving `echo`, or a caller using a ClusterClient. */
