@@ -3,7 +3,7 @@
 // Run alone: pnpm --filter @rpcnet/bench exec tsx src/gossip-rules.ts  (GOSSIP_RULE_SIZES=100,1000)
 import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
-import { SimulatedCluster } from '@rpcnet/gossip';
+import { SimulatedCluster } from '@rpcnet/gossip/simulation';
 import { EventTally } from './event-tally.js';
 import { median } from './statistics.js';
 

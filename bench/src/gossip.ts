@@ -2,7 +2,7 @@
 // seeded loss): join propagation, crash detection, false failures under loss, bandwidth.
 // Run: pnpm --filter @rpcnet/bench exec tsx src/gossip.ts  (GOSSIP_BENCH_SIZES=10,100 to pick n)
 import { pathToFileURL } from 'node:url';
-import { SimulatedCluster, type SimulatedNode } from '@rpcnet/gossip';
+import { SimulatedCluster, type SimulatedNode } from '@rpcnet/gossip/simulation';
 import { EventTally } from './event-tally.js';
 import type { RuleComparison } from './gossip-rules.js';
 

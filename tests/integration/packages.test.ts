@@ -77,4 +77,15 @@ describe('workspace packages', () => {
       expect(owner, key).toBeDefined();
     }
   });
+
+  it('@rpcnet/gossip/simulation is the simulation kit, which the package root leaves out', async () => {
+    const entry = fileURLToPath(import.meta.resolve('@rpcnet/gossip/simulation'));
+    expect(entry).toMatch(/dist[/\\]simulation[/\\]index\.js$/);
+    const kit = await import('@rpcnet/gossip/simulation');
+    const root = await import('@rpcnet/gossip');
+    for (const name of ['SimulatedCluster', 'SimulatedNetwork', 'VirtualClock']) {
+      expect(typeof (kit as Record<string, unknown>)[name], name).toBe('function');
+      expect(root, name).not.toHaveProperty(name);
+    }
+  });
 });

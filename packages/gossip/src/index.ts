@@ -62,15 +62,6 @@ export { PartitionDetector } from './partition.js';
 export type { MemberTableChange } from './member-table.js';
 export { isLive, MemberTable } from './member-table.js';
 export { createSeededRandom } from '@rpcnet/base';
-export type { SimulatedClusterOptions, SimulatedNode } from './simulation/simulated-cluster.js';
-export { SimulatedCluster } from './simulation/simulated-cluster.js';
-export type {
-  SimulatedNetworkOptions,
-  SimulatedNetworkStats,
-} from './simulation/simulated-network.js';
-export { SimulatedNetwork } from './simulation/simulated-network.js';
-export type { RunUntilOptions } from '@rpcnet/base';
-export { VirtualClock } from '@rpcnet/base';
 export type { SuspicionOptions } from './suspicion.js';
 export { Suspicion, suspicionTimeoutBounds, suspicionTimeoutMs } from './suspicion.js';
 export type { DiscoveredSeeds, SwimProtocolOptions } from './swim.js';

@@ -1,0 +1,8 @@
+// The simulation kit (`@rpcnet/gossip/simulation`): SWIM nodes over a simulated network in virtual
+// time, for tests and benchmarks; applications use `Cluster` from the package root.
+export type { RunUntilOptions } from '@rpcnet/base';
+export { VirtualClock } from '@rpcnet/base';
+export type { SimulatedClusterOptions, SimulatedNode } from './simulated-cluster.js';
+export { SimulatedCluster } from './simulated-cluster.js';
+export type { SimulatedNetworkOptions, SimulatedNetworkStats } from './simulated-network.js';
+export { SimulatedNetwork } from './simulated-network.js';
