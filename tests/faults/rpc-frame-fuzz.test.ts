@@ -1,5 +1,6 @@
 import { createSeededRandom, type RandomSource } from '@rpcnet/base';
-import { encodeFrame, type Frame, FrameDecoder, FrameType, QuicTransport } from '@rpcnet/core';
+import { QuicTransport } from '@rpcnet/core';
+import { encodeFrame, type Frame, FrameDecoder, FrameType } from '@rpcnet/core/wire';
 import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
 import { createDevCertificate, type HostPort, RpcClient, RpcServer } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';

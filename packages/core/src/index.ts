@@ -107,17 +107,7 @@ export type {
 export type { InMemoryTransportOptions } from './in-memory-transport.js';
 export { InMemoryTransport } from './in-memory-transport.js';
 
-// --- Wire protocol (for tools and tests) ---
-export type { Frame } from './wire/frame.js';
-export {
-  encodeFrame,
-  FRAME_HEADER_BYTES,
-  FrameFlag,
-  FrameType,
-  PROTOCOL_VERSION,
-} from './wire/frame.js';
-export type { FrameSink } from './wire/frame-decoder.js';
-export { FrameDecoder } from './wire/frame-decoder.js';
+// Wire framing (frames, decoder, protocol version) is the subpath `@rpcnet/core/wire`.
 
 // --- QUIC transport (src/quic/: the lean driver in lean/, the deprecated classic one in classic/) ---
 export type { CongestionControl, QuicDriver, QuicTransportOptions } from './quic/config.js';
