@@ -1,7 +1,7 @@
 import { EventListeners, type Unsubscribe } from '@rpcnet/base';
 import type { ClusterEvent, ClusterNode, NodeId, NodeTags } from '@rpcnet/gossip';
 import { NodeState } from '@rpcnet/gossip';
-import { CandidateSet } from './candidate-set.js';
+import type { CandidateSet } from './candidate-set.js';
 import { InvalidFilterError, NoWorkersAvailableError, RegistryConfigError } from './errors.js';
 import type { WorkerEvent, WorkerEventOf, WorkerEventType, WorkerRemovalReason } from './events.js';
 import {
@@ -10,8 +10,8 @@ import {
   normalizeFilter,
   tagsMatch,
   type WorkerFilter,
-  type WorkerPredicate,
 } from './filter.js';
+import { FilterCache } from './filter-cache.js';
 import { EntryLease } from './lease.js';
 import { HEALTHY_TAG, type MembershipSource } from './membership.js';
 import {
@@ -71,10 +71,7 @@ export class WorkerRegistry {
   private readonly entries = new Map<NodeId, WorkerEntry>();
   /** Workers that left while calls were still running on them; kept until those calls end. */
   private readonly retired = new Map<NodeId, WorkerEntry>();
-  private readonly tagSets = new Map<string, CandidateSet>();
-  private readonly filterStrings = new Map<string, CandidateSet>();
-  private readonly predicateSets = new WeakMap<WorkerPredicate, CandidateSet>();
-  private readonly matchAll = new CandidateSet(MATCH_ALL);
+  private readonly filters: FilterCache;
   // A throwing listener is logged and never stops delivery to the others.
   private readonly events = new EventListeners<WorkerEvent>((error, event) =>
     this.options.logger.error('registry: event listener threw', {
@@ -82,7 +79,6 @@ export class WorkerRegistry {
       error: String(error),
     }),
   );
-  private generation = 0;
   private readonly selected = { alive: 0, suspect: 0, none: 0 };
   private unsubscribe: (() => void) | undefined;
 
@@ -93,6 +89,7 @@ export class WorkerRegistry {
     options: WorkerRegistryOptions = {},
   ) {
     this.options = resolveRegistryOptions(options);
+    this.filters = new FilterCache(this.options.maxCachedFilters);
     try {
       this.baseFilter = normalizeFilter(this.options.workerFilter);
     } catch (error) {
@@ -251,59 +248,9 @@ export class WorkerRegistry {
   }
 
   private candidatesFor(filter: WorkerFilter | undefined): CandidateSet {
-    let set: CandidateSet;
-    if (filter === undefined) {
-      set = this.matchAll;
-    } else if (typeof filter === 'function') {
-      set = this.predicateSet(filter);
-    } else if (typeof filter === 'string') {
-      const known = this.filterStrings.get(filter);
-      if (known !== undefined && !known.evicted) {
-        set = known;
-      } else {
-        set = this.tagSet(normalizeFilter(filter));
-        if (this.filterStrings.size >= this.options.maxCachedFilters * 4) {
-          this.filterStrings.clear();
-        }
-        this.filterStrings.set(filter, set);
-      }
-    } else {
-      set = this.tagSet(normalizeFilter(filter));
-    }
-    if (set.dirty || (set.filter.kind === 'predicate' && set.generation !== this.generation)) {
-      this.rebuild(set);
-    }
+    const set = this.filters.setFor(filter);
+    if (this.filters.stale(set)) this.rebuild(set);
     return set;
-  }
-
-  private tagSet(filter: NormalizedFilter): CandidateSet {
-    if (filter.key === MATCH_ALL.key) {
-      return this.matchAll;
-    }
-    const existing = this.tagSets.get(filter.key);
-    if (existing !== undefined) {
-      return existing;
-    }
-    const created = new CandidateSet(filter);
-    this.tagSets.set(filter.key, created);
-    if (this.tagSets.size > this.options.maxCachedFilters) {
-      const [oldestKey, oldest] = this.tagSets.entries().next().value ?? [];
-      if (oldestKey !== undefined && oldest !== undefined) {
-        oldest.evicted = true;
-        this.tagSets.delete(oldestKey);
-      }
-    }
-    return created;
-  }
-
-  private predicateSet(predicate: WorkerPredicate): CandidateSet {
-    const existing = this.predicateSets.get(predicate);
-    if (existing !== undefined) {
-      return existing;
-    }
-    const created = new CandidateSet(normalizeFilter(predicate));
-    this.predicateSets.set(predicate, created);
-    return created;
   }
 
   private rebuild(set: CandidateSet): void {
@@ -335,25 +282,7 @@ export class WorkerRegistry {
     set.alive = alive;
     set.suspect = suspect;
     set.dirty = false;
-    set.generation = this.generation;
-  }
-
-  /** Marks dirty every cached filter that matched the old or matches the new tags of a worker. */
-  private invalidate(before: NodeTags | undefined, after: NodeTags | undefined): void {
-    this.generation += 1;
-    this.matchAll.dirty = true;
-    for (const set of this.tagSets.values()) {
-      if (set.dirty || set.filter.kind !== 'tags') {
-        continue;
-      }
-      const tags = set.filter.tags;
-      if (
-        (before !== undefined && tagsMatch(before, tags)) ||
-        (after !== undefined && tagsMatch(after, tags))
-      ) {
-        set.dirty = true;
-      }
-    }
+    set.generation = this.filters.generation;
   }
 
   private handleClusterEvent(event: ClusterEvent): void {
@@ -458,7 +387,7 @@ export class WorkerRegistry {
     const previous = existing.snapshot();
     existing.node = node;
     existing.rpcAddress = verdict.rpcAddress;
-    this.invalidate(previousNode.tags, node.tags);
+    this.filters.invalidate(previousNode.tags, node.tags);
     this.emit({ type: 'WorkerUpdated', worker: existing.snapshot(), previous });
   }
 
@@ -471,7 +400,7 @@ export class WorkerRegistry {
     entry.rpcAddress = rpcAddress;
     entry.active = true;
     this.entries.set(node.id, entry);
-    this.invalidate(undefined, node.tags);
+    this.filters.invalidate(undefined, node.tags);
     this.options.logger.debug('registry: worker added', { nodeId: node.id, rpcAddress });
     this.emit({ type: 'WorkerAdded', worker: entry.snapshot() });
   }
@@ -486,7 +415,7 @@ export class WorkerRegistry {
     if (entry.inFlight > 0 && reason !== 'stopped') {
       this.retired.set(entry.id, entry);
     }
-    this.invalidate(previousTags, entry.tags);
+    this.filters.invalidate(previousTags, entry.tags);
     this.options.logger.debug('registry: worker removed', { nodeId: entry.id, reason });
     this.emit({ type: 'WorkerRemoved', worker: entry.snapshot(), reason });
   }
