@@ -18,7 +18,11 @@ import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 /** The TypeScript runner the README examples run under; the examples' pinned version. */
-const tsx = `tsx@${JSON.parse(readFileSync(join(root, 'examples', 'package.json'), 'utf8')).devDependencies.tsx}`;
+// The examples run through tsx (a dependency of theirs since the image runs them with it).
+const examplesManifest = JSON.parse(readFileSync(join(root, 'examples', 'package.json'), 'utf8'));
+const tsxVersion = examplesManifest.dependencies?.tsx ?? examplesManifest.devDependencies?.tsx;
+if (tsxVersion === undefined) throw new Error('examples/package.json names no tsx version');
+const tsx = `tsx@${tsxVersion}`;
 const RUN_BOUND_MS = 60_000;
 
 const work = mkdtempSync(join(tmpdir(), 'rpcnet-tarballs-'));
