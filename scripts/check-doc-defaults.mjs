@@ -28,7 +28,9 @@ const {
   tls: {},
 });
 
-const clusterFields = new Set(Object.keys(gossip.clusterConfigSchema.shape));
+// The cluster config schema is internal to gossip; its fields are what every preset must cover.
+const gossipConfig = await load('gossip', 'config.js');
+const clusterFields = new Set(Object.keys(gossipConfig.clusterConfigSchema.shape));
 
 /** Where a column's values come from, and (when known) every field the table must cover. */
 const sources = {

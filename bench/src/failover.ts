@@ -8,7 +8,8 @@
 // Run: pnpm --filter @rpcnet/bench exec tsx src/failover.ts
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { createSeededRandom, suspicionTimeoutBounds } from '@rpcnet/gossip';
+import { createSeededRandom } from '@rpcnet/base';
+import { suspicionTimeoutBounds } from '@rpcnet/gossip/protocol';
 import {
   Cluster,
   ClusterClient,

@@ -2,8 +2,8 @@
 // with 10, 1,000 and 10,000 workers, with and without a tag filter.
 // Run: pnpm --filter @rpcnet/bench exec tsx src/registry.ts
 import { pathToFileURL } from 'node:url';
+import { createSeededRandom } from '@rpcnet/base';
 import type { ClusterEvent, ClusterNode, NodeTags } from '@rpcnet/gossip';
-import { createSeededRandom } from '@rpcnet/gossip';
 import {
   LeastConnections,
   LeastLatency,

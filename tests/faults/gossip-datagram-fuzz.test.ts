@@ -4,7 +4,7 @@ import {
   type GossipMessage,
   SECURE_OVERHEAD_BYTES,
   type TransportDropReason,
-} from '@rpcnet/gossip';
+} from '@rpcnet/gossip/protocol';
 import { seedFromEnv, waitFor } from '@rpcnet/test-utils';
 import { Cluster, type ClusterNode, Keyring, localClusterConfig, NodeState } from 'rpcnet';
 import { afterEach, describe, expect, it } from 'vitest';

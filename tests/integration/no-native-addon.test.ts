@@ -16,9 +16,9 @@ function sharedObjectsAfter(code: string): string[] {
 }
 
 describe('membership without the QUIC addon', () => {
-  it('importing @rpcnet/gossip and @rpcnet/registry loads no .node file', () => {
+  it('importing @rpcnet/gossip (root and protocol) and @rpcnet/registry loads no .node file', () => {
     const loaded = sharedObjectsAfter(
-      "await import('@rpcnet/gossip'); await import('@rpcnet/registry');",
+      "await import('@rpcnet/gossip'); await import('@rpcnet/gossip/protocol'); await import('@rpcnet/registry');",
     );
     expect(loaded.length).toBeGreaterThan(0);
     expect(loaded.filter((path) => path.endsWith('.node'))).toEqual([]);

@@ -78,14 +78,47 @@ describe('workspace packages', () => {
     }
   });
 
-  it('@rpcnet/gossip/simulation is the simulation kit, which the package root leaves out', async () => {
-    const entry = fileURLToPath(import.meta.resolve('@rpcnet/gossip/simulation'));
-    expect(entry).toMatch(/dist[/\\]simulation[/\\]index\.js$/);
-    const kit = await import('@rpcnet/gossip/simulation');
-    const root = await import('@rpcnet/gossip');
-    for (const name of ['SimulatedCluster', 'SimulatedNetwork', 'VirtualClock']) {
-      expect(typeof (kit as Record<string, unknown>)[name], name).toBe('function');
-      expect(root, name).not.toHaveProperty(name);
-    }
-  });
+  // Each named subpath: its built entry, a few of the values it holds, which its root leaves out.
+  const subpaths = [
+    {
+      subpath: '@rpcnet/gossip/simulation',
+      root: '@rpcnet/gossip',
+      names: ['SimulatedCluster', 'SimulatedNetwork', 'VirtualClock'],
+    },
+    {
+      subpath: '@rpcnet/gossip/protocol',
+      root: '@rpcnet/gossip',
+      names: [
+        'SwimProtocol',
+        'MemberTable',
+        'Awareness',
+        'Suspicion',
+        'BroadcastQueue',
+        'ReplayGuard',
+        'UdpTransport',
+        'SecureTransport',
+        'encodeDatagram',
+        'decodeDatagram',
+        'DecodeError',
+      ],
+    },
+    {
+      subpath: '@rpcnet/core/wire',
+      root: '@rpcnet/core',
+      names: ['encodeFrame', 'FrameDecoder'],
+    },
+  ];
+  for (const { subpath, root, names } of subpaths) {
+    it(`${subpath} holds ${names.join(', ')}, which ${root} leaves out`, async () => {
+      const entry = fileURLToPath(import.meta.resolve(subpath));
+      const dir = subpath.slice(root.length + 1);
+      expect(entry).toMatch(new RegExp(`dist[/\\\\]${dir}[/\\\\]index\\.js$`));
+      const inner = (await import(subpath)) as Record<string, unknown>;
+      const outer = (await import(root)) as Record<string, unknown>;
+      for (const name of names) {
+        expect(typeof inner[name], name).toBe('function');
+        expect(outer, name).not.toHaveProperty(name);
+      }
+    });
+  }
 });

@@ -1,4 +1,4 @@
-import { createSeededRandom } from '@rpcnet/gossip';
+import { createSeededRandom } from '@rpcnet/base';
 import { modelSeeds } from '@rpcnet/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

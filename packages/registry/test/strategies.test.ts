@@ -1,4 +1,4 @@
-import { createSeededRandom } from '@rpcnet/gossip';
+import { createSeededRandom } from '@rpcnet/base';
 import { describe, expect, it } from 'vitest';
 import {
   LeastConnections,
