@@ -19,10 +19,10 @@ const LOAD_MS = 25_000;
  * Fault to the last time the balancer chose the victim. With default options the adaptive attempt
  * timeout (200 ms floor at loopback latencies) gives up the victim's first calls and outlier
  * detection ejects it after 3 of them: measured 0.2-0.4 s on an idle 2-core machine. The bound
- * leaves room for a loaded one, and stays below the gossip failure detection (5-8 s) so it
- * cannot pass through membership alone.
+ * leaves room for a loaded one (the adaptive timeout grows with the latencies it sees), and stays
+ * below the gossip failure detection (5-8 s) so it cannot pass through membership alone.
  */
-const ROUTED_BOUND_MS = 3000;
+const ROUTED_BOUND_MS = 4000;
 
 const certificate = createDevCertificate();
 
@@ -76,14 +76,20 @@ describe('ClusterClient with default options: kill -9 twice, then SIGSTOP, under
     expect(vanished).toEqual([]);
     expect(failed.map((call) => `${call.code}: ${call.message}`)).toEqual([]);
 
-    const lines = FAULTS.map((fault, index) => {
+    const routed = FAULTS.map((fault, index) => {
       const id = ready[index]!.id;
       const at = faultAt[index]!;
       const after = picks.filter(([pickedAt, picked]) => picked === id && pickedAt >= at);
       const lastRoutedMs = Math.max(0, ...after.map(([pickedAt]) => pickedAt - at));
-      expect(lastRoutedMs).toBeLessThanOrEqual(ROUTED_BOUND_MS);
-      return `${fault.kind} ${id.slice(0, 6)}: last routed ${lastRoutedMs.toFixed(0)} ms after (${after.length} calls)`;
+      const line = `${fault.kind} ${id.slice(0, 6)}: last routed ${lastRoutedMs.toFixed(0)} ms after (${after.length} calls)`;
+      return { lastRoutedMs, line };
     });
+    const lines = routed.map(({ line }) => line);
+    // All three victims in one assertion, so a failure shows which fault was slow.
+    expect(
+      routed.filter(({ lastRoutedMs }) => lastRoutedMs > ROUTED_BOUND_MS).map(({ line }) => line),
+      `${lines.join('; ')}; ejections ${report.metrics.ejections}, attempt timeouts ${report.metrics.attemptTimeouts}`,
+    ).toEqual([]);
     const slowest = Math.max(...calls.map(took));
     const p99 = percentile(calls.map(took), 0.99);
     console.log(

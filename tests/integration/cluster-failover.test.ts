@@ -84,6 +84,20 @@ describe('cluster failover over QUIC and UDP on 127.0.0.1', () => {
       timeoutMs: 15_000,
       message: 'the director sees three workers',
     });
+    // Every worker has answered once (its connection is up) before anything is measured: on a
+    // loaded machine a first handshake can outlast the 500 ms attempt timeout.
+    const answered = new Set<string>();
+    await waitFor(
+      async () => {
+        const result = await client
+          .callWorkerDetailed('compute', encode('warm-up'), 'role=worker')
+          .catch(() => undefined);
+        if (result !== undefined) answered.add(decode(result.response).split(':')[0] ?? '');
+        return answered.size === 3;
+      },
+      { timeoutMs: 15_000, message: () => `every worker answering (so far ${[...answered]})` },
+    );
+    picks.length = 0;
     return { director, registry, client, picks, removals, handles, ready, spec };
   }
 

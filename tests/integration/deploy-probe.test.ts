@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freeUdpPorts } from '@rpcnet/test-utils';
+import { freeUdpPorts, waitFor } from '@rpcnet/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExampleProcess } from '../fixtures/examples/example-process.js';
 
@@ -31,11 +31,11 @@ async function freeTcpPort(): Promise<number> {
 
 /** Polls the probe until it exits with `code`; fails naming `what` after `boundMs`. */
 async function probeUntil(url: string, code: number, what: string, boundMs = 30_000) {
-  const deadline = Date.now() + boundMs;
-  while ((await runProbe(url)) !== code) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitFor(async () => (await runProbe(url)) === code, {
+    timeoutMs: boundMs,
+    intervalMs: 200,
+    message: what,
+  });
 }
 
 describe('deploy/probe.mjs (the image HEALTHCHECK) against the example processes the image runs', () => {
