@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { SimulatedCluster } from '@rpcnet/gossip/simulation';
 import { EventTally } from './event-tally.js';
-import { median } from './statistics.js';
+import { median, percentile } from './statistics.js';
 
 /** The suspicion rules compared. */
 export type SuspicionRuleName = 'adaptive' | 'memberlist';
@@ -105,12 +105,6 @@ export const RULE_PLANS: readonly RulePlan[] = [
     lossWindowMs: 0,
   },
 ];
-
-/** The p-th percentile (0..100) by nearest rank. */
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** A cluster of `nodes` members that all join through the first at t=0; returns it formed. */
 function formCluster(

@@ -25,13 +25,22 @@ const PUSH_PULL_SCALE_THRESHOLD = 32;
 const PUSH_PULL_SLACK_BYTES = 8;
 /** Bytes of one checksum in a digest. */
 const CHECKSUM_BYTES = 4;
+/**
+ * Members first heard of since the last catch-up that make a node pull: one newcomer is what
+ * gossip carries anyway; several at once mean the sender's table holds more that we lack.
+ */
+const CATCH_UP_MIN_NEWS = 2;
 
 /** The fields of a push-pull besides its members and chunk flags. */
 type PushPullFields = Pick<PushPullMessage, 'join' | 'reply' | 'bucketCount' | 'wantBuckets'>;
 
 /** How a received member table is merged: as the updates its records stand for. */
 export interface AntiEntropyHandlers {
-  alive(message: AliveMessage): void;
+  /**
+   * `rebroadcast` false: the record is of a member we did not know and not of the sender itself;
+   * it is applied without being gossiped again (see {@link AntiEntropy.mergeRemote}).
+   */
+  alive(message: AliveMessage, rebroadcast: boolean): void;
   suspect(message: SuspectMessage): void;
   left(message: LeftMessage): void;
   /** A reply to one of our join requests arrived; `last` marks its final datagram. */
@@ -47,8 +56,22 @@ export interface AntiEntropyHandlers {
  * older node) get the whole table.
  */
 export class AntiEntropy {
-  /** When we last answered an unknown sender with a push-pull. */
+  /** When we last answered an unknown sender with a digest. */
   private lastIntroductionAt = Number.NEGATIVE_INFINITY;
+  /** Members first heard of within a probe period of each other, and when the latest came. */
+  private burst = 0;
+  private lastNewsAt = Number.NEGATIVE_INFINITY;
+  /** Members first heard of since the last catch-up pull, and who told us of the latest. */
+  private newsSincePull = 0;
+  private newsFrom: string | undefined;
+  /** Pulling until a pull brings nothing new; pulls made since it started. */
+  private catchingUp = false;
+  private catchUpPulls = 0;
+  /** Pulls in a row that brought nothing new. */
+  private emptyPulls = 0;
+  /** When and from whom we last pulled to catch up. */
+  private lastPullAt = Number.NEGATIVE_INFINITY;
+  private lastPullFrom: string | undefined;
   /** Digests sent and not answered yet, by address: the full-state fallback's timers. */
   private readonly awaiting = new Map<string, CancelTimer>();
   /** The most buckets a digest datagram has room for. */
@@ -95,9 +118,9 @@ export class AntiEntropy {
   }
 
   /**
-   * A member we do not know talks to us (it joined through someone else): exchange full state with
-   * it now instead of waiting for anti-entropy. At most once per probe period, so a burst of
-   * joins costs one exchange per period, not one per newcomer.
+   * A member we do not know talks to us (it joined through someone else): exchange the differing
+   * parts of our tables (a digest) now instead of waiting for anti-entropy. At most once per probe
+   * period, so a burst of joins costs one exchange per period, not one per newcomer.
    */
   introduceIfUnknown(id: NodeId, address: string): void {
     const { ctx } = this;
@@ -107,7 +130,64 @@ export class AntiEntropy {
     const now = ctx.clock.now();
     if (now - this.lastIntroductionAt < ctx.config.probeIntervalMs) return;
     this.lastIntroductionAt = now;
-    this.sendFullState(address, false, false);
+    this.sendDigest(address);
+  }
+
+  /**
+   * A datagram from `from` told us of `count` members we did not know (gossiped `alive` updates,
+   * or records answering one of our digests). News of several within a probe period (a cluster
+   * forming, a burst of joins) starts a catch-up: dissemination alone needs many rounds to carry
+   * hundreds of `alive` updates to every member, and misses a few members now and then.
+   */
+  learned(count: number, from: string): void {
+    if (count <= 0) return;
+    const now = this.ctx.clock.now();
+    // Joins far apart are each carried by gossip: only news that keeps coming adds up.
+    if (now - this.lastNewsAt > this.ctx.config.probeIntervalMs) this.burst = 0;
+    this.lastNewsAt = now;
+    this.burst += count;
+    this.newsSincePull += count;
+    this.newsFrom = from;
+    if (!this.catchingUp && this.burst >= CATCH_UP_MIN_NEWS) {
+      this.catchingUp = true;
+      this.catchUpPulls = 0;
+      this.emptyPulls = 0;
+    }
+    this.catchUp();
+  }
+
+  /**
+   * While catching up, pulls by digest (at most one in flight, one per gossip interval) from
+   * whoever told us of the latest news, or from a random member when that is who we pulled from
+   * last (we hold its table already); stops after two pulls in a row brought nothing new. Called
+   * on news and on every gossip round.
+   */
+  catchUp(): void {
+    const { ctx } = this;
+    if (!this.catchingUp || ctx.lifecycle() !== 'running') return;
+    const now = ctx.clock.now();
+    const empty = this.catchUpPulls > 0 && this.newsSincePull === 0;
+    // After a pull that brought nothing, one more a probe period later, when the cluster has
+    // settled further: the member we asked may have lacked the same few records we did.
+    const waitMs = empty ? ctx.config.probeIntervalMs : ctx.config.gossipIntervalMs;
+    if (this.awaiting.size > 0 || now - this.lastPullAt < waitMs) return;
+    if (empty && this.emptyPulls >= 1) {
+      this.catchingUp = false;
+      this.burst = 0;
+      return;
+    }
+    this.emptyPulls = empty ? this.emptyPulls + 1 : 0;
+    let target = this.newsFrom;
+    if (target === undefined || target === this.lastPullFrom) {
+      target = ctx.sample(1, (node) => node.state === NodeState.Alive)[0]?.gossipAddress;
+    }
+    if (target === undefined) return;
+    this.newsSincePull = 0;
+    this.newsFrom = undefined;
+    this.catchUpPulls++;
+    this.lastPullAt = now;
+    this.lastPullFrom = target;
+    this.sendDigest(target);
   }
 
   /**
@@ -248,20 +328,28 @@ export class AntiEntropy {
   }
 
   /**
-   * Merges one record of a remote's full state. Changes are re-gossiped like any other news: nodes
-   * that learned a member silently would otherwise stop its epidemic. A remote's "dead" only makes
-   * us suspect, so we verify ourselves.
+   * Merges one record of a remote's full state. Changes to members we know are re-gossiped like
+   * any other news (a partition healing, a refutation): nodes that learned them silently would
+   * otherwise stop their epidemic. A member we did not know is gossiped only when it is the sender
+   * itself (a joiner introducing itself); the others are already being spread by whoever first
+   * heard of them, and a newcomer re-gossiping the whole table it received would flood every
+   * queue with records everyone has. A remote's "dead" only makes us suspect, so we verify
+   * ourselves.
    */
   private mergeRemote(member: MemberRecord, from: NodeId): void {
     const { id, incarnation } = member;
+    const known = id === this.ctx.localId || this.ctx.memberTable.get(id) !== undefined;
+    const rebroadcast = known || id === from;
     switch (member.state) {
       case NodeState.Alive:
-        this.handlers.alive({ kind: 'alive', ...member });
+        this.handlers.alive({ kind: 'alive', ...member }, rebroadcast);
         return;
       case NodeState.Suspect:
       case NodeState.Dead:
-        if (id !== this.ctx.localId && this.ctx.memberTable.get(id) === undefined) {
-          if (member.state === NodeState.Suspect) this.handlers.alive({ kind: 'alive', ...member });
+        if (!known) {
+          if (member.state === NodeState.Suspect) {
+            this.handlers.alive({ kind: 'alive', ...member }, rebroadcast);
+          }
           return;
         }
         this.handlers.suspect({ kind: 'suspect', id, incarnation, from });

@@ -26,6 +26,7 @@ import type {
   DeadMessage,
   GossipMessage,
   LeftMessage,
+  PushPullMessage,
   StateUpdateMessage,
   SuspectMessage,
 } from './messages.js';
@@ -90,6 +91,8 @@ export class SwimProtocol {
   private lifecycle: Lifecycle = 'created';
   private leaving: Promise<void> | undefined;
   private finishLeave: (() => void) | undefined;
+  /** Members that became live in our table (joins and returns), for the catch-up pull. */
+  private membersLearned = 0;
 
   constructor(options: SwimProtocolOptions) {
     this.config = options.config;
@@ -140,7 +143,7 @@ export class SwimProtocol {
     };
     this.probes = new ProbeScheduler(context, (message) => this.handleSuspect(message));
     this.antiEntropy = new AntiEntropy(context, {
-      alive: (message) => this.handleAlive(message),
+      alive: (message, rebroadcast) => this.handleAlive(message, rebroadcast),
       suspect: (message) => this.handleSuspect(message),
       left: (message) => this.handleLeft(message),
       joinReply: (last) => this.seedJoin.onReply(last),
@@ -346,9 +349,15 @@ export class SwimProtocol {
       return;
     }
     this.counters.messagesIn += messages.length;
+    // Members first heard of in gossiped `alive` updates or in the answer to a digest (not in a
+    // join's or an introduction's full table): news of several makes anti-entropy pull the rest.
+    let news = 0;
     for (const message of messages) {
+      const learnedBefore = this.membersLearned;
       try {
         this.handleMessage(message, from);
+        if (message.kind === 'alive' || (message.kind === 'push-pull' && isDigestAnswer(message)))
+          news += this.membersLearned - learnedBefore;
       } catch (error) {
         this.counters.recordDrop('handler-error');
         this.logger.error('gossip message handler failed', {
@@ -358,6 +367,7 @@ export class SwimProtocol {
         });
       }
     }
+    this.antiEntropy.learned(news, from);
   }
 
   private handleMessage(message: GossipMessage, from: string): void {
@@ -403,7 +413,8 @@ export class SwimProtocol {
 
   // ---- state updates ---------------------------------------------------------------------------
 
-  private handleAlive(message: AliveMessage): void {
+  /** `rebroadcast` false applies the update without gossiping it on (see `AntiEntropy`). */
+  private handleAlive(message: AliveMessage, rebroadcast = true): void {
     if (message.id === this.localId) {
       const self = this.memberTable.local();
       if (this.lifecycle === 'running' && message.incarnation > self.incarnation) {
@@ -423,9 +434,12 @@ export class SwimProtocol {
     this.cancelSuspicion(message.id);
     this.probes.resetForgiveness(message.id);
     if (previous?.state === NodeState.Suspect) this.counters.suspicionsRefuted++;
-    if (previous === undefined || !isLive(previous.state)) this.probes.addToProbeOrder(message.id);
+    if (previous === undefined || !isLive(previous.state)) {
+      this.membersLearned++;
+      this.probes.addToProbeOrder(message.id);
+    }
     this.partition.recordRecovery(message.id);
-    this.broadcast(message.id, message);
+    if (rebroadcast) this.broadcast(message.id, message);
     this.emitChange(change);
     this.retireReplaced(change.current!);
   }
@@ -619,6 +633,7 @@ export class SwimProtocol {
   // ---- dissemination -------------------------------------------------------------------------
 
   private gossipTick(): void {
+    this.antiEntropy.catchUp();
     if (this.lifecycle === 'stopped' || this.broadcasts.size === 0) return;
     const now = this.clock.now();
     const targets = this.sample(this.config.gossipFanout, (node) => {
@@ -811,4 +826,9 @@ export class SwimProtocol {
     };
     this.after(firstDelayMs, run);
   }
+}
+
+/** Records sent in a digest exchange (not a join's or a fallback's full table). */
+function isDigestAnswer(message: PushPullMessage): boolean {
+  return message.reply && (message.bucketCount ?? 0) > 0;
 }

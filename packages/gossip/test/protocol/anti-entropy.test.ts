@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeDatagram, encodeDatagram, encodedMessageSize } from '../../src/codec.js';
 import { bucketOf, memberDigest } from '../../src/member-digest.js';
 import type { GossipMessage, PushPullMessage } from '../../src/messages.js';
-import type { SimulatedCluster } from '../../src/simulation/simulated-cluster.js';
+import { SimulatedCluster } from '../../src/simulation/simulated-cluster.js';
 import { formCluster } from './harness.js';
 
 /** Every message a raw peer at `address` receives, decoded. */
@@ -162,4 +162,45 @@ describe('digest-based anti-entropy', () => {
     expect(large).toBeLessThan(1.3 * small);
     expect(large).toBeGreaterThan(0);
   }, 120_000);
+
+  it('pulls by digest from a member whose gossip names several members it did not know', () => {
+    const cluster = formCluster(3, { seed: 1705 });
+    cluster.clock.advance(5_000);
+    const a = cluster.nodes[0]!;
+    const peer = rawPeer(cluster, 'peer:1');
+    const alive = (id: string, gossipAddress: string): GossipMessage => ({
+      kind: 'alive',
+      id,
+      incarnation: 0,
+      gossipAddress,
+      tags: {},
+    });
+    // One newcomer is what gossip carries anyway: no pull.
+    peer.transport.send(a.address, encodeDatagram([alive('new-1', 'new:1')]));
+    cluster.clock.advance(10);
+    expect(peer.received.filter((message) => message.kind === 'digest')).toEqual([]);
+    // Two more at once: the sender knows members we lack, so we pull from it.
+    peer.transport.send(
+      a.address,
+      encodeDatagram([alive('new-2', 'new:2'), alive('new-3', 'new:3')]),
+    );
+    cluster.clock.advance(10);
+    expect(peer.received.filter((message) => message.kind === 'digest')).toEqual([
+      expect.objectContaining({ kind: 'digest', from: a.id }),
+    ]);
+  });
+
+  it('forms a cluster of 80 simultaneous joins without waiting for periodic anti-entropy', () => {
+    const cluster = new SimulatedCluster({
+      seed: 1706,
+      delayMs: 1,
+      jitterMs: 2,
+      config: { pushPullIntervalMs: 3_600_000 },
+    });
+    cluster.addNodes(80);
+    // Every member knows every other within 5 s, long before any periodic exchange could run.
+    expect(
+      cluster.clock.runUntil(() => cluster.converged(), { timeoutMs: 5_000, stepMs: 50 }),
+    ).toBe(true);
+  });
 });
