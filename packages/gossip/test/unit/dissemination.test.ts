@@ -72,7 +72,10 @@ describe('BroadcastQueue', () => {
     expect(queue.take(1000, 5).map((m) => m.id)).toEqual(['b']);
   });
 
-  it('picks exactly what a newest-to-oldest walk of each bucket would, under random use', () => {
+  // 20,000 checked steps take ~1 s idle; the bound is for a loaded 2-core machine.
+  it('picks exactly what a newest-to-oldest walk of each bucket would, under random use', {
+    timeout: 30_000,
+  }, () => {
     let state = 7;
     const random = (): number => {
       state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
