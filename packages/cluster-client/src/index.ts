@@ -1,6 +1,5 @@
 export type { AdaptiveTimeoutOptions, HedgingOptions } from './adaptive-timing.js';
 export type { BackoffOptions } from './backoff.js';
-export { ExponentialBackoff } from './backoff.js';
 export type {
   StreamResume,
   StreamResumeContext,
@@ -27,12 +26,8 @@ export type {
   HedgeEvent,
   StreamResumedEvent,
 } from './events.js';
-export type { FailureVerdict } from './failover-policy.js';
-export { classifyFailure } from './failover-policy.js';
 export type { OutlierDetectionOptions } from './outlier-detector.js';
-export { OutlierDetector } from './outlier-detector.js';
 export type { RetryBudgetOptions } from './retry-budget.js';
-export { RetryBudget } from './retry-budget.js';
 export type {
   ConnectWorker,
   QuicConnectorOptions,

@@ -1,7 +1,8 @@
 import { settle, VirtualClock } from '@rpcnet/base';
 import { ErrorCode, RpcError } from '@rpcnet/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConnectionPool, ExponentialBackoff } from '../src/index.js';
+import { ExponentialBackoff } from '../src/backoff.js';
+import { ConnectionPool } from '../src/index.js';
 import { FakeWorkers } from './support/fake-workers.js';
 
 const workerA = { id: 'a', rpcAddress: '127.0.0.1:9001' };

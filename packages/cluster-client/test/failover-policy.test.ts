@@ -1,6 +1,6 @@
 import { ErrorCode, RpcError } from '@rpcnet/core';
 import { describe, expect, it } from 'vitest';
-import { classifyFailure } from '../src/index.js';
+import { classifyFailure } from '../src/failover-policy.js';
 
 const error = (code: ErrorCode, notProcessed = false) =>
   new RpcError(code, code.toLowerCase(), { notProcessed });

@@ -1,6 +1,6 @@
 import { VirtualClock } from '@rpcnet/base';
 import { describe, expect, it } from 'vitest';
-import { type OutlierDetectionOptions, OutlierDetector } from '../src/index.js';
+import { type OutlierDetectionOptions, OutlierDetector } from '../src/outlier-detector.js';
 
 const options: OutlierDetectionOptions = {
   enabled: true,

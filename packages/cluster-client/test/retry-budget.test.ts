@@ -1,6 +1,6 @@
 import { VirtualClock } from '@rpcnet/base';
 import { describe, expect, it } from 'vitest';
-import { RetryBudget } from '../src/index.js';
+import { RetryBudget } from '../src/retry-budget.js';
 
 describe('RetryBudget', () => {
   it('starts full, deposits ratio per call up to the cap, and refills per second of quiet', () => {

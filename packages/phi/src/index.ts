@@ -1,8 +1,6 @@
 export type { PhiClock } from './clock.js';
-export { performanceClock } from './clock.js';
 export type { PhiAccrualOptions, PhiModel } from './config.js';
 export { PHI_DEFAULTS } from './config.js';
 export { PhiAccrualDetector } from './detector.js';
 export { PhiDetectorSet } from './detector-set.js';
 export { PhiConfigError } from './errors.js';
-export { exponentialPhi, normalPhi } from './models.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exponentialPhi, normalPhi } from '../src/index.js';
+import { exponentialPhi, normalPhi } from '../src/models.js';
 
 // Expected values computed independently (Python, Akka's literal two-branch formula:
 // y = (t - mean) / sd; e = exp(-y * (1.5976 + 0.070566 * y^2));

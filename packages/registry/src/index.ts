@@ -10,8 +10,8 @@ export type {
   WorkerEventType,
   WorkerRemovalReason,
 } from './events.js';
-export type { NormalizedFilter, WorkerFilter, WorkerPredicate } from './filter.js';
-export { formatTags, normalizeFilter, parseFilterString, tagsMatch } from './filter.js';
+export type { WorkerFilter, WorkerPredicate } from './filter.js';
+export { parseFilterString } from './filter.js';
 export type { HealthCheck, HealthStatus } from './health-check.js';
 export { alwaysHealthy } from './health-check.js';
 export type { HealthCheckResult, HealthReport } from './health-check-service.js';

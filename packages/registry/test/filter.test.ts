@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidFilterError, normalizeFilter, parseFilterString, tagsMatch } from '../src/index.js';
+import { InvalidFilterError } from '../src/errors.js';
+import { normalizeFilter, parseFilterString, tagsMatch } from '../src/filter.js';
 import { makeNode } from './support/fake-membership.js';
 
 function rejection(filter: string): InvalidFilterError {

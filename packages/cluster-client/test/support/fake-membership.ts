@@ -5,7 +5,6 @@ import {
   NodeState as States,
 } from '@rpcnet/gossip';
 import type { MembershipSource } from '@rpcnet/registry';
-import { tagsMatch } from '@rpcnet/registry';
 
 /** A member snapshot for tests: a worker with `role=worker` unless tags are given. */
 export function workerNode(
@@ -38,7 +37,10 @@ export class FakeMembership implements MembershipSource {
   }
 
   nodesByTag(filter: Record<string, string>): readonly ClusterNode[] {
-    return this.members().filter((node) => tagsMatch(node.tags, filter));
+    // Exact match on every required tag, as gossip's `nodesByTag` does.
+    return this.members().filter((node) =>
+      Object.entries(filter).every(([key, value]) => node.tags[key] === value),
+    );
   }
 
   onEvent(listener: (event: ClusterEvent) => void): () => void {

@@ -1,7 +1,7 @@
 import type { ClusterEvent, ClusterNode, NodeId, NodeState, NodeTags } from '@rpcnet/gossip';
 import { NodeState as States } from '@rpcnet/gossip';
+import { tagsMatch } from '../../src/filter.js';
 import type { MembershipSource, TagPublisher } from '../../src/index.js';
-import { tagsMatch } from '../../src/index.js';
 
 /** Fields of a test node; everything but the id has a default. */
 export interface NodeSpec {
