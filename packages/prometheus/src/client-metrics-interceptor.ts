@@ -1,6 +1,6 @@
-import type { ClientInterceptor, ClientResponse } from '@rpcnet/core';
+import type { ClientCallFn, ClientInterceptor, ClientRequest, ClientResponse } from '@rpcnet/core';
 import { countingIterable } from './counting-iterable.js';
-import type { RpcInstruments } from './rpc-instruments.js';
+import type { MethodInstruments, RpcInstruments } from './rpc-instruments.js';
 import { OK, statusCodeOf } from './status-code.js';
 
 /**
@@ -12,52 +12,70 @@ export function clientMetricsInterceptor(
   instruments: RpcInstruments,
   now: () => number,
 ): ClientInterceptor {
-  return (next) => async (request) => {
+  return (next) => (request) => {
     const started = now();
     const method = instruments.of(request.method, request.kind);
-    const streamsOut = request.kind === 'clientStream' || request.kind === 'bidiStream';
-    const streamsIn = request.kind === 'serverStream' || request.kind === 'bidiStream';
     method.inFlight += 1;
-    let sent = 0;
-    let received = 0;
-    const finish = (code: string): void => {
-      method.finished(code, (now() - started) / 1000);
-      if (streamsOut) method.sentPerStream.observe(sent);
-    };
-    let response: ClientResponse;
-    try {
-      response = await next(request);
-    } catch (error) {
-      finish(statusCodeOf(error));
-      throw error;
-    }
-    if (request.message !== undefined) method.sentBytes += request.message.length;
-    response.trailers.then(
-      () => finish(OK),
-      (error: unknown) => finish(statusCodeOf(error)),
+    // Without an async function: the promises it would make are a good part of a call's cost.
+    return startedCall(next, request).then(
+      (response) => observed(response, request, method, started, now),
+      (error: unknown) => {
+        method.finished(statusCodeOf(error), (now() - started) / 1000);
+        throw error;
+      },
     );
-    return {
-      send: streamsOut
-        ? (message) => {
-            sent += 1;
-            method.sentBytes += message.length;
-            return response.send(message);
-          }
-        : (message) => response.send(message),
-      end: () => response.end(),
-      // Counted as the caller takes them: the status can arrive before the last is read.
-      messages: countingIterable(
-        response.messages,
-        (message) => {
-          received += 1;
-          method.receivedBytes += message.length;
-        },
-        () => {
-          if (streamsIn) method.receivedPerStream.observe(received);
-        },
-      ),
-      headers: response.headers,
-      trailers: response.trailers,
-    };
+  };
+}
+
+function startedCall(next: ClientCallFn, request: ClientRequest): Promise<ClientResponse> {
+  try {
+    return next(request);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** `response` with its messages counted; the call's record ends when its status arrives. */
+function observed(
+  response: ClientResponse,
+  request: ClientRequest,
+  method: MethodInstruments,
+  started: number,
+  now: () => number,
+): ClientResponse {
+  const streamsOut = request.kind === 'clientStream' || request.kind === 'bidiStream';
+  const streamsIn = request.kind === 'serverStream' || request.kind === 'bidiStream';
+  if (request.message !== undefined) method.sentBytes += request.message.length;
+  let sent = 0;
+  let received = 0;
+  const finish = (code: string): void => {
+    method.finished(code, (now() - started) / 1000);
+    if (streamsOut) method.sentPerStream.observe(sent);
+  };
+  const trailers = response.trailers;
+  trailers.then(
+    () => finish(OK),
+    (error: unknown) => finish(statusCodeOf(error)),
+  );
+  return {
+    send: streamsOut
+      ? (message) => {
+          sent += 1;
+          method.sentBytes += message.length;
+          return response.send(message);
+        }
+      : (message) => response.send(message),
+    end: () => response.end(),
+    // Counted as the caller takes them: the status can arrive before the last is read.
+    messages: countingIterable(
+      response.messages,
+      (message) => {
+        received += 1;
+        method.receivedBytes += message.length;
+      },
+      streamsIn ? () => method.receivedPerStream.observe(received) : undefined,
+    ),
+    headers: response.headers,
+    trailers,
   };
 }

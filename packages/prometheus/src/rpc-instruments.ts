@@ -1,75 +1,92 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { BucketHistogram, type HistogramSeries } from './bucket-histogram.js';
 import { DURATION_BUCKETS_SECONDS, MESSAGE_COUNT_BUCKETS } from './buckets.js';
+import { OK } from './status-code.js';
 
 /** The side of a call that instruments describe: `server` (handled calls) or `client` (made). */
 export type CallSide = 'server' | 'client';
 
-type HistogramChild = ReturnType<Histogram<string>['labels']>;
-
 /**
  * The instruments of one method and call kind, resolved once: label lookups stay off the
- * per-call path, and in-flight calls and bytes are plain numbers read at scrape time.
+ * per-call path; in-flight calls, bytes and histogram buckets are plain numbers read at scrape
+ * time.
  */
 export class MethodInstruments {
   inFlight = 0;
   receivedBytes = 0;
   sentBytes = 0;
   readonly method: string;
-  readonly receivedPerStream: HistogramChild;
-  readonly sentPerStream: HistogramChild;
+  readonly receivedPerStream: HistogramSeries;
+  readonly sentPerStream: HistogramSeries;
   readonly #instruments: RpcInstruments;
   readonly #method: string;
   readonly #kind: string;
-  readonly #durationByCode = new Map<string, HistogramChild>();
+  #durationOk: HistogramSeries | undefined;
+  readonly #durationByCode = new Map<string, HistogramSeries>();
 
   constructor(instruments: RpcInstruments, method: string, kind: string) {
     this.#instruments = instruments;
     this.#method = method;
     this.method = method;
     this.#kind = kind;
-    this.receivedPerStream = instruments.receivedPerStream.labels(method);
-    this.sentPerStream = instruments.sentPerStream.labels(method);
+    this.receivedPerStream = instruments.receivedPerStream.series({ method });
+    this.sentPerStream = instruments.sentPerStream.series({ method });
   }
 
   /** Records a finished call: its duration in seconds under its status code. */
   finished(code: string, seconds: number): void {
-    let child = this.#durationByCode.get(code);
-    if (child === undefined) {
-      child = this.#instruments.duration.labels(this.#method, this.#kind, code);
-      this.#durationByCode.set(code, child);
-    }
-    child.observe(seconds);
+    this.#duration(code).observe(seconds);
     this.inFlight -= 1;
+  }
+
+  #duration(code: string): HistogramSeries {
+    if (code === OK) {
+      this.#durationOk ??= this.#newDuration(code);
+      return this.#durationOk;
+    }
+    let series = this.#durationByCode.get(code);
+    if (series === undefined) {
+      series = this.#newDuration(code);
+      this.#durationByCode.set(code, series);
+    }
+    return series;
+  }
+
+  #newDuration(code: string): HistogramSeries {
+    return this.#instruments.duration.series({ method: this.#method, kind: this.#kind, code });
   }
 }
 
 /** The RPC instruments of one side, registered in the user's registry. */
 export class RpcInstruments {
-  readonly duration: Histogram<'method' | 'kind' | 'code'>;
+  readonly duration: BucketHistogram<'method' | 'kind' | 'code'>;
   readonly inFlight: Gauge<'method'>;
   readonly receivedBytes: Counter<'method'>;
   readonly sentBytes: Counter<'method'>;
-  readonly receivedPerStream: Histogram<'method'>;
-  readonly sentPerStream: Histogram<'method'>;
-  readonly #byMethod = new Map<string, MethodInstruments>();
+  readonly receivedPerStream: BucketHistogram<'method'>;
+  readonly sentPerStream: BucketHistogram<'method'>;
+  /** Per call kind, then per method: no key to build per call. */
+  readonly #byKind = new Map<string, Map<string, MethodInstruments>>();
 
   constructor(registry: Registry, prefix: string, side: CallSide) {
     const name = `${prefix}rpc_${side}_`;
     const registers = [registry];
     const calls = side === 'server' ? 'calls handled' : 'calls made';
-    this.duration = new Histogram({
+    this.duration = new BucketHistogram({
       name: `${name}duration_seconds`,
       help: `Duration of ${calls}, by method, call kind and status code (_count: calls).`,
       labelNames: ['method', 'kind', 'code'],
-      buckets: [...DURATION_BUCKETS_SECONDS],
+      buckets: DURATION_BUCKETS_SECONDS,
       registers,
     });
-    const byMethod = this.#byMethod;
+    const byKind = this.#byKind;
     /** Sums `pick` over the call kinds of each method. */
     const perMethod = (pick: (instruments: MethodInstruments) => number) => {
       const totals = new Map<string, number>();
-      for (const instruments of byMethod.values()) {
-        totals.set(instruments.method, (totals.get(instruments.method) ?? 0) + pick(instruments));
+      for (const byMethod of byKind.values()) {
+        for (const instruments of byMethod.values()) {
+          totals.set(instruments.method, (totals.get(instruments.method) ?? 0) + pick(instruments));
+        }
       }
       return totals;
     };
@@ -103,29 +120,33 @@ export class RpcInstruments {
         for (const [method, value] of perMethod((m) => m.sentBytes)) this.inc({ method }, value);
       },
     });
-    this.receivedPerStream = new Histogram({
+    this.receivedPerStream = new BucketHistogram({
       name: `${name}received_messages_per_stream`,
       help: `Messages received per streaming call (streams toward the ${side} only), by method.`,
       labelNames: ['method'],
-      buckets: [...MESSAGE_COUNT_BUCKETS],
+      buckets: MESSAGE_COUNT_BUCKETS,
       registers,
     });
-    this.sentPerStream = new Histogram({
+    this.sentPerStream = new BucketHistogram({
       name: `${name}sent_messages_per_stream`,
       help: `Messages sent per streaming call (streams from the ${side} only), by method.`,
       labelNames: ['method'],
-      buckets: [...MESSAGE_COUNT_BUCKETS],
+      buckets: MESSAGE_COUNT_BUCKETS,
       registers,
     });
   }
 
   /** The instruments of `method` (made on its first call). */
   of(method: string, kind: string): MethodInstruments {
-    const key = `${kind}\u0000${method}`;
-    let instruments = this.#byMethod.get(key);
+    let byMethod = this.#byKind.get(kind);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.#byKind.set(kind, byMethod);
+    }
+    let instruments = byMethod.get(method);
     if (instruments === undefined) {
       instruments = new MethodInstruments(this, method, kind);
-      this.#byMethod.set(key, instruments);
+      byMethod.set(method, instruments);
     }
     return instruments;
   }

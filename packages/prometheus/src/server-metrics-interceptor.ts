@@ -1,6 +1,6 @@
-import type { ServerInterceptor, ServerResponse } from '@rpcnet/core';
+import type { ServerCallFn, ServerInterceptor, ServerRequest, ServerResponse } from '@rpcnet/core';
 import { countingIterable } from './counting-iterable.js';
-import type { RpcInstruments } from './rpc-instruments.js';
+import type { MethodInstruments, RpcInstruments } from './rpc-instruments.js';
 import { statusCodeOf, statusOfCall } from './status-code.js';
 
 /**
@@ -11,39 +11,62 @@ export function serverMetricsInterceptor(
   instruments: RpcInstruments,
   now: () => number,
 ): ServerInterceptor {
-  return (next) => async (request) => {
-    const started = now();
-    const method = instruments.of(request.method, request.kind);
-    method.inFlight += 1;
-    let received = 0;
-    let finished = false;
-    const finish = (code: string): void => {
-      if (finished) return;
-      finished = true;
-      method.finished(code, (now() - started) / 1000);
-      if (request.messages !== undefined) method.receivedPerStream.observe(received);
-    };
-    if (request.message !== undefined) method.receivedBytes += request.message.length;
-    const passed =
-      request.messages === undefined
-        ? request
-        : {
-            ...request,
-            messages: countingIterable(request.messages, (message) => {
-              received += 1;
-              method.receivedBytes += message.length;
-            }),
-          };
-    let response: ServerResponse;
-    try {
-      response = await next(passed);
-    } catch (error) {
-      finish(statusCodeOf(error));
-      throw error;
+  return (next) => (request) => {
+    const record = new ServerCallRecord(instruments.of(request.method, request.kind), now);
+    let passed = request;
+    if (request.message !== undefined) {
+      record.method.receivedBytes += request.message.length;
+    } else if (request.messages !== undefined) {
+      passed = {
+        ...request,
+        messages: countingIterable(request.messages, (message) => record.received(message)),
+      };
     }
+    // Without an async function: the promises it would make are a good part of a call's cost.
+    return handled(next, passed).then(
+      (response) => record.responded(response, request),
+      (error: unknown) => {
+        record.finish(statusCodeOf(error), request);
+        throw error;
+      },
+    );
+  };
+}
+
+function handled(next: ServerCallFn, request: ServerRequest): Promise<ServerResponse> {
+  try {
+    return next(request);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** One handled call being recorded. */
+class ServerCallRecord {
+  readonly method: MethodInstruments;
+  readonly #now: () => number;
+  readonly #started: number;
+  #received = 0;
+  #finished = false;
+
+  constructor(method: MethodInstruments, now: () => number) {
+    this.method = method;
+    this.#now = now;
+    this.#started = now();
+    method.inFlight += 1;
+  }
+
+  received(message: Uint8Array): void {
+    this.#received += 1;
+    this.method.receivedBytes += message.length;
+  }
+
+  /** The handler returned: a single response ends the call, a stream once it is sent. */
+  responded(response: ServerResponse, request: ServerRequest): ServerResponse {
+    const method = this.method;
     if (response.messages === undefined) {
       if (response.message !== undefined) method.sentBytes += response.message.length;
-      finish(statusOfCall(request.context));
+      this.finish(statusOfCall(request.context), request);
       return response;
     }
     let sent = 0;
@@ -56,9 +79,19 @@ export function serverMetricsInterceptor(
         },
         ({ error }) => {
           method.sentPerStream.observe(sent);
-          finish(error === undefined ? statusOfCall(request.context) : statusCodeOf(error));
+          this.finish(
+            error === undefined ? statusOfCall(request.context) : statusCodeOf(error),
+            request,
+          );
         },
       ),
     };
-  };
+  }
+
+  finish(code: string, request: ServerRequest): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.method.finished(code, (this.#now() - this.#started) / 1000);
+    if (request.messages !== undefined) this.method.receivedPerStream.observe(this.#received);
+  }
 }

@@ -38,12 +38,18 @@ export function checkCallOptions(options: CallOptionsShape): void {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw invalid('signal', 'an AbortSignal', signal);
   }
-  if (
-    metadata !== undefined &&
-    (typeof metadata !== 'object' ||
-      metadata === null ||
-      Object.values(metadata).some((value) => typeof value !== 'string'))
-  ) {
+  if (metadata !== undefined && !isStringRecord(metadata)) {
     throw invalid('metadata', 'an object of string values', JSON.stringify(metadata));
   }
+}
+
+/** An object whose own values are all strings; checked without allocating (once per call). */
+function isStringRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && typeof (value as Record<string, unknown>)[key] !== 'string') {
+      return false;
+    }
+  }
+  return true;
 }

@@ -8,6 +8,7 @@ import type { Metadata } from '../metadata.js';
 import { Envelopes } from '../wire/envelopes.js';
 import { FRAME_HEADER_BYTES, FrameFlag, FrameType, ProtocolFeature } from '../wire/frame.js';
 import type { FrameChannel } from '../wire/frame-channel.js';
+import { ServerCallContext } from './server-call-context.js';
 import type { ServerCallFn, ServerRequest } from './server-interceptor.js';
 
 /** What a call needs from the connection that carries it. */
@@ -64,26 +65,13 @@ export class ServerCall {
       onAbandoned: () => undefined,
     });
     const deadline = init.timeoutMs > 0 ? host.clock.now() + init.timeoutMs : undefined;
-    const call = this;
-    this.#context = {
-      method: init.method,
-      metadata: init.metadata,
-      get signal() {
-        return call.signal;
-      },
-      get error() {
-        return call.#abortReason;
-      },
-      ...(deadline === undefined ? {} : { deadline }),
-      peer: host.channel.remoteAddress,
-      setHeader: (metadata) => {
-        if (this.#headersSent) throw new Error('response headers were already sent');
-        this.#headers = { ...this.#headers, ...metadata };
-      },
-      setTrailer: (metadata) => {
-        this.#trailers = { ...this.#trailers, ...metadata };
-      },
-    };
+    this.#context = new ServerCallContext(
+      this,
+      init.method,
+      init.metadata,
+      host.channel.remoteAddress,
+      deadline,
+    );
     if (init.timeoutMs > 0) {
       this.#cancelDeadline = host.clock.setTimer(init.timeoutMs, () =>
         this.abort(
@@ -97,6 +85,22 @@ export class ServerCall {
   /** True once the call ended. */
   get finished(): boolean {
     return this.#finished;
+  }
+
+  /** The error the call failed with, once it failed (`CallContext.error`). */
+  get error(): RpcError | undefined {
+    return this.#abortReason;
+  }
+
+  /** Adds response headers (`CallContext.setHeader`). */
+  setHeader(metadata: Metadata): void {
+    if (this.#headersSent) throw new Error('response headers were already sent');
+    this.#headers = { ...this.#headers, ...metadata };
+  }
+
+  /** Adds response trailers (`CallContext.setTrailer`). */
+  setTrailer(metadata: Metadata): void {
+    this.#trailers = { ...this.#trailers, ...metadata };
   }
 
   /** The handler's abort signal; aborted with the call's error when it fails. */
