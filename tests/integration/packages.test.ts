@@ -108,6 +108,25 @@ describe('workspace packages', () => {
       names: ['encodeFrame', 'FrameDecoder'],
     },
   ];
+  // Internals nothing outside their package uses: no longer exported at all (#13).
+  const unexported: Record<string, string[]> = {
+    '@rpcnet/gossip': ['ClusterEventHub', 'clusterConfigSchema', 'createSeededRandom'],
+    '@rpcnet/registry': ['formatTags', 'normalizeFilter', 'tagsMatch'],
+    '@rpcnet/cluster-client': [
+      'ExponentialBackoff',
+      'RetryBudget',
+      'OutlierDetector',
+      'classifyFailure',
+    ],
+    '@rpcnet/phi': ['normalPhi', 'exponentialPhi', 'performanceClock'],
+  };
+  for (const [name, internals] of Object.entries(unexported)) {
+    it(`${name} does not export its internals ${internals.join(', ')}`, async () => {
+      const mod = (await import(name)) as Record<string, unknown>;
+      for (const internal of internals) expect(mod, internal).not.toHaveProperty(internal);
+    });
+  }
+
   for (const { subpath, root, names } of subpaths) {
     it(`${subpath} holds ${names.join(', ')}, which ${root} leaves out`, async () => {
       const entry = fileURLToPath(import.meta.resolve(subpath));

@@ -10,19 +10,10 @@ import {
   encodeMessage,
 } from '../../src/codec.js';
 import { DecodeError } from '../../src/errors.js';
-import type { GossipMessage, MemberRecord } from '../../src/messages.js';
+import type { GossipMessage } from '../../src/messages.js';
+import { ID_A, ID_B, SUSPECT_MEMBER } from '../wire-compat/samples.js';
 
-const ID_A = 'V1StGXR8_Z5jdHi6B-myT';
-const ID_B = 'Uakgb_J5m9g-0JDMbcJqL';
-
-const member: MemberRecord = {
-  id: ID_B,
-  incarnation: 7,
-  state: 'suspect',
-  gossipAddress: '10.0.0.2:7946',
-  rpcAddress: '10.0.0.2:9000',
-  tags: { role: 'worker' },
-};
+const member = SUSPECT_MEMBER;
 
 const EVERY_KIND: GossipMessage[] = [
   { kind: 'ping', seq: 1, from: ID_A, target: ID_B },

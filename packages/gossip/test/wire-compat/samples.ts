@@ -1,9 +1,10 @@
 import type { GossipMessage, MemberRecord } from '../../src/messages.js';
 
-const ID_A = 'V1StGXR8_Z5jdHi6B-myT';
-const ID_B = 'Uakgb_J5m9g-0JDMbcJqL';
+export const ID_A = 'V1StGXR8_Z5jdHi6B-myT';
+export const ID_B = 'Uakgb_J5m9g-0JDMbcJqL';
 
-const suspect: MemberRecord = {
+/** A suspect member with an RPC address and a tag. */
+export const SUSPECT_MEMBER: MemberRecord = {
   id: ID_B,
   incarnation: 7,
   state: 'suspect',
@@ -68,7 +69,7 @@ export const WIRE_SAMPLES: Readonly<Record<string, readonly GossipMessage[]>> = 
       reply: true,
       first: true,
       last: false,
-      members: [suspect, { ...suspect, id: ID_A, state: 'left' }],
+      members: [SUSPECT_MEMBER, { ...SUSPECT_MEMBER, id: ID_A, state: 'left' }],
     },
   ],
   'push-pull, buckets': [
@@ -79,7 +80,7 @@ export const WIRE_SAMPLES: Readonly<Record<string, readonly GossipMessage[]>> = 
       reply: true,
       first: true,
       last: true,
-      members: [suspect],
+      members: [SUSPECT_MEMBER],
       bucketCount: 9,
       wantBuckets: [0, 4, 8],
     },
