@@ -4,8 +4,10 @@
 // with the OpenTelemetry tracing interceptors (SDK with an in-memory exporter). Each variant runs
 // in its own child process (tracing's AsyncLocalStorage slows every promise of a process), rounds
 // interleaved; the report is the median CPU per call and its ratio to none.
+// Prints a table and writes it to bench/results/interceptor-cost.{md,json}.
 //   pnpm --filter @rpcnet/bench bench:interceptors [--rounds 5] [--calls 20000] [--transport quic|memory]
 import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -157,21 +159,73 @@ async function main(): Promise<void> {
       }
     }
   }
-  console.log(
-    `unary 64 B: median CPU per call (client + server), ${values.rounds} interleaved rounds of ${calls} calls; ${cpus().length} cores, load average ${load1?.toFixed(1)} at start, ${loadavg()[0]?.toFixed(1)} at end`,
-  );
+  const heading = `unary 64 B: median CPU per call (client + server), ${values.rounds} interleaved rounds of ${calls} calls; ${cpus().length} cores, load average ${load1?.toFixed(1)} at start, ${loadavg()[0]?.toFixed(1)} at end`;
+  const rows: Array<{
+    transport: TransportKind;
+    inFlight: number;
+    variant: Variant;
+    usPerCall: number;
+    ratio: number;
+  }> = [];
   for (const kind of transports) {
-    console.log(kind === 'quic' ? 'QUIC (lean driver, loopback)' : 'in-memory transport');
     for (const concurrency of CONCURRENCIES) {
       const none = median(samples.get(`${kind}/${concurrency}/none`) ?? []);
       for (const variant of VARIANTS) {
         const us = median(samples.get(`${kind}/${concurrency}/${variant}`) ?? []);
-        console.log(
-          `  ${`${concurrency}`.padStart(2)} in flight, ${variant.padEnd(7)} ${us.toFixed(1).padStart(6)} µs/call  ${(us / none).toFixed(2)}x none`,
-        );
+        rows.push({
+          transport: kind,
+          inFlight: concurrency,
+          variant,
+          usPerCall: us,
+          ratio: us / none,
+        });
       }
     }
   }
+  console.log(heading);
+  for (const kind of transports) {
+    console.log(kind === 'quic' ? 'QUIC (lean driver, loopback)' : 'in-memory transport');
+    for (const row of rows.filter((entry) => entry.transport === kind)) {
+      console.log(
+        `  ${`${row.inFlight}`.padStart(2)} in flight, ${row.variant.padEnd(7)} ${row.usPerCall.toFixed(1).padStart(6)} µs/call  ${row.ratio.toFixed(2)}x none`,
+      );
+    }
+  }
+  await writeResults(heading, rows);
+}
+
+/** bench/results/interceptor-cost.{md,json}: this run's table, with when and under what load. */
+async function writeResults(
+  heading: string,
+  rows: Array<{
+    transport: TransportKind;
+    inFlight: number;
+    variant: Variant;
+    usPerCall: number;
+    ratio: number;
+  }>,
+): Promise<void> {
+  const directory = fileURLToPath(new URL('../results/', import.meta.url));
+  await mkdir(directory, { recursive: true });
+  const when = new Date().toISOString();
+  const lines = [
+    '# Cost of instrumentation (interceptors)',
+    '',
+    `Written by \`pnpm --filter @rpcnet/bench bench:interceptors\` at ${when}, Node ${process.version}. ${heading}. Goals: metrics under 1.10x, tracing under 1.20x of none.`,
+    '',
+    '| transport | in flight | variant | CPU µs/call | ratio to none |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (row) =>
+        `| ${row.transport} | ${row.inFlight} | ${row.variant} | ${row.usPerCall.toFixed(1)} | ${row.ratio.toFixed(2)}x |`,
+    ),
+    '',
+  ];
+  await writeFile(`${directory}interceptor-cost.md`, lines.join('\n'));
+  await writeFile(
+    `${directory}interceptor-cost.json`,
+    `${JSON.stringify({ writtenAt: when, node: process.version, heading, rows }, null, 2)}\n`,
+  );
 }
 
 await main();

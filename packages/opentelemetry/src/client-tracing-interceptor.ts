@@ -9,9 +9,10 @@ import { type RpcTracingOptions, rpcTracer } from './tracer.js';
  */
 export function tracingClientInterceptor(options: RpcTracingOptions = {}): ClientInterceptor {
   const tracer = rpcTracer(options);
-  return (next) => async (request) => {
+  const servers = new ServerAttributes();
+  return (next) => (request) => {
     const parent = context.active();
-    const separator = request.peer.lastIndexOf(':');
+    const server = servers.of(request.peer);
     const span = tracer.startSpan(
       request.method,
       {
@@ -20,8 +21,8 @@ export function tracingClientInterceptor(options: RpcTracingOptions = {}): Clien
           'rpc.system': 'rpcnet',
           'rpc.method': request.method,
           'rpcnet.call_kind': request.kind,
-          'server.address': request.peer.slice(0, separator).replace(/^\[|\]$/g, ''),
-          'server.port': Number(request.peer.slice(separator + 1)),
+          'server.address': server.address,
+          'server.port': server.port,
         },
       },
       parent,
@@ -29,17 +30,45 @@ export function tracingClientInterceptor(options: RpcTracingOptions = {}): Clien
     const active = trace.setSpan(parent, span);
     const metadata: Record<string, string> = { ...request.metadata };
     propagation.inject(active, metadata);
-    let response: ClientResponse;
+    let started: Promise<ClientResponse>;
     try {
-      response = await context.with(active, () => next({ ...request, metadata }));
+      started = context.with(active, next, undefined, { ...request, metadata });
     } catch (error) {
-      endSpan(span, error);
-      throw error;
+      started = Promise.reject(error);
     }
-    response.trailers.then(
-      () => endSpan(span),
-      (error: unknown) => endSpan(span, error),
+    // Without an async function: the promises it would make are a good part of a call's cost.
+    return started.then(
+      (response) => {
+        response.trailers.then(
+          () => endSpan(span),
+          (error: unknown) => endSpan(span, error),
+        );
+        return response;
+      },
+      (error: unknown) => {
+        endSpan(span, error);
+        throw error;
+      },
     );
-    return response;
   };
+}
+
+/** `server.address` and `server.port` of each peer, parsed once (a client has one or a few). */
+class ServerAttributes {
+  readonly #byPeer = new Map<string, { address: string; port: number }>();
+
+  of(peer: string): { address: string; port: number } {
+    let server = this.#byPeer.get(peer);
+    if (server === undefined) {
+      const separator = peer.lastIndexOf(':');
+      server = {
+        address: peer.slice(0, separator).replace(/^\[|\]$/g, ''),
+        port: Number(peer.slice(separator + 1)),
+      };
+      // Bounded: a cluster client's peers come and go.
+      if (this.#byPeer.size >= 1024) this.#byPeer.clear();
+      this.#byPeer.set(peer, server);
+    }
+    return server;
+  }
 }
