@@ -1,4 +1,5 @@
 import type { ClusterEvent } from './events.js';
+import { freezeRecord, type MemberRecordPool, sameMetadata } from './member-record-pool.js';
 import type { AliveMessage } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
 
@@ -19,73 +20,62 @@ export function isLive(state: NodeState): boolean {
   return state === NodeState.Alive || state === NodeState.Suspect;
 }
 
-function sameTags(a: NodeTags, b: NodeTags): boolean {
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => b[key] === a[key]);
-}
-
-function sameMetadata(a: ClusterNode, b: ClusterNode): boolean {
-  return (
-    a.gossipAddress === b.gossipAddress && a.rpcAddress === b.rpcAddress && sameTags(a.tags, b.tags)
-  );
-}
-
-function freeze(node: ClusterNode): ClusterNode {
-  return Object.freeze({ ...node, tags: Object.freeze({ ...node.tags }) });
-}
-
 /**
  * The membership table: one record per known node (the local one included), a tag index, and the
  * SWIM precedence rules. Higher incarnation wins; at equal incarnation left > dead > suspect > alive.
  * Suspect and dead never revive a dead or left record: only the node's own `alive` does.
  */
 export class MemberTable {
-  private readonly records = new Map<NodeId, ClusterNode>();
-  private readonly changedAt = new Map<NodeId, number>();
+  // One slot per record in dense arrays, swap-removed: a record costs one map entry and three
+  // array cells per table, which matters where one process simulates thousands of tables.
+  private readonly slots = new Map<NodeId, number>();
+  private readonly nodes: ClusterNode[] = [];
+  /** When each slot's record last changed state (clock ms). */
+  private readonly changedAt: number[] = [];
   private readonly counts: Record<NodeState, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
-  /** Ids in a dense array (swap-removed) so random sampling needs no scan. */
-  private readonly idList: NodeId[] = [];
-  private readonly idPosition = new Map<NodeId, number>();
   /** Dead and left records, so periodic work on them never scans the whole table. */
   private readonly nonLive = new Set<NodeId>();
-  /** gossip address -> live records at that address. */
-  private readonly liveAddresses = new Map<string, number>();
-  /** gossip address -> ids of every record (any state) at that address. */
-  private readonly idsByAddress = new Map<string, Set<NodeId>>();
+  /** gossip address -> the id (or, rarely, the ids) of every record (any state) at that address. */
+  private readonly idsByAddress = new Map<string, NodeId | Set<NodeId>>();
   /** tag key -> tag value -> ids, covering every record so queries never scan the table. */
   private readonly tagIndex = new Map<string, Map<string, Set<NodeId>>>();
+  /** Stores each record: shared through a pool where many tables live in one process. */
+  private readonly freeze: (node: ClusterNode) => ClusterNode;
   /** The local node's id. */
   readonly localId: NodeId;
 
-  constructor(local: ClusterNode, now: number) {
+  /** `pool` shares equal records with other tables (a simulation); default: own copies. */
+  constructor(local: ClusterNode, now: number, pool?: MemberRecordPool) {
     this.localId = local.id;
+    this.freeze = pool === undefined ? freezeRecord : (node) => pool.intern(node);
     this.store(local, now);
   }
 
   /** The record of `id`, if known. */
   get(id: NodeId): ClusterNode | undefined {
-    return this.records.get(id);
+    const slot = this.slots.get(id);
+    return slot === undefined ? undefined : this.nodes[slot];
   }
 
   /** The local node's record. */
   local(): ClusterNode {
-    return this.records.get(this.localId)!;
+    return this.get(this.localId)!;
   }
 
   /** When `id` last changed state (clock ms), if known. */
   stateChangedAt(id: NodeId): number | undefined {
-    return this.changedAt.get(id);
+    const slot = this.slots.get(id);
+    return slot === undefined ? undefined : this.changedAt[slot];
   }
 
   /** Number of records, dead and left included. */
   get size(): number {
-    return this.records.size;
+    return this.nodes.length;
   }
 
-  /** Every record, in insertion order. */
+  /** Every record (insertion order until a record is removed). */
   all(): IterableIterator<ClusterNode> {
-    return this.records.values();
+    return this.nodes.values();
   }
 
   /** Live (alive or suspect) nodes, the local one included if it is live. */
@@ -95,8 +85,7 @@ export class MemberTable {
 
   /** A uniformly random record, for sampling; `random` returns [0, 1). */
   randomNode(random: () => number): ClusterNode | undefined {
-    const id = this.idList[Math.floor(random() * this.idList.length)];
-    return id === undefined ? undefined : this.records.get(id);
+    return this.nodes[Math.floor(random() * this.nodes.length)];
   }
 
   /** Ids of the dead and left records, in the order they stopped being live. */
@@ -106,7 +95,11 @@ export class MemberTable {
 
   /** True if a live record (the local one included) has `gossipAddress`. */
   hasLiveAddress(gossipAddress: string): boolean {
-    return this.liveAddresses.has(gossipAddress);
+    const ids = this.idsByAddress.get(gossipAddress);
+    if (ids === undefined) return false;
+    if (typeof ids === 'string') return isLive(this.get(ids)!.state);
+    for (const id of ids) if (isLive(this.get(id)!.state)) return true;
+    return false;
   }
 
   /**
@@ -115,16 +108,16 @@ export class MemberTable {
    */
   othersAt(gossipAddress: string, id: NodeId): ClusterNode[] {
     const ids = this.idsByAddress.get(gossipAddress);
-    if (ids === undefined || ids.size < 2) return [];
+    if (ids === undefined || typeof ids === 'string') return [];
     const out: ClusterNode[] = [];
-    for (const other of ids) if (other !== id) out.push(this.records.get(other)!);
+    for (const other of ids) if (other !== id) out.push(this.get(other)!);
     return out;
   }
 
   /** Members: live ones by default, every record with `includeDead`. */
   members(includeDead = false): ClusterNode[] {
     const out: ClusterNode[] = [];
-    for (const node of this.records.values()) {
+    for (const node of this.nodes) {
       if (includeDead || isLive(node.state)) out.push(node);
     }
     return out;
@@ -153,7 +146,7 @@ export class MemberTable {
     const out: ClusterNode[] = [];
     for (const id of smallest ?? []) {
       if (!rest.every((set) => set.has(id))) continue;
-      const node = this.records.get(id);
+      const node = this.get(id);
       if (node !== undefined && isLive(node.state)) out.push(node);
     }
     return out;
@@ -175,7 +168,7 @@ export class MemberTable {
    * addresses or tags add NodeUpdated.
    */
   applyAlive(message: AliveMessage, now: number): MemberTableChange {
-    const previous = this.records.get(message.id);
+    const previous = this.get(message.id);
     if (previous !== undefined && message.incarnation <= previous.incarnation) return UNCHANGED;
     const current = this.store(
       {
@@ -206,7 +199,7 @@ export class MemberTable {
    * unless the node is already suspect at that incarnation. Emits NodeSuspected on alive -> suspect.
    */
   applySuspect(id: NodeId, incarnation: number, now: number): MemberTableChange {
-    const previous = this.records.get(id);
+    const previous = this.get(id);
     if (previous === undefined || !isLive(previous.state)) return UNCHANGED;
     if (incarnation < previous.incarnation) return UNCHANGED;
     if (previous.state === NodeState.Suspect && incarnation === previous.incarnation) {
@@ -220,7 +213,7 @@ export class MemberTable {
 
   /** Applies a death of a known live node at an incarnation at least the known one: NodeFailed. */
   applyDead(id: NodeId, incarnation: number, now: number): MemberTableChange {
-    const previous = this.records.get(id);
+    const previous = this.get(id);
     if (previous === undefined || !isLive(previous.state)) return UNCHANGED;
     if (incarnation < previous.incarnation) return UNCHANGED;
     const current = this.store({ ...previous, state: NodeState.Dead, incarnation }, now);
@@ -229,7 +222,7 @@ export class MemberTable {
 
   /** Applies a graceful leave at an incarnation at least the known one: NodeLeft (if it was live). */
   applyLeft(id: NodeId, incarnation: number, now: number): MemberTableChange {
-    const previous = this.records.get(id);
+    const previous = this.get(id);
     if (previous === undefined || previous.state === NodeState.Left) return UNCHANGED;
     if (incarnation < previous.incarnation) return UNCHANGED;
     const current = this.store({ ...previous, state: NodeState.Left, incarnation }, now);
@@ -242,53 +235,51 @@ export class MemberTable {
   /** Forgets `id` entirely (reclaiming dead or left records). The local node cannot be removed. */
   remove(id: NodeId): boolean {
     if (id === this.localId) return false;
-    const previous = this.records.get(id);
-    if (previous === undefined) return false;
+    const slot = this.slots.get(id);
+    if (slot === undefined) return false;
+    const previous = this.nodes[slot]!;
     this.unindex(previous);
-    this.untrack(previous);
+    this.nonLive.delete(id);
     this.unindexAddress(previous);
     this.counts[previous.state]--;
-    this.records.delete(id);
-    this.changedAt.delete(id);
-    const position = this.idPosition.get(id)!;
-    const last = this.idList.pop()!;
-    if (last !== id) {
-      this.idList[position] = last;
-      this.idPosition.set(last, position);
+    this.slots.delete(id);
+    const last = this.nodes.length - 1;
+    if (slot !== last) {
+      const moved = this.nodes[last]!;
+      this.nodes[slot] = moved;
+      this.changedAt[slot] = this.changedAt[last]!;
+      this.slots.set(moved.id, slot);
     }
-    this.idPosition.delete(id);
+    this.nodes.pop();
+    this.changedAt.pop();
     return true;
   }
 
   private store(node: ClusterNode, now: number): ClusterNode {
-    const frozen = freeze(node);
-    const previous = this.records.get(node.id);
-    // Liveness and address rarely change together with an update; skip the bookkeeping then.
-    const retrack =
-      previous === undefined ||
-      isLive(previous.state) !== isLive(frozen.state) ||
-      previous.gossipAddress !== frozen.gossipAddress;
+    // Keys and indexes use the stored record's strings, so a pool shares them too.
+    const frozen = this.freeze(node);
+    let slot = this.slots.get(frozen.id);
+    const previous = slot === undefined ? undefined : this.nodes[slot];
     if (previous?.gossipAddress !== frozen.gossipAddress) {
       if (previous !== undefined) this.unindexAddress(previous);
-      let ids = this.idsByAddress.get(frozen.gossipAddress);
-      if (ids === undefined) {
-        ids = new Set();
-        this.idsByAddress.set(frozen.gossipAddress, ids);
-      }
-      ids.add(frozen.id);
+      this.indexAddress(frozen);
     }
     if (previous !== undefined) {
       this.unindex(previous);
-      if (retrack) this.untrack(previous);
       this.counts[previous.state]--;
+    }
+    if (slot === undefined) {
+      slot = this.nodes.length;
+      this.slots.set(frozen.id, slot);
+      this.nodes.push(frozen);
+      this.changedAt.push(now);
     } else {
-      this.idPosition.set(node.id, this.idList.length);
-      this.idList.push(node.id);
+      this.nodes[slot] = frozen;
+      if (previous!.state !== frozen.state) this.changedAt[slot] = now;
     }
     this.counts[frozen.state]++;
-    if (previous === undefined || previous.state !== frozen.state) this.changedAt.set(node.id, now);
-    this.records.set(node.id, frozen);
-    if (retrack) this.track(frozen);
+    if (isLive(frozen.state)) this.nonLive.delete(frozen.id);
+    else this.nonLive.add(frozen.id);
     for (const [key, value] of Object.entries(frozen.tags)) {
       let byValue = this.tagIndex.get(key);
       if (byValue === undefined) {
@@ -300,34 +291,29 @@ export class MemberTable {
         ids = new Set();
         byValue.set(value, ids);
       }
-      ids.add(node.id);
+      ids.add(frozen.id);
     }
     return frozen;
   }
 
-  private track(node: ClusterNode): void {
-    if (isLive(node.state)) {
-      const count = this.liveAddresses.get(node.gossipAddress) ?? 0;
-      this.liveAddresses.set(node.gossipAddress, count + 1);
-    } else {
-      this.nonLive.add(node.id);
-    }
-  }
-
-  private untrack(node: ClusterNode): void {
-    if (!isLive(node.state)) {
-      this.nonLive.delete(node.id);
-      return;
-    }
-    const count = (this.liveAddresses.get(node.gossipAddress) ?? 0) - 1;
-    if (count > 0) this.liveAddresses.set(node.gossipAddress, count);
-    else this.liveAddresses.delete(node.gossipAddress);
+  private indexAddress(node: ClusterNode): void {
+    const ids = this.idsByAddress.get(node.gossipAddress);
+    if (ids === undefined) this.idsByAddress.set(node.gossipAddress, node.id);
+    else if (typeof ids === 'string')
+      this.idsByAddress.set(node.gossipAddress, new Set([ids, node.id]));
+    else ids.add(node.id);
   }
 
   private unindexAddress(node: ClusterNode): void {
     const ids = this.idsByAddress.get(node.gossipAddress);
-    ids?.delete(node.id);
-    if (ids?.size === 0) this.idsByAddress.delete(node.gossipAddress);
+    if (ids === undefined) return;
+    if (typeof ids === 'string') {
+      if (ids === node.id) this.idsByAddress.delete(node.gossipAddress);
+      return;
+    }
+    ids.delete(node.id);
+    if (ids.size === 1) this.idsByAddress.set(node.gossipAddress, ids.values().next().value!);
+    else if (ids.size === 0) this.idsByAddress.delete(node.gossipAddress);
   }
 
   private unindex(node: ClusterNode): void {

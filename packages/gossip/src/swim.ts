@@ -20,6 +20,7 @@ import type { ClusterConfig } from './config.js';
 import { BroadcastQueue, retransmitLimit } from './dissemination.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import type { ClusterEvent } from './events.js';
+import type { MemberRecordPool } from './member-record-pool.js';
 import { isLive, MemberTable, type MemberTableChange } from './member-table.js';
 import type {
   AliveMessage,
@@ -57,6 +58,8 @@ export interface SwimProtocolOptions {
   local: { id: NodeId; gossipAddress: string; rpcAddress?: string; tags: NodeTags };
   /** Seeds found by discovery (DNS, ...), asked again on join retries and reconnects. */
   discoveredSeeds?: DiscoveredSeeds;
+  /** Shares member records with other nodes of the same process (a simulation). Default none. */
+  recordPool?: MemberRecordPool;
 }
 
 /**
@@ -111,6 +114,7 @@ export class SwimProtocol {
         incarnation: 0,
       },
       this.clock.now(),
+      options.recordPool,
     );
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
     this.partition = new PartitionDetector({
@@ -436,7 +440,7 @@ export class SwimProtocol {
     if (previous?.state === NodeState.Suspect) this.counters.suspicionsRefuted++;
     if (previous === undefined || !isLive(previous.state)) {
       this.membersLearned++;
-      this.probes.addToProbeOrder(message.id);
+      this.probes.addToProbeOrder(change.current!.id);
     }
     this.partition.recordRecovery(message.id);
     if (rebroadcast) this.broadcast(message.id, message);

@@ -38,6 +38,7 @@ export { Awareness } from '../awareness.js';
 export { BroadcastQueue, retransmitLimit } from '../dissemination.js';
 export type { MemberTableChange } from '../member-table.js';
 export { isLive, MemberTable } from '../member-table.js';
+export { MemberRecordPool } from '../member-record-pool.js';
 export type { PartitionRule, PartitionView } from '../partition.js';
 export { PartitionDetector } from '../partition.js';
 export type { SuspicionOptions } from '../suspicion.js';

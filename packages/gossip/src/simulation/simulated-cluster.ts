@@ -2,6 +2,7 @@ import type { RandomSource } from '@rpcnet/base';
 import { createSeededRandom, type Logger, VirtualClock } from '@rpcnet/base';
 import { type ClusterConfig, type ClusterConfigInput, lanClusterConfig } from '../config.js';
 import type { ClusterEvent } from '../events.js';
+import { MemberRecordPool } from '../member-record-pool.js';
 import type { NodeId, NodeTags } from '../node.js';
 import { createNodeId } from '../node-id.js';
 import { type DiscoveredSeeds, SwimProtocol } from '../swim.js';
@@ -19,6 +20,11 @@ export interface SimulatedClusterOptions {
   readonly delayMs?: number;
   readonly jitterMs?: number;
   readonly logger?: Logger;
+  /**
+   * Keep every node's events in {@link SimulatedNode.events}. Default true; large simulations turn
+   * it off (n nodes each see n joins) and count what they need through `protocol.onEvent`.
+   */
+  readonly recordEvents?: boolean;
 }
 
 /** One node of a {@link SimulatedCluster}. */
@@ -29,7 +35,7 @@ export interface SimulatedNode {
   readonly transport: PacketTransport;
   /** This node's view of the shared clock; pausing it stands for SIGSTOP. */
   readonly clock: PausableClock;
-  /** Every event this node emitted, with the virtual time it happened at. */
+  /** Every event this node emitted, with the virtual time it happened at (unless turned off). */
   readonly events: Array<{ readonly at: number; readonly event: ClusterEvent }>;
   /** False once crashed or stopped. */
   running: boolean;
@@ -46,6 +52,9 @@ export class SimulatedCluster {
   readonly config: ClusterConfig;
   private readonly nodeList: SimulatedNode[] = [];
   private readonly logger: Logger | undefined;
+  private readonly recordEvents: boolean;
+  /** One record per member version for all nodes, instead of one per node. */
+  private readonly recordPool = new MemberRecordPool();
 
   constructor(options: SimulatedClusterOptions = {}) {
     this.clock = new VirtualClock();
@@ -59,6 +68,7 @@ export class SimulatedCluster {
     });
     this.config = lanClusterConfig(options.config ?? {});
     this.logger = options.logger;
+    this.recordEvents = options.recordEvents ?? true;
   }
 
   /** Every node ever added, crashed ones included. */
@@ -109,6 +119,7 @@ export class SimulatedCluster {
       random: this.random,
       ...(this.logger === undefined ? {} : { logger: this.logger }),
       local: { id, gossipAddress: transport.localAddress, tags: options.tags ?? {} },
+      recordPool: this.recordPool,
       ...(options.discoveredSeeds === undefined
         ? {}
         : { discoveredSeeds: options.discoveredSeeds(clock, transport.localAddress) }),
@@ -122,7 +133,9 @@ export class SimulatedCluster {
       events: [],
       running: true,
     };
-    protocol.onEvent((event) => node.events.push({ at: this.clock.now(), event }));
+    if (this.recordEvents) {
+      protocol.onEvent((event) => node.events.push({ at: this.clock.now(), event }));
+    }
     protocol.start();
     this.nodeList.push(node);
     return node;

@@ -1,0 +1,118 @@
+// A large cluster on the gossip simulator, not part of `pnpm bench`: cold-start formation, one
+// crash until every member's NodeFailed, bandwidth over a window, with the wall time and heap.
+// Run: GOSSIP_LARGE_NODES=10000 node --max-old-space-size=20000 --import tsx src/gossip-large.ts
+//   (from bench/; default 2,000 nodes; GOSSIP_LARGE_SEED picks the seed, default 101)
+import { pathToFileURL } from 'node:url';
+import { SimulatedCluster } from '@rpcnet/gossip/simulation';
+
+/** What one large run measured. */
+export interface LargeClusterResult {
+  readonly nodes: number;
+  /** Virtual ms until every member emitted NodeJoined for every other. */
+  readonly formationMs: number;
+  /** Virtual ms from a crash to the first and to every running member's NodeFailed. */
+  readonly failureFirstMs: number;
+  readonly failureAllMs: number;
+  /** Gossip bytes per member per second over the bandwidth window, without loss. */
+  readonly bytesPerNodePerSecond: number;
+  readonly bandwidthWindowMs: number;
+  /** Heap used after formation, and per member record held (n^2 of them). */
+  readonly heapBytes: number;
+  readonly heapBytesPerRecord: number;
+  readonly wallClockMs: number;
+}
+
+function progress(nodes: number, wallStart: number, message: string): void {
+  const elapsed = ((performance.now() - wallStart) / 1000).toFixed(1);
+  console.error(`[gossip large n=${nodes} +${elapsed}s] ${message}`);
+}
+
+/** Forms `nodes` members (all joining one seed at t=0), crashes one, and measures bandwidth. */
+export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult {
+  const wallStart = performance.now();
+  // Per-node event logs would hold n^2 events: count what is needed instead.
+  const cluster = new SimulatedCluster({ seed, delayMs: 1, jitterMs: 2, recordEvents: false });
+  const joinedBy = new Map<string, number>();
+  const failedBy = new Map<string, number>();
+  const count = (counts: Map<string, number>, id: string): void => {
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  };
+  const members = cluster.addNodes(nodes);
+  for (const member of members) {
+    member.protocol.onEvent((event) => {
+      if (event.type === 'NodeJoined') count(joinedBy, event.node.id);
+      else if (event.type === 'NodeFailed') count(failedBy, event.node.id);
+    });
+  }
+  const run = (condition: () => boolean, what: string, limitMs: number, stepMs: number): number => {
+    const start = cluster.clock.now();
+    if (!cluster.clock.runUntil(condition, { timeoutMs: limitMs, stepMs })) {
+      throw new Error(`gossip large: ${what} did not happen within ${limitMs} ms of virtual time`);
+    }
+    return cluster.clock.now() - start;
+  };
+  const formationMs = run(
+    () => members.every((member) => (joinedBy.get(member.id) ?? 0) >= nodes - 1),
+    'formation',
+    600_000,
+    100,
+  );
+  const heapBytes = process.memoryUsage().heapUsed;
+  progress(
+    nodes,
+    wallStart,
+    `formed in ${formationMs} ms, heap ${(heapBytes / 1e9).toFixed(2)} GB`,
+  );
+
+  // Bandwidth over a window after formation settled (probes, gossip, digests; no loss).
+  const bandwidthWindowMs = 10_000;
+  cluster.clock.advance(5_000);
+  const before = cluster.network.stats().bytesSent;
+  cluster.clock.advance(bandwidthWindowMs);
+  const bytesPerNodePerSecond =
+    (cluster.network.stats().bytesSent - before) / nodes / (bandwidthWindowMs / 1000);
+  progress(nodes, wallStart, `${Math.round(bytesPerNodePerSecond)} B/node/s`);
+
+  const victim = members[1 + Math.floor(cluster.random() * (nodes - 1))]!;
+  cluster.crash(victim.id);
+  const failureFirstMs = run(
+    () => (failedBy.get(victim.id) ?? 0) >= 1,
+    'first NodeFailed',
+    120_000,
+    10,
+  );
+  const failureAllMs =
+    failureFirstMs +
+    run(() => (failedBy.get(victim.id) ?? 0) >= nodes - 1, 'NodeFailed everywhere', 120_000, 10);
+  progress(nodes, wallStart, `crash seen by all after ${failureAllMs} ms`);
+  for (const node of cluster.running()) cluster.crash(node.id);
+  return {
+    nodes,
+    formationMs,
+    failureFirstMs,
+    failureAllMs,
+    bytesPerNodePerSecond,
+    bandwidthWindowMs,
+    heapBytes,
+    heapBytesPerRecord: heapBytes / (nodes * nodes),
+    wallClockMs: performance.now() - wallStart,
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const nodes = Number(process.env.GOSSIP_LARGE_NODES ?? 2000);
+  const result = benchLargeCluster(nodes, Number(process.env.GOSSIP_LARGE_SEED ?? 101));
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  console.log('large cluster, simulated LAN (1-3 ms one-way), virtual time');
+  console.table([
+    {
+      nodes: result.nodes,
+      formation: s(result.formationMs),
+      'crash -> 1st NodeFailed': s(result.failureFirstMs),
+      'crash -> all NodeFailed': s(result.failureAllMs),
+      'bytes/node/s': Math.round(result.bytesPerNodePerSecond),
+      'heap after formation': `${(result.heapBytes / 1e9).toFixed(2)} GB (${Math.round(result.heapBytesPerRecord)} B/record)`,
+      'wall time': s(result.wallClockMs),
+    },
+  ]);
+}

@@ -1,0 +1,67 @@
+import type { ClusterNode, NodeId, NodeTags } from './node.js';
+
+/** Versions of one member a pool keeps; older ones stay valid where held, just not shared. */
+const VERSIONS_PER_MEMBER = 4;
+
+function sameTags(a: NodeTags, b: NodeTags): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => b[key] === a[key]);
+}
+
+/** True when `a` and `b` hold the same addresses and tags. */
+export function sameMetadata(a: ClusterNode, b: ClusterNode): boolean {
+  return (
+    a.gossipAddress === b.gossipAddress && a.rpcAddress === b.rpcAddress && sameTags(a.tags, b.tags)
+  );
+}
+
+/** An immutable copy of `node` (its tags too), so a stored record never changes under a reader. */
+export function freezeRecord(node: ClusterNode): ClusterNode {
+  return Object.freeze({ ...node, tags: Object.freeze({ ...node.tags }) });
+}
+
+/**
+ * Shares immutable member records between member tables: equal content, one frozen object. A
+ * simulation of n nodes in one process otherwise holds n copies of every member's record (its
+ * strings, tags and hidden class included); with one pool it holds one per version. A single
+ * node gains nothing from it and does without.
+ */
+export class MemberRecordPool {
+  private readonly versions = new Map<NodeId, ClusterNode[]>();
+
+  /** The pooled frozen record equal to `node`, added (newest first) when there is none. */
+  intern(node: ClusterNode): ClusterNode {
+    let list = this.versions.get(node.id);
+    if (list === undefined) {
+      list = [];
+      this.versions.set(node.id, list);
+    }
+    for (const held of list) {
+      if (
+        held.incarnation === node.incarnation &&
+        held.state === node.state &&
+        sameMetadata(held, node)
+      ) {
+        return held;
+      }
+    }
+    // Tags rarely change between versions: share the frozen tags object too.
+    const previous = list[0];
+    const record = Object.freeze({
+      ...node,
+      tags:
+        previous !== undefined && sameTags(previous.tags, node.tags)
+          ? previous.tags
+          : Object.freeze({ ...node.tags }),
+    });
+    list.unshift(record);
+    if (list.length > VERSIONS_PER_MEMBER) list.length = VERSIONS_PER_MEMBER;
+    return record;
+  }
+
+  /** Members with at least one pooled record. */
+  get size(): number {
+    return this.versions.size;
+  }
+}
