@@ -63,10 +63,11 @@ export function memberlistBestCaseMs(nodes: number): number {
 }
 
 /**
- * Heap one member record costs the simulator, measured after formation (records, indexes, phi
- * detectors, queues). A full-membership simulation holds n^2 of them in one process.
+ * Heap one member record costs the simulator, measured after formation (shared records, per-table
+ * indexes, event logs; this bench's event tally adds more). A full-membership simulation holds n^2
+ * of them in one process.
  */
-const SIMULATED_BYTES_PER_RECORD = 1_500;
+const SIMULATED_BYTES_PER_RECORD = 300;
 
 const HOUR_MS = 3_600_000;
 /** Push-pull period of the LAN preset, scaled as the protocol scales it above 32 members. */
@@ -77,7 +78,7 @@ function pushPullPeriodMs(nodes: number): number {
 
 /**
  * The plans: 100 nodes by default; 1,000 and 10,000 on request (`GOSSIP_RULE_SIZES`). 10,000 is
- * refused unless the heap can hold n^2 records (about 150 GB).
+ * refused unless the heap can hold n^2 records (about 30 GB; see gossip-large.ts for a leaner 10,000-node run).
  */
 export const RULE_PLANS: readonly RulePlan[] = [
   {
