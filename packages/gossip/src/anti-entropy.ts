@@ -244,13 +244,20 @@ export class AntiEntropy {
     this.sendRecords(address, this.ctx.memberTable.all(), { join, reply });
   }
 
+  /**
+   * Offers our table to a member we hold dead, as a digest: a live one answers with the buckets
+   * that differ and learns from ours that it was declared dead, so it refutes. No full-state
+   * fallback: a dead member does not answer, and pushing it the whole table every reconnect
+   * period cost more than all other gossip once a few members had crashed. (A revision-1 member
+   * cut off by a partition still heals the other way: its own reconnects push full state.)
+   */
+  offerToDead(address: string): void {
+    if (this.ctx.lifecycle() === 'running') this.transmitDigest(address);
+  }
+
   private sendDigest(address: string): void {
     const { ctx } = this;
-    const bucketCount = digestBucketCount(ctx.memberTable.size, this.maxBuckets);
-    const checksums = memberDigest(ctx.memberTable.all(), bucketCount);
-    ctx.transmit(address, [
-      encodeMessage({ kind: 'digest', from: ctx.localId, bucketCount, checksums }),
-    ]);
+    this.transmitDigest(address);
     this.awaiting.get(address)?.();
     // No answer (lost, or a revision-1 node that drops digests): exchange full state instead.
     const cancel = ctx.after(2 * ctx.config.probeIntervalMs, () => {
@@ -259,6 +266,15 @@ export class AntiEntropy {
       if (ctx.lifecycle() === 'running') this.sendFullState(address, false, false);
     });
     this.awaiting.set(address, cancel);
+  }
+
+  private transmitDigest(address: string): void {
+    const { ctx } = this;
+    const bucketCount = digestBucketCount(ctx.memberTable.size, this.maxBuckets);
+    const checksums = memberDigest(ctx.memberTable.all(), bucketCount);
+    ctx.transmit(address, [
+      encodeMessage({ kind: 'digest', from: ctx.localId, bucketCount, checksums }),
+    ]);
   }
 
   private answered(address: string): void {

@@ -652,7 +652,7 @@ export class SwimProtocol {
     }
   }
 
-  /** Reclaims old dead records, then pushes our state to one dead member and one absent seed. */
+  /** Reclaims old dead records, then offers our state to one dead member and one absent seed. */
   private reconnectTick(): void {
     if (this.lifecycle !== 'running') return;
     const now = this.clock.now();
@@ -668,8 +668,7 @@ export class SwimProtocol {
       }
     }
     const deadTarget = dead[Math.floor(this.random() * dead.length)];
-    if (deadTarget !== undefined)
-      this.antiEntropy.sendFullState(deadTarget.gossipAddress, false, false);
+    if (deadTarget !== undefined) this.antiEntropy.offerToDead(deadTarget.gossipAddress);
     const seed = this.seedJoin.absentSeed();
     if (seed !== undefined && seed !== deadTarget?.gossipAddress)
       this.antiEntropy.sendFullState(seed, false, false);

@@ -3,7 +3,7 @@ import { decodeDatagram, encodeDatagram, encodedMessageSize } from '../../src/co
 import { bucketOf, memberDigest } from '../../src/member-digest.js';
 import type { GossipMessage, PushPullMessage } from '../../src/messages.js';
 import { SimulatedCluster } from '../../src/simulation/simulated-cluster.js';
-import { formCluster } from './harness.js';
+import { formCluster, stateOf } from './harness.js';
 
 /** Every message a raw peer at `address` receives, decoded. */
 function rawPeer(cluster: SimulatedCluster, address: string) {
@@ -202,5 +202,20 @@ describe('digest-based anti-entropy', () => {
     expect(
       cluster.clock.runUntil(() => cluster.converged(), { timeoutMs: 5_000, stepMs: 50 }),
     ).toBe(true);
+  });
+
+  it('offers a member it holds dead a digest, never its whole table', () => {
+    const cluster = formCluster(6, { seed: 1707 });
+    const victim = cluster.nodes[3]!;
+    cluster.crash(victim.id);
+    const failedEverywhere = (): boolean =>
+      cluster.running().every((node) => stateOf(node, victim.id) === 'dead');
+    expect(cluster.clock.runUntil(failedEverywhere, { timeoutMs: 60_000, stepMs: 50 })).toBe(true);
+    // Whatever the survivors send to the dead address from now on.
+    const peer = rawPeer(cluster, victim.address);
+    cluster.clock.advance(4 * cluster.config.reconnectIntervalMs);
+    const kinds = new Set(peer.received.map((message) => message.kind));
+    expect(kinds.has('digest')).toBe(true);
+    expect(kinds.has('push-pull')).toBe(false);
   });
 });
