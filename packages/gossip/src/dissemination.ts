@@ -55,6 +55,13 @@ class TransmitBucket<T> {
     if (this.stale > Math.max(COMPACT_MIN_STALE, this.queued)) this.compact();
   }
 
+  /** Entries in its lists, superseded ones not yet passed included. */
+  get held(): number {
+    let count = 0;
+    for (const list of this.bySize.values()) count += list.length;
+    return count;
+  }
+
   /** Takes out the most recently added queued entry of at most `budget` bytes, if any. */
   takeNewestFitting(budget: number): QueuedUpdate<T> | undefined {
     let best: QueuedUpdate<T>[] | undefined;
@@ -147,6 +154,17 @@ export class BroadcastQueue<T = StateUpdateMessage> {
     };
     this.byKey.set(key, update);
     this.addToBucket(update);
+  }
+
+  /**
+   * Entries held in memory, superseded ones not yet reclaimed included: a bucket compacts once its
+   * superseded entries outnumber both 64 and its queued ones, so this stays within about twice
+   * {@link size} plus 64 per transmit count.
+   */
+  get heldEntries(): number {
+    let count = 0;
+    for (const bucket of this.buckets) count += bucket.held;
+    return count;
   }
 
   /** True if an update about `key` is waiting to be (re)sent. */

@@ -9,8 +9,11 @@ function sameTags(a: NodeTags, b: NodeTags): boolean {
   return keys.every((key) => b[key] === a[key]);
 }
 
+/** The parts of a member record besides its state and incarnation. */
+type MemberMetadata = Pick<ClusterNode, 'gossipAddress' | 'rpcAddress' | 'tags'>;
+
 /** True when `a` and `b` hold the same addresses and tags. */
-export function sameMetadata(a: ClusterNode, b: ClusterNode): boolean {
+export function sameMetadata(a: MemberMetadata, b: MemberMetadata): boolean {
   return (
     a.gossipAddress === b.gossipAddress && a.rpcAddress === b.rpcAddress && sameTags(a.tags, b.tags)
   );

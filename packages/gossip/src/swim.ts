@@ -20,7 +20,7 @@ import type { ClusterConfig } from './config.js';
 import { BroadcastQueue, retransmitLimit } from './dissemination.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import type { ClusterEvent } from './events.js';
-import type { MemberRecordPool } from './member-record-pool.js';
+import { type MemberRecordPool, sameMetadata } from './member-record-pool.js';
 import { isLive, MemberTable, type MemberTableChange } from './member-table.js';
 import type {
   AliveMessage,
@@ -421,9 +421,12 @@ export class SwimProtocol {
   private handleAlive(message: AliveMessage, rebroadcast = true): void {
     if (message.id === this.localId) {
       const self = this.memberTable.local();
-      if (this.lifecycle === 'running' && message.incarnation > self.incarnation) {
-        this.refute(message.incarnation);
-      }
+      // A record of us we did not send: newer (we restarted and forgot it), or at our incarnation
+      // with other addresses or tags (we restarted before anyone noticed the old process go).
+      const foreign =
+        message.incarnation > self.incarnation ||
+        (message.incarnation === self.incarnation && !sameMetadata(message, self));
+      if (this.lifecycle === 'running' && foreign) this.refute(message.incarnation);
       return;
     }
     // Another node's record at our own address is a process that is gone: we hold that socket.

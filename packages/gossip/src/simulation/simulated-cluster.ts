@@ -27,6 +27,15 @@ export interface SimulatedClusterOptions {
   readonly recordEvents?: boolean;
 }
 
+/** Options of one node of a {@link SimulatedCluster}. */
+export interface SimulatedNodeOptions {
+  readonly tags?: NodeTags;
+  readonly address?: string;
+  readonly config?: ClusterConfigInput;
+  /** Seeds found by discovery; given the node's clock (pausing it pauses discovery too). */
+  readonly discoveredSeeds?: (clock: PausableClock, address: string) => DiscoveredSeeds;
+}
+
 /** One node of a {@link SimulatedCluster}. */
 export interface SimulatedNode {
   readonly id: NodeId;
@@ -89,15 +98,32 @@ export class SimulatedCluster {
   }
 
   /** Creates and starts a node (not yet joined). */
-  addNode(
-    options: {
-      tags?: NodeTags;
-      address?: string;
-      config?: ClusterConfigInput;
-      /** Seeds found by discovery; given the node's clock (pausing it pauses discovery too). */
-      discoveredSeeds?: (clock: PausableClock, address: string) => DiscoveredSeeds;
-    } = {},
-  ): SimulatedNode {
+  addNode(options: SimulatedNodeOptions = {}): SimulatedNode {
+    const node = this.startNode(createNodeId(this.random), options);
+    this.nodeList.push(node);
+    return node;
+  }
+
+  /**
+   * Starts a crashed node again under its id, as a process restarted with its identity kept: at its
+   * old address and with its old tags unless given, its incarnation starting over at 0, not joined.
+   * The new life takes the old one's place in {@link nodes}.
+   */
+  restart(id: NodeId, options: SimulatedNodeOptions = {}): SimulatedNode {
+    const index = this.nodeList.findIndex((candidate) => candidate.id === id);
+    const old = this.nodeList[index];
+    if (old === undefined) throw new Error(`no simulated node ${id}`);
+    if (old.running) throw new Error(`simulated node ${id} is running; crash it first`);
+    const node = this.startNode(id, {
+      address: old.address,
+      tags: old.protocol.localNode().tags,
+      ...options,
+    });
+    this.nodeList[index] = node;
+    return node;
+  }
+
+  private startNode(id: NodeId, options: SimulatedNodeOptions): SimulatedNode {
     const raw = this.network.createTransport(options.address);
     const clock = new PausableClock(this.clock);
     // A paused process leaves received datagrams in its socket buffer until it runs again.
@@ -107,7 +133,6 @@ export class SimulatedCluster {
       send: (to, data) => raw.send(to, data),
       close: () => raw.close(),
     };
-    const id = createNodeId(this.random);
     const config =
       options.config === undefined
         ? this.config
@@ -137,7 +162,6 @@ export class SimulatedCluster {
       protocol.onEvent((event) => node.events.push({ at: this.clock.now(), event }));
     }
     protocol.start();
-    this.nodeList.push(node);
     return node;
   }
 

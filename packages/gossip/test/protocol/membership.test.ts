@@ -273,6 +273,61 @@ describe('SWIM over the simulated network', () => {
     expect(others[0]!.protocol.metrics().members.alive).toBe(6);
   });
 
+  it('spreads the new tags of a node restarted under its id before anyone saw it fail', () => {
+    const cluster = formCluster(5, { seed: 72 });
+    const id = cluster.nodes[4]!.id;
+    cluster.crash(id);
+    // Back at once (incarnation 0, as the old process was) with new tags: only a refutation of
+    // the others' record of the old process, alive@0 with no tags, can make them take it.
+    const back = cluster.restart(id, { tags: { version: '2' } });
+    back.protocol.join([cluster.nodes[0]!.address]).catch(() => {});
+    const others = cluster.running().filter((node) => node !== back);
+    const record = (node: (typeof others)[number]) =>
+      node.protocol.members().find((member) => member.id === id);
+    expect(
+      cluster.clock.runUntil(() => others.every((node) => record(node)?.tags.version === '2'), {
+        timeoutMs: 30_000,
+        stepMs: 100,
+      }),
+    ).toBe(true);
+    expect(back.protocol.localNode().incarnation).toBeGreaterThan(0);
+    for (const node of others)
+      expect(record(node)?.incarnation).toBe(back.protocol.localNode().incarnation);
+    expect(cluster.eventsOf('NodeFailed')).toEqual([]);
+  });
+
+  it('lets a node restarted under its id after it was declared failed come back above its death', () => {
+    const cluster = formCluster(5, { seed: 73 });
+    const id = cluster.nodes[4]!.id;
+    cluster.nodes[4]!.protocol.setTags({ version: '1' });
+    cluster.nodes[4]!.protocol.setTags({ version: '2' });
+    expect(
+      cluster.clock.runUntil(
+        () =>
+          cluster
+            .running()
+            .every((node) => node.protocol.members().find((m) => m.id === id)?.incarnation === 2),
+        { timeoutMs: 10_000 },
+      ),
+    ).toBe(true);
+    cluster.crash(id);
+    const others = cluster.running();
+    expect(
+      cluster.clock.runUntil(() => others.every((node) => stateOf(node, id) === 'dead'), {
+        timeoutMs: 60_000,
+        stepMs: 100,
+      }),
+    ).toBe(true);
+    const back = cluster.restart(id);
+    expect(back.protocol.localNode()).toMatchObject({ incarnation: 0, tags: { version: '2' } });
+    back.protocol.join([cluster.nodes[0]!.address]).catch(() => {});
+    expect(cluster.clock.runUntil(() => cluster.converged(), { timeoutMs: 30_000 })).toBe(true);
+    // Dead at 2, so only alive at 3 or above brings it back.
+    expect(back.protocol.localNode().incarnation).toBe(3);
+    for (const node of others)
+      expect(eventsAt(node, 'NodeJoined', id).at(-1)?.node.incarnation).toBe(3);
+  });
+
   it('sends nothing after stop() and rejects a pending join with STOPPED', async () => {
     const cluster = formCluster(4, { seed: 81 });
     const node = cluster.nodes[1]!;

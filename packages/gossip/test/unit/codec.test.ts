@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   assembleDatagram,
   DATAGRAM_HEADER_BYTES,
+  DECODE_LIMITS,
   decodeDatagram,
   encodeDatagram,
   encodedMemberSize,
@@ -10,7 +11,7 @@ import {
   encodeMessage,
 } from '../../src/codec.js';
 import { DecodeError } from '../../src/errors.js';
-import type { GossipMessage } from '../../src/messages.js';
+import type { GossipMessage, MemberRecord } from '../../src/messages.js';
 import { ID_A, ID_B, SUSPECT_MEMBER } from '../wire-compat/samples.js';
 
 const member = SUSPECT_MEMBER;
@@ -186,5 +187,156 @@ describe('codec revision 2', () => {
       { kind: 'digest', from: ID_A, bucketCount: 2, checksums: new Uint32Array([1, 2, 3]) },
     ]);
     expect(() => decodeDatagram(lying)).toThrow(DecodeError);
+  });
+});
+
+describe('codec limits, each at its edge', () => {
+  const decodes = (messages: GossipMessage[]): GossipMessage[] =>
+    decodeDatagram(encodeDatagram(messages));
+  const alive = (tags: Record<string, string>, gossipAddress = 'h:1'): GossipMessage => ({
+    kind: 'alive',
+    id: ID_A,
+    incarnation: 1,
+    gossipAddress,
+    tags,
+  });
+  const pushPull = (
+    members: MemberRecord[],
+    digest?: { bucketCount: number; wantBuckets: number[] },
+  ): GossipMessage => ({
+    kind: 'push-pull',
+    from: ID_A,
+    join: false,
+    reply: false,
+    first: true,
+    last: true,
+    members,
+    ...digest,
+  });
+
+  it('decodes an alive without an RPC address as one without', () => {
+    const [decoded] = decodes([alive({})]);
+    expect(decoded).toEqual(alive({}));
+    expect(decoded).not.toHaveProperty('rpcAddress', expect.anything());
+  });
+
+  it('takes ids of up to 64 characters and refuses an empty gossip address', () => {
+    const longest = 'x'.repeat(DECODE_LIMITS.maxIdLength);
+    expect(decodes([{ kind: 'ack', seq: 1, from: longest }])).toEqual([
+      { kind: 'ack', seq: 1, from: longest },
+    ]);
+    expect(() => decodes([alive({}, '')])).toThrow(/^gossipAddress is empty$/);
+  });
+
+  it('takes 64 tags with keys and values of 256 characters, and nothing beyond', () => {
+    const most = Object.fromEntries(
+      Array.from({ length: DECODE_LIMITS.maxTags }, (_, i) => [`k${i}`, 'v']),
+    );
+    expect(decodes([alive(most)])).toEqual([alive(most)]);
+    const edge = {
+      ['k'.repeat(DECODE_LIMITS.maxTagKeyLength)]: 'v'.repeat(DECODE_LIMITS.maxTagValueLength),
+    };
+    expect(decodes([alive(edge)])).toEqual([alive(edge)]);
+    expect(() =>
+      decodes([alive({ ['k'.repeat(DECODE_LIMITS.maxTagKeyLength + 1)]: 'v' })]),
+    ).toThrow(/^bad tag key$/);
+    expect(() => decodes([alive({ '': 'v' })])).toThrow(/^bad tag key$/);
+    expect(() =>
+      decodes([alive({ zone: 'v'.repeat(DECODE_LIMITS.maxTagValueLength + 1) })]),
+    ).toThrow(/^bad value of tag zone$/);
+  });
+
+  it('takes 1,024 messages in a datagram, not 1,025', () => {
+    const ack: GossipMessage = { kind: 'ack', seq: 1, from: ID_A };
+    const most = Array.from({ length: DECODE_LIMITS.maxMessagesPerDatagram }, () => ack);
+    expect(decodes(most)).toHaveLength(DECODE_LIMITS.maxMessagesPerDatagram);
+    expect(() => decodes([...most, ack])).toThrow(/^too many messages$/);
+  });
+
+  it('takes 10,000 members in a push-pull, not 10,001', () => {
+    const most = Array.from({ length: DECODE_LIMITS.maxMembersPerPushPull }, () => member);
+    const [decoded] = decodes([pushPull(most)]);
+    expect(decoded?.kind === 'push-pull' && decoded.members.length).toBe(
+      DECODE_LIMITS.maxMembersPerPushPull,
+    );
+    expect(() => decodes([pushPull([...most, member])])).toThrow(/^too many members$/);
+  });
+
+  it('takes 4,096 digest buckets, not 4,097 nor none', () => {
+    const digest = (bucketCount: number): GossipMessage => ({
+      kind: 'digest',
+      from: ID_A,
+      bucketCount,
+      checksums: new Uint32Array(bucketCount),
+    });
+    expect(decodes([digest(DECODE_LIMITS.maxDigestBuckets)])).toEqual([
+      digest(DECODE_LIMITS.maxDigestBuckets),
+    ]);
+    expect(() => decodes([digest(DECODE_LIMITS.maxDigestBuckets + 1)])).toThrow(
+      /^too many digest buckets$/,
+    );
+    expect(() => decodes([digest(0)])).toThrow(/^digest has no bucket$/);
+    expect(() =>
+      decodes([{ kind: 'digest', from: ID_A, bucketCount: 2, checksums: new Uint32Array(3) }]),
+    ).toThrow(/^checksums do not match bucketCount$/);
+  });
+
+  it('takes wanted buckets below the bucket count, at most as many as there are', () => {
+    const every = pushPull([member], { bucketCount: 3, wantBuckets: [0, 1, 2] });
+    expect(decodes([every])).toEqual([every]);
+    expect(() => decodes([pushPull([member], { bucketCount: 3, wantBuckets: [3] })])).toThrow(
+      /^wanted bucket out of range$/,
+    );
+    expect(() =>
+      decodes([pushPull([member], { bucketCount: 3, wantBuckets: [0, 1, 2, 2] })]),
+    ).toThrow(/^more wanted buckets than buckets$/);
+  });
+
+  it('refuses an envelope without a body, and names bytes that are not protobuf', () => {
+    // Version 1, then one empty message.
+    expect(() => decodeDatagram(new Uint8Array([0x08, 0x01, 0x12, 0x00]))).toThrow(
+      /^envelope has no body$/,
+    );
+    const error = (() => {
+      try {
+        decodeDatagram(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff]));
+      } catch (caught) {
+        return caught as DecodeError;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(DecodeError);
+    expect(error?.message).toMatch(/^not a gossip datagram: .+/);
+    expect(error?.cause).toBeInstanceOf(Error);
+  });
+
+  it('frames a message of exactly 127 and of 128 bytes as encodeDatagram does', () => {
+    // An ack's encoding grows by one byte per character of `from`: find the lengths that give
+    // a 127-byte body (one length byte) and a 128-byte one (two).
+    const ackOf = (length: number): GossipMessage => ({
+      kind: 'ack',
+      seq: 1,
+      from: 'f'.repeat(length),
+    });
+    const withBody = (bytes: number): GossipMessage => {
+      for (let length = 1; length < 200; length++) {
+        if (encodeMessage(ackOf(length)).length === bytes) return ackOf(length);
+      }
+      throw new Error(`no ack encodes to ${bytes} bytes`);
+    };
+    for (const bytes of [127, 128]) {
+      const message = withBody(bytes);
+      expect([...assembleDatagram([encodeMessage(message)])]).toEqual([
+        ...encodeDatagram([message]),
+      ]);
+      expect(encodedMessageSize(message)).toBe(1 + (bytes === 127 ? 1 : 2) + bytes);
+    }
+  });
+
+  it('counts the exact bytes one member adds to a push-pull', () => {
+    // Two and three members: both bodies take a two-byte length prefix in the envelope.
+    const two = encodeMessage(pushPull([member, member])).length;
+    const three = encodeMessage(pushPull([member, member, member])).length;
+    expect(encodedMemberSize(member)).toBe(three - two);
   });
 });

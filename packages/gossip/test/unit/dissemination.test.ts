@@ -76,39 +76,165 @@ describe('BroadcastQueue', () => {
   it('picks exactly what a newest-to-oldest walk of each bucket would, under random use', {
     timeout: 30_000,
   }, () => {
-    let state = 7;
-    const random = (): number => {
-      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return state / 2_147_483_648;
-    };
+    compareWithReference({ seed: 7, steps: 20_000, keys: 300, sizes: [20, 31], burst: 1 });
+  });
+
+  it('matches the walk through compactions: bursts of replacements, small and tight budgets', {
+    timeout: 30_000,
+  }, () => {
+    // Few keys replaced in bursts leave hundreds of superseded entries in a bucket (compacted
+    // past 64); sizes around MIN_UPDATE_BYTES (8) hit the budget's exact edges.
+    compareWithReference({ seed: 11, steps: 3_000, keys: 12, sizes: [1, 16], burst: 40 });
+    compareWithReference({ seed: 12, steps: 3_000, keys: 90, sizes: [4, 12], burst: 25 });
+  });
+
+  it('stops filling a datagram below 8 bytes left, and goes on at exactly 8', () => {
+    const sameBucket = new BroadcastQueue<string>();
+    sameBucket.enqueue('a', 'a', 8);
+    sameBucket.enqueue('b', 'b', 8);
+    // 8 left after 'b': 'a' still goes.
+    expect(sameBucket.take(16, 10)).toEqual(['b', 'a']);
+
+    const nextBucket = new BroadcastQueue<string>();
+    nextBucket.enqueue('old', 'old', 8);
+    expect(nextBucket.take(100, 10)).toEqual(['old']);
+    nextBucket.enqueue('c', 'c', 4);
+    nextBucket.enqueue('d', 'd', 4);
+    // 8 left after the fresh ones: 'old', sent once, fills the rest.
+    expect(nextBucket.take(16, 10)).toEqual(['d', 'c', 'old']);
+
+    const under = new BroadcastQueue<string>();
+    under.enqueue('y', 'y', 3);
+    under.enqueue('x', 'x', 5);
+    // 5 left after 'x': under 8, so the 3-byte 'y' waits for the next datagram.
+    expect(under.take(10, 10)).toEqual(['x']);
+    expect(under.take(10, 10)).toEqual(['y']);
+  });
+
+  it('reclaims superseded entries once they outnumber both 64 and the queued ones', () => {
+    const one = new BroadcastQueue<string>();
+    for (let i = 0; i <= 64; i++) one.enqueue('a', `a${i}`, 10);
+    // 64 superseded, 1 queued: not yet more than 64.
+    expect(one.heldEntries).toBe(65);
+    one.enqueue('a', 'a65', 10);
+    expect(one.heldEntries).toBe(1);
+    expect(one.take(100, 10)).toEqual(['a65']);
+
+    const many = new BroadcastQueue<string>();
+    for (let i = 0; i < 100; i++) many.enqueue(`k${i}`, `k${i}`, 10);
+    for (let i = 0; i < 99; i++) many.enqueue(`k${i}`, `k${i}'`, 10);
+    // 99 superseded of 100 queued: kept until they outnumber the queued ones.
+    expect(many.heldEntries).toBe(199);
+    many.remove('k99');
+    // 100 superseded (a removal counts) against 99 queued: compacted.
+    expect(many.heldEntries).toBe(99);
+    expect(many.size).toBe(99);
+  });
+
+  it('counts superseded entries out once a send passes them, and sent ones out of the queue', () => {
+    // 64 superseded 'a's under the queued one; a send takes it, the next passes the 64.
+    const passed = new BroadcastQueue<string>();
+    for (let i = 0; i <= 64; i++) passed.enqueue('a', `a${i}`, 10);
+    expect(passed.take(10, 10)).toEqual(['a64']);
+    expect(passed.take(0, 10)).toEqual([]);
+    expect(passed.take(100, 10)).toEqual(['a64']);
+    expect(passed.heldEntries).toBe(1);
+    // One superseded entry is far from a compaction, so it stays held.
+    passed.enqueue('b', 'b0', 10);
+    passed.enqueue('b', 'b1', 10);
+    expect(passed.heldEntries).toBe(3);
+
+    // 100 sent entries leave the fresh bucket's queue: with 1 queued, 65 superseded compact it.
+    const sent = new BroadcastQueue<string>();
+    for (let i = 0; i < 100; i++) sent.enqueue(`k${i}`, `k${i}`, 10);
+    expect(sent.take(1000, 10)).toHaveLength(100);
+    expect(sent.take(0, 10)).toEqual([]);
+    for (let i = 0; i <= 64; i++) sent.enqueue('z', `z${i}`, 10);
+    expect(sent.heldEntries).toBe(100 + 65);
+    sent.enqueue('z', 'z65', 10);
+    expect(sent.heldEntries).toBe(100 + 1);
+
+    // Sends that find nothing small enough take nothing out of the queue.
+    const unsent = new BroadcastQueue<string>();
+    for (let i = 0; i < 100; i++) unsent.enqueue(`k${i}`, `k${i}`, 10);
+    for (let i = 0; i < 5; i++) expect(unsent.take(9, 10)).toEqual([]);
+    for (let i = 0; i < 99; i++) unsent.enqueue(`k${i}`, `k${i}'`, 10);
+    // 99 superseded against 100 queued (99 while the last replacement is made): not compacted.
+    expect(unsent.heldEntries).toBe(199);
+  });
+
+  it('keeps memory bounded under endless replacement between sends', () => {
     const queue = new BroadcastQueue<string>();
-    const reference = new ReferenceQueue();
-    const sentByQueue: string[] = [];
-    const sentByReference: string[] = [];
-    let limit = 8;
-    for (let step = 0; step < 20_000; step++) {
-      const roll = random();
-      const key = `n${Math.floor(random() * 300)}`;
-      if (roll < 0.5) {
-        const size = 20 + Math.floor(random() * 12);
-        const payload = `${key}@${step}`;
-        queue.enqueue(key, payload, size, (t) => sentByQueue.push(`${payload}#${t}`));
-        reference.enqueue(key, payload, size, (t) => sentByReference.push(`${payload}#${t}`));
-      } else if (roll < 0.55) {
-        queue.remove(key);
-        reference.remove(key);
-      } else {
-        // The limit occasionally shrinks, as when members leave, and grows back.
-        if (random() < 0.01) limit = 2 + Math.floor(random() * 8);
-        const budget = Math.floor(random() * 400);
-        expect(queue.take(budget, limit)).toEqual(reference.take(budget, limit));
-      }
-      expect(queue.size).toBe(reference.size);
-      expect(queue.has(key)).toBe(reference.has(key));
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 200; i++) queue.enqueue(`k${i % 10}`, `k${i % 10}@${round}.${i}`, 10);
+      queue.take(35, 4);
+      expect(queue.size).toBe(10);
+      // Per transmit count (0 to 3): at most max(64, queued) superseded beside the queued.
+      expect(queue.heldEntries).toBeLessThanOrEqual(4 * (64 + 10));
     }
-    expect(sentByQueue).toEqual(sentByReference);
+  });
+
+  it('clears every pending update', () => {
+    const queue = new BroadcastQueue<string>();
+    queue.enqueue('a', 'a', 10);
+    queue.take(100, 10);
+    queue.enqueue('b', 'b', 10);
+    queue.clear();
+    expect(queue.size).toBe(0);
+    expect(queue.has('a')).toBe(false);
+    expect(queue.take(100, 10)).toEqual([]);
+    queue.enqueue('c', 'c', 10);
+    expect(queue.take(100, 10)).toEqual(['c']);
   });
 });
+
+/**
+ * Drives the queue and {@link ReferenceQueue} with the same seeded random history and requires the
+ * same picks, sizes and transmission callbacks at every step. `burst` enqueues come in a row.
+ */
+function compareWithReference(options: {
+  seed: number;
+  steps: number;
+  keys: number;
+  sizes: readonly [number, number];
+  burst: number;
+}): void {
+  let state = options.seed;
+  const random = (): number => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+  const [minSize, maxSize] = options.sizes;
+  const queue = new BroadcastQueue<string>();
+  const reference = new ReferenceQueue();
+  const sentByQueue: string[] = [];
+  const sentByReference: string[] = [];
+  let limit = 8;
+  for (let step = 0; step < options.steps; step++) {
+    const roll = random();
+    const key = `n${Math.floor(random() * options.keys)}`;
+    if (roll < 0.5) {
+      for (let i = 0; i < options.burst; i++) {
+        const burstKey = i === 0 ? key : `n${Math.floor(random() * options.keys)}`;
+        const size = minSize + Math.floor(random() * (maxSize - minSize + 1));
+        const payload = `${burstKey}@${step}.${i}`;
+        queue.enqueue(burstKey, payload, size, (t) => sentByQueue.push(`${payload}#${t}`));
+        reference.enqueue(burstKey, payload, size, (t) => sentByReference.push(`${payload}#${t}`));
+      }
+    } else if (roll < 0.55) {
+      queue.remove(key);
+      reference.remove(key);
+    } else {
+      // The limit occasionally shrinks, as when members leave, and grows back.
+      if (random() < 0.01) limit = 2 + Math.floor(random() * 8);
+      const budget = Math.floor(random() * 400);
+      expect(queue.take(budget, limit)).toEqual(reference.take(budget, limit));
+    }
+    expect(queue.size).toBe(reference.size);
+    expect(queue.has(key)).toBe(reference.has(key));
+  }
+  expect(sentByQueue).toEqual(sentByReference);
+}
 
 /** The straightforward queue the optimized one must match: one array per transmit count. */
 class ReferenceQueue {

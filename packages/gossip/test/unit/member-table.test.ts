@@ -148,4 +148,216 @@ describe('MemberTable', () => {
     table.applyDead('b2', 0, 7);
     expect(table.hasLiveAddress('b:7946')).toBe(false);
   });
+
+  it('rejects every update about an unknown node, and forgets only known ones', () => {
+    const table = new MemberTable(self, 0);
+    expect(table.applySuspect('ghost', 0, 1)).toEqual({ changed: false, events: [] });
+    expect(table.applyDead('ghost', 0, 1)).toEqual({ changed: false, events: [] });
+    expect(table.applyLeft('ghost', 0, 1)).toEqual({ changed: false, events: [] });
+    expect(table.remove('ghost')).toBe(false);
+    expect(table.size).toBe(1);
+    expect([...table.all()].map((n) => n.id)).toEqual(['self']);
+  });
+
+  it('counts every record and lists them in insertion order, dead and left included', () => {
+    const table = new MemberTable(self, 0);
+    for (const id of ['a', 'b', 'c']) table.applyAlive(alive(id, 0), 0);
+    table.applyDead('b', 0, 1);
+    table.applyLeft('c', 0, 1);
+    expect(table.size).toBe(4);
+    expect([...table.all()].map((n) => `${n.id}:${n.state}`)).toEqual([
+      'self:alive',
+      'a:alive',
+      'b:dead',
+      'c:left',
+    ]);
+  });
+
+  it('re-suspects at a higher incarnation without a second NodeSuspected', () => {
+    const table = new MemberTable(self, 0);
+    table.applyAlive(alive('a', 0), 0);
+    expect(table.applySuspect('a', 2, 1)).toMatchObject({
+      changed: true,
+      current: { state: 'suspect', incarnation: 2 },
+    });
+    const again = table.applySuspect('a', 3, 2);
+    expect(again).toMatchObject({
+      changed: true,
+      previous: { state: 'suspect', incarnation: 2 },
+      current: { state: 'suspect', incarnation: 3 },
+      events: [],
+    });
+    // The state did not change, so neither did the time it changed at.
+    expect(table.stateChangedAt('a')).toBe(1);
+  });
+
+  it('declares a live node dead at its incarnation or above, never a dead one again', () => {
+    const table = new MemberTable(self, 0);
+    table.applyAlive(alive('a', 2), 0);
+    expect(table.applyDead('a', 1, 1).changed).toBe(false);
+    const failed = table.applyDead('a', 2, 1);
+    expect(failed).toMatchObject({ changed: true, current: { state: 'dead', incarnation: 2 } });
+    expect(table.applyDead('a', 3, 2).changed).toBe(false);
+    expect(table.get('a')).toMatchObject({ state: 'dead', incarnation: 2 });
+    table.applyAlive(alive('b', 0), 0);
+    table.applySuspect('b', 0, 1);
+    expect(table.applyDead('b', 1, 2)).toMatchObject({
+      changed: true,
+      current: { state: 'dead', incarnation: 1 },
+      events: [{ type: 'NodeFailed' }],
+    });
+  });
+
+  it('records a leave of a dead node silently, and never a second leave', () => {
+    const table = new MemberTable(self, 0);
+    table.applyAlive(alive('a', 1), 0);
+    table.applyDead('a', 1, 1);
+    expect(table.applyLeft('a', 1, 2)).toMatchObject({
+      changed: true,
+      previous: { state: 'dead' },
+      current: { state: 'left', incarnation: 1 },
+      events: [],
+    });
+    expect(table.applyLeft('a', 1, 3).changed).toBe(false);
+    expect(table.applyLeft('a', 2, 3).changed).toBe(false);
+    expect(table.get('a')).toMatchObject({ state: 'left', incarnation: 1 });
+    expect(table.stateChangedAt('a')).toBe(2);
+  });
+
+  it('reports a changed tag value, gossip address or RPC address as NodeUpdated', () => {
+    const table = new MemberTable(self, 0);
+    const base: AliveMessage = {
+      ...alive('a', 0, { role: 'worker', zone: 'a' }),
+      rpcAddress: 'a:9000',
+    };
+    table.applyAlive(base, 0);
+    const types = (message: AliveMessage): string[] =>
+      table.applyAlive(message, 1).events.map((e) => e.type);
+    expect(types({ ...base, incarnation: 1 })).toEqual([]);
+    expect(types({ ...base, incarnation: 2, tags: { role: 'worker', zone: 'b' } })).toEqual([
+      'NodeUpdated',
+    ]);
+    expect(types({ ...base, incarnation: 3, tags: { role: 'worker', zone: 'b' } })).toEqual([]);
+    expect(
+      types({ ...base, incarnation: 4, tags: { role: 'worker', zone: 'b' }, rpcAddress: 'a:9001' }),
+    ).toEqual(['NodeUpdated']);
+    expect(
+      types({
+        ...base,
+        incarnation: 5,
+        tags: { role: 'worker', zone: 'b' },
+        rpcAddress: 'a:9001',
+        gossipAddress: 'a2:7946',
+      }),
+    ).toEqual(['NodeUpdated']);
+    expect(table.setLocal({ ...self, gossipAddress: '10.0.0.2:7946' }, 2).events).toMatchObject([
+      { type: 'NodeUpdated', previous: { gossipAddress: self.gossipAddress } },
+    ]);
+    expect(table.setLocal({ ...table.local(), incarnation: 1 }, 3).changed).toBe(true);
+  });
+
+  it('keeps the time a state changed, not the time of every update', () => {
+    const table = new MemberTable(self, 5);
+    expect(table.stateChangedAt('self')).toBe(5);
+    table.applyAlive(alive('a', 0), 10);
+    table.applyAlive(alive('a', 1), 20);
+    expect(table.stateChangedAt('a')).toBe(10);
+    table.applySuspect('a', 1, 30);
+    expect(table.stateChangedAt('a')).toBe(30);
+    table.remove('a');
+    expect(table.stateChangedAt('a')).toBeUndefined();
+  });
+
+  it('answers an empty filter with every live node, an unknown tag key with none', () => {
+    const table = new MemberTable(self, 0);
+    table.applyAlive(alive('a', 0, { role: 'worker' }), 0);
+    table.applyAlive(alive('b', 0), 0);
+    table.applyDead('b', 0, 1);
+    expect(table.nodesByTag({}).map((n) => n.id)).toEqual(['self', 'a']);
+    expect(table.nodesByTag({ colour: 'blue' })).toEqual([]);
+    expect(table.nodesByTag({ role: 'worker', colour: 'blue' })).toEqual([]);
+  });
+
+  it('intersects tag terms when the smallest posting set holds nodes the others lack', () => {
+    const table = new MemberTable(self, 0);
+    table.applyAlive(alive('w1', 0, { role: 'worker', zone: 'a' }), 0);
+    table.applyAlive(alive('g', 0, { role: 'gateway', zone: 'a' }), 0);
+    table.applyAlive(alive('w2', 0, { role: 'worker', zone: 'b' }), 0);
+    table.applyAlive(alive('w3', 0, { role: 'worker', zone: 'b' }), 0);
+    const ids = (filter: Record<string, string>): string[] =>
+      table
+        .nodesByTag(filter)
+        .map((n) => n.id)
+        .sort();
+    // zone=a (2 ids) is scanned and checked against role=worker (3 ids): g must drop out.
+    expect(ids({ role: 'worker', zone: 'a' })).toEqual(['w1']);
+    expect(ids({ zone: 'a', role: 'worker' })).toEqual(['w1']);
+    expect(ids({ role: 'gateway', zone: 'b' })).toEqual([]);
+  });
+
+  it('lists the other records at a gossip address, following moves and removals', () => {
+    const table = new MemberTable(self, 0);
+    const at = (id: string, address: string, incarnation = 0): AliveMessage => ({
+      ...alive(id, incarnation),
+      gossipAddress: address,
+    });
+    const others = (address: string, id: string): string[] =>
+      table
+        .othersAt(address, id)
+        .map((n) => n.id)
+        .sort();
+    table.applyAlive(at('a', 'x:1'), 0);
+    expect(others('x:1', 'a')).toEqual([]);
+    expect(others('nowhere:1', 'a')).toEqual([]);
+    table.applyAlive(at('b', 'x:1'), 0);
+    table.applyAlive(at('c', 'x:1'), 0);
+    expect(others('x:1', 'c')).toEqual(['a', 'b']);
+    table.applyDead('a', 0, 1);
+    expect(others('x:1', 'c')).toEqual(['a', 'b']);
+    // a comes back elsewhere: x:1 keeps b and c.
+    table.applyAlive(at('a', 'y:1', 1), 2);
+    expect(others('x:1', 'c')).toEqual(['b']);
+    expect(others('y:1', 'a')).toEqual([]);
+    table.applyAlive(at('d', 'y:1'), 3);
+    expect(others('y:1', 'd')).toEqual(['a']);
+    table.remove('b');
+    expect(others('x:1', 'c')).toEqual([]);
+    table.applyAlive(at('e', 'x:1'), 4);
+    expect(others('x:1', 'e')).toEqual(['c']);
+  });
+
+  it('moves a live address with its record, and counts each live record at an address once', () => {
+    const table = new MemberTable(self, 0);
+    table.applyAlive(alive('a', 0), 0);
+    table.applyAlive({ ...alive('a', 1), gossipAddress: 'a-new:7946' }, 1);
+    expect(table.hasLiveAddress('a:7946')).toBe(false);
+    expect(table.hasLiveAddress('a-new:7946')).toBe(true);
+    // Updates at one address must not count the record there twice.
+    table.applyAlive(alive('b', 0), 0);
+    table.applyAlive(alive('b', 1), 1);
+    table.applyAlive(alive('b', 2), 2);
+    table.applyDead('b', 2, 3);
+    expect(table.hasLiveAddress('b:7946')).toBe(false);
+  });
+
+  it('keeps dead and left records in the order they stopped being live', () => {
+    const table = new MemberTable(self, 0);
+    for (const id of ['a', 'b', 'c']) table.applyAlive(alive(id, 0), 0);
+    table.applyDead('b', 0, 1);
+    table.applyDead('a', 0, 2);
+    table.applyLeft('b', 0, 3);
+    expect([...table.nonLiveIds()]).toEqual(['b', 'a']);
+  });
+
+  it('samples every remaining record after a removal from the middle', () => {
+    const table = new MemberTable(self, 0);
+    for (const id of ['a', 'b', 'c']) table.applyAlive(alive(id, 0), 0);
+    table.applyDead('a', 0, 1);
+    expect(table.remove('a')).toBe(true);
+    const picks = [0, 1, 2].map((index) => table.randomNode(() => index / 3)?.id);
+    expect(picks.sort()).toEqual(['b', 'c', 'self']);
+    expect(table.remove('c')).toBe(true);
+    const rest = [0, 1].map((index) => table.randomNode(() => index / 2)?.id);
+    expect(rest.sort()).toEqual(['b', 'self']);
+  });
 });
