@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MemberRecordPool } from '../../src/member-record-pool.js';
 import { MemberTable } from '../../src/member-table.js';
 import type { AliveMessage } from '../../src/messages.js';
 import type { ClusterNode } from '../../src/node.js';
@@ -359,5 +360,35 @@ describe('MemberTable', () => {
     expect(table.remove('c')).toBe(true);
     const rest = [0, 1].map((index) => table.randomNode(() => index / 2)?.id);
     expect(rest.sort()).toEqual(['b', 'self']);
+  });
+
+  it('finds no other record beside the one member at an address', () => {
+    const table = new MemberTable(self, 0);
+    table.applyAlive({ ...alive('alpha', 0), gossipAddress: 'x:1' }, 0);
+    expect(table.othersAt('x:1', 'alpha')).toEqual([]);
+  });
+
+  it('forgets the last record it stored and takes it back as new', () => {
+    const table = new MemberTable(self, 0);
+    table.applyAlive(alive('a', 0), 0);
+    table.applyDead('a', 0, 1);
+    expect(table.remove('a')).toBe(true);
+    expect(table.get('a')).toBeUndefined();
+    expect(table.size).toBe(1);
+    const back = table.applyAlive(alive('a', 0), 2);
+    expect(back.events.map((e) => e.type)).toEqual(['NodeJoined']);
+    expect(table.size).toBe(2);
+    expect(table.stateChangedAt('a')).toBe(2);
+  });
+
+  it('shares equal records between tables through a pool', () => {
+    const pool = new MemberRecordPool();
+    const one = new MemberTable(self, 0, pool);
+    const two = new MemberTable({ ...self, id: 'other', gossipAddress: 'other:7946' }, 0, pool);
+    one.applyAlive(alive('a', 3, { role: 'worker' }), 1);
+    two.applyAlive(alive('a', 3, { role: 'worker' }), 2);
+    expect(one.get('a')).toBe(two.get('a'));
+    expect(one.get('a')).toMatchObject({ id: 'a', incarnation: 3, tags: { role: 'worker' } });
+    expect(Object.isFrozen(one.get('a'))).toBe(true);
   });
 });
