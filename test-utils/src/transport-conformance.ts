@@ -1,12 +1,12 @@
-import {
-  type CallContext,
+import type {
+  CallContext,
   ErrorCode,
   RpcClient,
-  type RpcClientOptions,
+  RpcClientOptions,
   RpcError,
   RpcServer,
-  type RpcServerOptions,
-  type Transport,
+  RpcServerOptions,
+  Transport,
 } from '@rpcnet/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rejectionOf, waitFor } from './wait-for.js';
@@ -18,12 +18,27 @@ const text = (data: Uint8Array): string => new TextDecoder().decode(data);
 export type TransportFactory = () => Transport | Promise<Transport>;
 
 /**
+ * The `@rpcnet/core` the suite drives, handed in by the caller (its own source or build), so this
+ * package needs no dependency on core and core's tests can use it without a dependency cycle.
+ */
+export interface ConformanceCore {
+  readonly RpcServer: typeof RpcServer;
+  readonly RpcClient: typeof RpcClient;
+  readonly RpcError: typeof RpcError;
+  readonly ErrorCode: typeof ErrorCode;
+}
+
+/**
  * The RPC behaviour every {@link Transport} must support: every call kind, metadata, deadlines,
  * cancellation from either side, errors, limits, graceful stop, reconnect and 1,000 concurrent
  * calls. Core runs it over its in-memory and QUIC transports; another transport's tests call it at
- * the top level of a test file. `@rpcnet/core` is a peer: the suite drives the caller's copy.
+ * the top level of a test file, passing the core it runs against.
  */
-export function runTransportConformance(name: string, makeTransport: TransportFactory): void {
+export function runTransportConformance(
+  name: string,
+  makeTransport: TransportFactory,
+  core: ConformanceCore,
+): void {
   describe(`RPC conformance over ${name}`, () => {
     const servers: RpcServer[] = [];
     const clients: RpcClient[] = [];
@@ -40,7 +55,7 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       port = 0,
     ) {
       const shared = transport ?? (await makeTransport());
-      const server = new RpcServer({ ...options, transport: shared });
+      const server = new core.RpcServer({ ...options, transport: shared });
       register(server);
       servers.push(server);
       const address = await server.start({ host: '127.0.0.1', port });
@@ -52,7 +67,7 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       address: { host: string; port: number },
       options: Omit<RpcClientOptions, 'transport'> = {},
     ): Promise<RpcClient> {
-      const client = await RpcClient.connect(address, { ...options, transport });
+      const client = await core.RpcClient.connect(address, { ...options, transport });
       clients.push(client);
       return client;
     }
@@ -145,26 +160,26 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
             throw new Error('disk on fire');
           })
           .unary('denied', () => {
-            throw new RpcError(ErrorCode.FAILED_PRECONDITION, 'not now', {
+            throw new core.RpcError(core.ErrorCode.FAILED_PRECONDITION, 'not now', {
               details: { retryAfter: '5' },
             });
           }),
       );
       const internal = await rejectionOf(client.unary('boom', bytes('')));
-      expect(internal).toBeInstanceOf(RpcError);
-      expect((internal as RpcError).code).toBe(ErrorCode.INTERNAL);
+      expect(internal).toBeInstanceOf(core.RpcError);
+      expect((internal as RpcError).code).toBe(core.ErrorCode.INTERNAL);
       expect((internal as RpcError).message).toBe('disk on fire');
       expect((internal as RpcError).message).not.toMatch(/\bat\s/);
       expect((internal as RpcError).notProcessed).toBe(false);
       const denied = (await rejectionOf(client.unary('denied', bytes('')))) as RpcError;
-      expect(denied.code).toBe(ErrorCode.FAILED_PRECONDITION);
+      expect(denied.code).toBe(core.ErrorCode.FAILED_PRECONDITION);
       expect(denied.details).toEqual({ retryAfter: '5' });
     });
 
     it('fails an unknown method with NOT_FOUND, marked not processed', async () => {
       const { client, server } = await setup(() => undefined);
       const error = (await rejectionOf(client.unary('nope', bytes('')))) as RpcError;
-      expect(error.code).toBe(ErrorCode.NOT_FOUND);
+      expect(error.code).toBe(core.ErrorCode.NOT_FOUND);
       expect(error.notProcessed).toBe(true);
       expect(server.metrics.callsRejected).toBe(1);
     });
@@ -175,11 +190,11 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       const error = (await rejectionOf(
         client.unary('park', bytes(''), { timeoutMs: 100 }),
       )) as RpcError;
-      expect(error.code).toBe(ErrorCode.DEADLINE_EXCEEDED);
+      expect(error.code).toBe(core.ErrorCode.DEADLINE_EXCEEDED);
       expect(client.inFlight).toBe(0);
       await waitFor(() => server.metrics.activeCalls === 0, { message: 'server call released' });
       expect(signals[0]?.aborted).toBe(true);
-      expect(signals[0]?.reason).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
+      expect(signals[0]?.reason).toMatchObject({ code: core.ErrorCode.DEADLINE_EXCEEDED });
     });
 
     it('cancels from the client with an AbortSignal and aborts the handler', async () => {
@@ -190,7 +205,7 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       await waitFor(() => signals.length === 1, { message: 'handler started' });
       abort.abort();
       const error = (await rejectionOf(pending)) as RpcError;
-      expect(error.code).toBe(ErrorCode.CANCELLED);
+      expect(error.code).toBe(core.ErrorCode.CANCELLED);
       expect(client.inFlight).toBe(0);
       await waitFor(() => signals[0]?.aborted === true, { message: 'handler signal aborted' });
       await waitFor(() => server.metrics.activeCalls === 0, { message: 'server call released' });
@@ -222,7 +237,7 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
         s.serverStream('partial', async function* () {
           yield bytes('one');
           yield bytes('two');
-          throw new RpcError(ErrorCode.CANCELLED, 'server gave up');
+          throw new core.RpcError(core.ErrorCode.CANCELLED, 'server gave up');
         }),
       );
       const received: string[] = [];
@@ -233,7 +248,7 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
         })(),
       )) as RpcError;
       expect(received).toEqual(['one', 'two']);
-      expect(error.code).toBe(ErrorCode.CANCELLED);
+      expect(error.code).toBe(core.ErrorCode.CANCELLED);
       expect(error.message).toBe('server gave up');
       expect(client.inFlight).toBe(0);
     });
@@ -248,17 +263,17 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       const tooBig = (await rejectionOf(
         client.unary('echo', new Uint8Array(64 * 1024 + 1)),
       )) as RpcError;
-      expect(tooBig.code).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+      expect(tooBig.code).toBe(core.ErrorCode.RESOURCE_EXHAUSTED);
       expect(tooBig.notProcessed).toBe(true);
       expect((await client.unary('echo', new Uint8Array(64 * 1024))).length).toBe(64 * 1024);
       const clientLimited = await connect(transport, server.address!, { limits });
       const inflated = (await rejectionOf(clientLimited.unary('inflate', bytes('')))) as RpcError;
-      expect(inflated.code).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+      expect(inflated.code).toBe(core.ErrorCode.RESOURCE_EXHAUSTED);
       const streamed = client.clientStream('echo');
       const sendError = (await rejectionOf(
         streamed.send(new Uint8Array(64 * 1024 + 1)),
       )) as RpcError;
-      expect(sendError.code).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+      expect(sendError.code).toBe(core.ErrorCode.RESOURCE_EXHAUSTED);
     });
 
     it('refuses calls beyond maxConcurrentCalls with RESOURCE_EXHAUSTED', async () => {
@@ -269,7 +284,7 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       const abort = new AbortController();
       const parked = [1, 2].map(() => client.unary('park', bytes(''), { signal: abort.signal }));
       const third = (await rejectionOf(client.unary('park', bytes('')))) as RpcError;
-      expect(third.code).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+      expect(third.code).toBe(core.ErrorCode.RESOURCE_EXHAUSTED);
       expect(third.notProcessed).toBe(true);
       abort.abort();
       await Promise.allSettled(parked);
@@ -317,7 +332,7 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       const stopping = server.stop({ graceMs: 5000 });
       await waitFor(() => client.metrics.inFlight === 1, { message: 'goaway seen' });
       const refused = (await rejectionOf(client.unary('slow', bytes('')))) as RpcError;
-      expect(refused.code).toBe(ErrorCode.UNAVAILABLE);
+      expect(refused.code).toBe(core.ErrorCode.UNAVAILABLE);
       expect(refused.notProcessed).toBe(true);
       release[0]?.();
       expect(text(await inFlight)).toBe('done');
@@ -332,7 +347,7 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       await waitFor(() => signals.length === 1, { message: 'handler started' });
       await server.stop({ graceMs: 20 });
       const error = (await pending) as RpcError;
-      expect(error.code).toBe(ErrorCode.UNAVAILABLE);
+      expect(error.code).toBe(core.ErrorCode.UNAVAILABLE);
       expect(signals[0]?.aborted).toBe(true);
       expect(server.metrics.activeCalls).toBe(0);
     });
@@ -348,10 +363,10 @@ export function runTransportConformance(name: string, makeTransport: TransportFa
       await waitFor(() => signals.length === 1, { message: 'handler started' });
       await server.stop({ graceMs: 0 });
       const error = (await pending) as RpcError;
-      expect(error.code).toBe(ErrorCode.UNAVAILABLE);
+      expect(error.code).toBe(core.ErrorCode.UNAVAILABLE);
       await waitFor(() => client.closed && closedWith.length === 1, { message: 'client closed' });
       const afterClose = (await rejectionOf(client.unary('echo', bytes('')))) as RpcError;
-      expect(afterClose.code).toBe(ErrorCode.UNAVAILABLE);
+      expect(afterClose.code).toBe(core.ErrorCode.UNAVAILABLE);
       expect(afterClose.notProcessed).toBe(true);
 
       const { address: again } = await serve(
