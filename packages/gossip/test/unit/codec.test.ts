@@ -55,6 +55,21 @@ const EVERY_KIND: GossipMessage[] = [
   { kind: 'digest', from: ID_A, bucketCount: 3, checksums: new Uint32Array([0, 1, 4_294_967_295]) },
 ];
 
+/** A push-pull from A carrying `members` (and a digest when given). */
+const pushPull = (
+  members: MemberRecord[],
+  digest?: { bucketCount: number; wantBuckets: number[] },
+): GossipMessage => ({
+  kind: 'push-pull',
+  from: ID_A,
+  join: false,
+  reply: false,
+  first: true,
+  last: true,
+  members,
+  ...digest,
+});
+
 describe('codec', () => {
   it('round-trips every message kind, several in one datagram', () => {
     const decoded = decodeDatagram(encodeDatagram(EVERY_KIND));
@@ -138,17 +153,7 @@ describe('codec', () => {
   });
 
   it('rejects an unknown member state', () => {
-    const bytes = encodeDatagram([
-      {
-        kind: 'push-pull',
-        from: ID_A,
-        join: false,
-        reply: false,
-        first: true,
-        last: true,
-        members: [member],
-      },
-    ]);
+    const bytes = encodeDatagram([pushPull([member])]);
     // The member's incarnation (field 2 = 7) is followed by its state (field 3 = 1, suspect).
     const index = Buffer.from(bytes).indexOf(Buffer.from([0x10, 0x07, 0x18, 0x01]));
     expect(index).toBeGreaterThan(0);
@@ -199,19 +204,6 @@ describe('codec limits, each at its edge', () => {
     incarnation: 1,
     gossipAddress,
     tags,
-  });
-  const pushPull = (
-    members: MemberRecord[],
-    digest?: { bucketCount: number; wantBuckets: number[] },
-  ): GossipMessage => ({
-    kind: 'push-pull',
-    from: ID_A,
-    join: false,
-    reply: false,
-    first: true,
-    last: true,
-    members,
-    ...digest,
   });
 
   it('decodes an alive without an RPC address as one without', () => {
