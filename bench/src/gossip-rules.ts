@@ -1,6 +1,7 @@
 // Suspicion rules compared in one run on the gossip simulator: the default `adaptive` rule against
 // the `memberlist` preset (memberlist's formula), same seeds, same crashes, same loss.
-// Run alone: pnpm --filter @rpcnet/bench exec tsx src/gossip-rules.ts  (GOSSIP_RULE_SIZES=100,1000)
+// Run alone: pnpm --filter @rpcnet/bench exec tsx src/gossip-rules.ts  (GOSSIP_RULE_SIZES=100,1000;
+// GOSSIP_RULE_FORMATION_SEEDS=<count> overrides the formation seeds, 0 skips formation)
 import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { SimulatedCluster } from '@rpcnet/gossip/simulation';
@@ -93,7 +94,7 @@ export const RULE_PLANS: readonly RulePlan[] = [
     nodes: 1000,
     crashSeeds: [1, 2],
     crashesPerSeed: 5,
-    formationSeeds: [101, 102],
+    formationSeeds: Array.from({ length: 20 }, (_, i) => 101 + i),
     // 1,000 members x 75 s: at least 20 node-hours per rule.
     lossWindowMs: 75_000,
   },
@@ -133,7 +134,12 @@ function formCluster(
 }
 
 /** Crashes `count` random members one after another; crash -> all NodeFailed for each. */
-function crashTimes(cluster: SimulatedCluster, tally: EventTally, count: number): number[] {
+function crashTimes(
+  cluster: SimulatedCluster,
+  tally: EventTally,
+  count: number,
+  report: (message: string) => void,
+): number[] {
   const times: number[] = [];
   cluster.clock.advance(10_000);
   for (let i = 0; i < count; i++) {
@@ -147,6 +153,7 @@ function crashTimes(cluster: SimulatedCluster, tally: EventTally, count: number)
     );
     if (!seen) throw new Error('gossip rules: a crash was not detected by all within 120 s');
     times.push(cluster.clock.now() - start);
+    report(`crash ${i + 1}/${count}: all NodeFailed after ${cluster.clock.now() - start} ms`);
     // Let the death settle before the next crash, as separate incidents.
     cluster.clock.advance(5_000);
   }
@@ -173,8 +180,11 @@ export function compareRules(plan: RulePlan): RuleComparison {
     const { cluster, formationMs: ms } = formCluster(plan.nodes, seed, 'adaptive');
     formationMs.push(ms);
     for (const node of cluster.running()) cluster.crash(node.id);
+    progress(plan.nodes, wallStart, `formation seed ${seed}: ${ms} ms`);
   }
-  progress(plan.nodes, wallStart, `formation p99 ${percentile(formationMs, 99)} ms`);
+  if (formationMs.length > 0) {
+    progress(plan.nodes, wallStart, `formation p99 ${percentile(formationMs, 99)} ms`);
+  }
 
   let bytesPerNodePerSecond = 0;
   const bandwidthWindowMs = pushPullPeriodMs(plan.nodes);
@@ -188,7 +198,11 @@ export function compareRules(plan: RulePlan): RuleComparison {
     let lossNodeHours = 0;
     plan.crashSeeds.forEach((seed, index) => {
       const { cluster, tally } = formCluster(plan.nodes, seed, rule);
-      times.push(...crashTimes(cluster, tally, plan.crashesPerSeed));
+      times.push(
+        ...crashTimes(cluster, tally, plan.crashesPerSeed, (message) =>
+          progress(plan.nodes, wallStart, `${rule} seed ${seed} ${message}`),
+        ),
+      );
       if (index === 0) {
         if (rule === 'adaptive') {
           // Whole push-pull periods after formation settled, no loss.
@@ -198,12 +212,26 @@ export function compareRules(plan: RulePlan): RuleComparison {
           const sent = cluster.network.stats().bytesSent - before;
           const members = cluster.running().length;
           bytesPerNodePerSecond = sent / members / (bandwidthWindowMs / 1000);
+          progress(
+            plan.nodes,
+            wallStart,
+            `${Math.round(bytesPerNodePerSecond)} B/node/s over ${bandwidthWindowMs} ms (${members} members)`,
+          );
         }
         if (plan.lossWindowMs === 0) return;
         cluster.network.setLossRate(0.1);
         const failedBefore = tally.count('NodeFailed');
         const suspectedBefore = tally.count('NodeSuspected');
-        cluster.clock.advance(plan.lossWindowMs);
+        // In slices, so a long run shows how far it got.
+        const slices = 5;
+        for (let slice = 1; slice <= slices; slice++) {
+          cluster.clock.advance(plan.lossWindowMs / slices);
+          progress(
+            plan.nodes,
+            wallStart,
+            `${rule} 10% loss ${slice}/${slices}: ${tally.count('NodeFailed') - failedBefore} false NodeFailed, ${tally.count('NodeSuspected') - suspectedBefore} suspicions`,
+          );
+        }
         falseFailures = tally.count('NodeFailed') - failedBefore;
         suspicions = tally.count('NodeSuspected') - suspectedBefore;
         lossNodeHours = (cluster.running().length * plan.lossWindowMs) / HOUR_MS;
@@ -229,7 +257,7 @@ export function compareRules(plan: RulePlan): RuleComparison {
     nodes: plan.nodes,
     rules,
     formationMs,
-    formationP99Ms: percentile(formationMs, 99),
+    formationP99Ms: formationMs.length === 0 ? Number.NaN : percentile(formationMs, 99),
     bytesPerNodePerSecond,
     bandwidthWindowMs,
     memberlistBestCaseMs: memberlistBestCaseMs(plan.nodes),
@@ -237,10 +265,18 @@ export function compareRules(plan: RulePlan): RuleComparison {
   };
 }
 
-/** Sizes to compare: `GOSSIP_RULE_SIZES` (comma-separated) or 100. */
-export function selectedRulePlans(): RulePlan[] {
-  const wanted = process.env.GOSSIP_RULE_SIZES?.split(',').map(Number) ?? [100];
-  return RULE_PLANS.filter((plan) => wanted.includes(plan.nodes));
+/** Sizes to compare: `GOSSIP_RULE_SIZES` (comma-separated) or `defaultSizes`. */
+export function selectedRulePlans(defaultSizes: readonly number[] = [100]): RulePlan[] {
+  const wanted = process.env.GOSSIP_RULE_SIZES?.split(',').map(Number) ?? defaultSizes;
+  const formationSeedCount = process.env.GOSSIP_RULE_FORMATION_SEEDS;
+  return RULE_PLANS.filter((plan) => wanted.includes(plan.nodes)).map((plan) =>
+    formationSeedCount === undefined
+      ? plan
+      : {
+          ...plan,
+          formationSeeds: Array.from({ length: Number(formationSeedCount) }, (_, i) => 101 + i),
+        },
+  );
 }
 
 /** Prints the comparison as a table. */

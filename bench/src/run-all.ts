@@ -1,7 +1,7 @@
 // `pnpm bench`: runs the phi, registry, gossip-simulation, RPC and failover benchmarks in sequence
 // and writes bench/results/latest.{md,json} plus SVG plots. Suites not run this time (--only) keep
 // their previous results in the report, each marked with when it ran.
-//   pnpm bench [--quick] [--only rpc,failover] [--out <dir>]
+//   pnpm bench [--quick] [--only rpc,failover] [--out <dir>] [--gossip-1000]
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -76,18 +76,20 @@ async function runSuite<T>(
 /**
  * Gossip simulation. Full: the gossip bench's own plans for 10 and 100 nodes (1 h and 10 min of
  * simulated loss), plus 30 and 300 nodes with short loss windows as extra points of the
- * detection/convergence curves; 1,000 nodes only on request (GOSSIP_BENCH_SIZES=10,100,1000), as
- * it takes about ten minutes of wall time on a loaded 2-core machine. Quick: 10 and 100 nodes
- * with short loss windows.
+ * detection/convergence curves, and the suspicion-rule comparison at 100. 1,000 nodes only on
+ * request (`--gossip-1000`, or GOSSIP_BENCH_SIZES / GOSSIP_RULE_SIZES), as they take tens of
+ * minutes of wall time on a loaded 2-core machine. Quick: 10 and 100 nodes with short loss windows.
  */
-async function gossipSuite(quick: boolean): Promise<GossipBenchResult[]> {
+async function gossipSuite(quick: boolean, with1000: boolean): Promise<GossipBenchResult[]> {
   const rows: GossipBenchResult[] = [];
   if (quick) {
     rows.push(benchClusterSize({ nodes: 10, lossWindowMs: 600_000, steadyWindowMs: 30_000 }));
     rows.push(benchClusterSize({ nodes: 100, lossWindowMs: 60_000, steadyWindowMs: 10_000 }));
   } else {
     const requested = process.env.GOSSIP_BENCH_SIZES;
-    if (requested === undefined) process.env.GOSSIP_BENCH_SIZES = '10,100';
+    if (requested === undefined) {
+      process.env.GOSSIP_BENCH_SIZES = with1000 ? '10,100,1000' : '10,100';
+    }
     try {
       rows.push(...(await runGossipBench()));
     } finally {
@@ -98,9 +100,8 @@ async function gossipSuite(quick: boolean): Promise<GossipBenchResult[]> {
       rows.push(benchClusterSize(plan));
       await new Promise((resolve) => setImmediate(resolve));
     }
-    // The adaptive suspicion rule against the memberlist preset, same seeds and crashes
-    // (100 nodes; GOSSIP_RULE_SIZES=100,1000 adds 1,000, about 25 minutes more).
-    const comparisons = selectedRulePlans().map(compareRules);
+    // The adaptive suspicion rule against the memberlist preset, same seeds and crashes.
+    const comparisons = selectedRulePlans(with1000 ? [100, 1000] : [100]).map(compareRules);
     printRuleComparison(comparisons);
     for (const comparison of comparisons) {
       const index = rows.findIndex((row) => row.nodes === comparison.nodes);
@@ -181,7 +182,7 @@ async function main(options: RunOptions): Promise<boolean> {
         failed = suites.registry.results === undefined;
         break;
       case 'gossip':
-        suites.gossip = await runSuite(name, quick, () => gossipSuite(quick));
+        suites.gossip = await runSuite(name, quick, () => gossipSuite(quick, options.gossip1000));
         failed = suites.gossip.results === undefined;
         break;
       case 'rpc':

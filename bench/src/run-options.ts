@@ -10,12 +10,20 @@ export interface RunOptions {
   readonly outDir: string;
   /** Run nothing: rewrite latest.md and the plots from latest.json. */
   readonly renderOnly: boolean;
+  /**
+   * Add 1,000-member clusters to the gossip suite: the gossip bench's row and the suspicion-rule
+   * comparison (both rules, several seeds), which add tens of minutes of wall time.
+   */
+  readonly gossip1000: boolean;
 }
 
 /** Usage text of `pnpm bench`. */
-export const USAGE = `usage: pnpm bench [--quick] [--only <suite>[,<suite>...]]... [--out <dir>] [--render-only]
+export const USAGE = `usage: pnpm bench [--quick] [--only <suite>[,<suite>...]]... [--out <dir>] [--render-only] [--gossip-1000]
   suites: ${SUITE_NAMES.join(', ')} (default: all)
   --quick  shorter windows, fewer cluster sizes and failover trials (under 2 minutes)
+  --gossip-1000  gossip suite also at 1,000 members: crash detection and 10% loss for both
+           suspicion rules, formation over 20 seeds, bandwidth over a whole push-pull period
+           (tens of minutes more; not with --quick)
   --out    results directory (default: bench/results)
   --render-only  run nothing; rewrite latest.md and the plots from latest.json`;
 
@@ -28,6 +36,7 @@ export function parseRunOptions(argv: readonly string[], defaultOutDir: string):
   const only = new Set<SuiteName>();
   let quick = false;
   let renderOnly = false;
+  let gossip1000 = false;
   let outDir = defaultOutDir;
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index]!;
@@ -36,6 +45,8 @@ export function parseRunOptions(argv: readonly string[], defaultOutDir: string):
       quick = true;
     } else if (arg === '--render-only') {
       renderOnly = true;
+    } else if (arg === '--gossip-1000') {
+      gossip1000 = true;
     } else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++index] : arg.slice('--only='.length);
       if (value === undefined || value.length === 0) throw new Error('--only needs a suite name');
@@ -53,13 +64,16 @@ export function parseRunOptions(argv: readonly string[], defaultOutDir: string):
       throw new Error(`unknown argument '${arg}'`);
     }
   }
-  if (renderOnly && (quick || only.size > 0)) {
-    throw new Error('--render-only runs no suite: drop --quick and --only');
+  if (renderOnly && (quick || only.size > 0 || gossip1000)) {
+    throw new Error('--render-only runs no suite: drop --quick, --only and --gossip-1000');
+  }
+  if (quick && gossip1000) {
+    throw new Error('--gossip-1000 adds tens of minutes: drop --quick');
   }
   const suites = renderOnly
     ? []
     : only.size === 0
       ? [...SUITE_NAMES]
       : SUITE_NAMES.filter((name) => only.has(name));
-  return { suites, quick, outDir, renderOnly };
+  return { suites, quick, outDir, renderOnly, gossip1000 };
 }

@@ -8,6 +8,7 @@ describe('parseRunOptions', () => {
       quick: false,
       outDir: '/out',
       renderOnly: false,
+      gossip1000: false,
     });
   });
 
@@ -21,6 +22,7 @@ describe('parseRunOptions', () => {
       quick: true,
       outDir: 'x',
       renderOnly: false,
+      gossip1000: false,
     });
   });
 
@@ -30,6 +32,20 @@ describe('parseRunOptions', () => {
       renderOnly: true,
     });
     expect(() => parseRunOptions(['--render-only', '--quick'], '/out')).toThrow(/--render-only/);
+  });
+
+  it('adds the 1,000-member gossip rows with --gossip-1000, not with --quick or --render-only', () => {
+    expect(parseRunOptions(['--only', 'gossip', '--gossip-1000'], '/out')).toMatchObject({
+      suites: ['gossip'],
+      quick: false,
+      gossip1000: true,
+    });
+    expect(() => parseRunOptions(['--gossip-1000', '--quick'], '/out')).toThrow(
+      /--gossip-1000 .*drop --quick/,
+    );
+    expect(() => parseRunOptions(['--render-only', '--gossip-1000'], '/out')).toThrow(
+      /--render-only/,
+    );
   });
 
   it('names the flag in its errors', () => {
