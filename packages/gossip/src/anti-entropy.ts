@@ -1,12 +1,6 @@
 import type { CancelTimer } from '@rpcnet/base';
-import {
-  DATAGRAM_HEADER_BYTES,
-  DECODE_LIMITS,
-  encodedMemberSize,
-  encodedMessageSize,
-  encodeMessage,
-} from './codec.js';
-import { bucketOf, differingBuckets, digestBucketCount, memberDigest } from './member-digest.js';
+import { DATAGRAM_HEADER_BYTES, DECODE_LIMITS, encodedMessageSize } from './codec.js';
+import { differingBuckets, digestBucketCount } from './member-digest.js';
 import { isLive } from './member-table.js';
 import type {
   AliveMessage,
@@ -227,10 +221,7 @@ export class AntiEntropy {
     if (message.from === ctx.localId || (lifecycle !== 'running' && lifecycle !== 'leaving'))
       return;
     const { bucketCount } = message;
-    const differing = differingBuckets(
-      memberDigest(ctx.memberTable.all(), bucketCount),
-      message.checksums,
-    );
+    const differing = differingBuckets(ctx.memberTable.digest(bucketCount), message.checksums);
     this.sendRecords(from, this.recordsIn(differing, bucketCount), {
       join: false,
       reply: true,
@@ -271,9 +262,9 @@ export class AntiEntropy {
   private transmitDigest(address: string): void {
     const { ctx } = this;
     const bucketCount = digestBucketCount(ctx.memberTable.size, this.maxBuckets);
-    const checksums = memberDigest(ctx.memberTable.all(), bucketCount);
+    const checksums = ctx.memberTable.digest(bucketCount);
     ctx.transmit(address, [
-      encodeMessage({ kind: 'digest', from: ctx.localId, bucketCount, checksums }),
+      ctx.codec.encodeMessage({ kind: 'digest', from: ctx.localId, bucketCount, checksums }),
     ]);
   }
 
@@ -284,25 +275,14 @@ export class AntiEntropy {
 
   private recordsIn(buckets: readonly number[], bucketCount: number): ClusterNode[] {
     if (buckets.length === 0) return [];
-    const wanted = new Set(buckets);
-    const records: ClusterNode[] = [];
-    for (const node of this.ctx.memberTable.all()) {
-      if (wanted.has(bucketOf(node.id, bucketCount))) records.push(node);
-    }
-    return records;
+    return this.ctx.memberTable.inBuckets(new Set(buckets), bucketCount);
   }
 
   /** Sends `nodes` as push-pull chunks that each fit a datagram; `wantBuckets` rides on the first. */
   private sendRecords(address: string, nodes: Iterable<ClusterNode>, fields: PushPullFields): void {
     const { ctx } = this;
-    const records: MemberRecord[] = [...nodes].map((node) => ({
-      id: node.id,
-      incarnation: node.incarnation,
-      state: node.state,
-      gossipAddress: node.gossipAddress,
-      rpcAddress: node.rpcAddress,
-      tags: node.tags,
-    }));
+    // A stored record is immutable and has a member record's fields: it is sent as it is.
+    const records: readonly MemberRecord[] = [...nodes];
     const { wantBuckets, ...rest } = fields;
     const empty: PushPullMessage = {
       kind: 'push-pull',
@@ -320,7 +300,7 @@ export class AntiEntropy {
     let chunk: MemberRecord[] = [];
     let used = 0;
     for (const record of records) {
-      const size = encodedMemberSize(record);
+      const size = ctx.codec.encodedMemberSize(record);
       if (chunk.length > 0 && used + size > (chunks.length === 0 ? firstBudget : budget)) {
         chunks.push(chunk);
         chunk = [];
@@ -339,7 +319,7 @@ export class AntiEntropy {
         members,
         ...(first && wantBuckets !== undefined ? { wantBuckets } : {}),
       };
-      ctx.transmit(address, [encodeMessage(message)]);
+      ctx.transmit(address, [ctx.codec.encodeMessage(message)]);
     });
   }
 

@@ -5,6 +5,7 @@ import {
   type GossipMessage,
   type MemberRecord,
   PROTOCOL_VERSION,
+  type PushPullMessage,
   WIRE_STATES,
 } from './messages.js';
 import type { NodeTags } from './node.js';
@@ -13,6 +14,8 @@ const root = protobuf.Root.fromJSON(GOSSIP_PROTO_SCHEMA);
 const DatagramType = root.lookupType('Datagram');
 const EnvelopeType = root.lookupType('Envelope');
 const MemberType = root.lookupType('Member');
+/** Field 9 of an envelope (its push-pull), length-delimited. */
+const PUSH_PULL_TAG = (9 << 3) | 2;
 
 /** Bounds enforced by {@link decodeDatagram} on untrusted input. */
 export const DECODE_LIMITS = Object.freeze({
@@ -170,10 +173,131 @@ export function assembleDatagram(encoded: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Bytes one member record adds to a push-pull message. */
-export function encodedMemberSize(member: MemberRecord): number {
-  const body = MemberType.encode(memberToWire(member)).finish().length;
+/** UTF-8 bytes of `text`: its length when it is ASCII, as ids and addresses are. */
+function utf8Bytes(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) return Buffer.byteLength(text, 'utf8');
+  }
+  return text.length;
+}
+
+/** Bytes of a length-delimited field (tag, length prefix, body) with a one-byte tag. */
+function delimitedBytes(body: number): number {
   return 1 + varintBytes(body) + body;
+}
+
+/** Bytes of a string field with a one-byte tag; proto3 leaves an empty one out. */
+function stringFieldBytes(text: string): number {
+  return text.length === 0 ? 0 : delimitedBytes(utf8Bytes(text));
+}
+
+/** Bytes of a uint32 field with a one-byte tag; proto3 leaves a zero out. */
+function uintFieldBytes(value: number): number {
+  return value === 0 ? 0 : 1 + varintBytes(value);
+}
+
+/**
+ * Bytes one member record adds to a push-pull message, counted field by field as the encoder
+ * writes them instead of encoding the record: a push-pull sizes each record it sends.
+ */
+export function encodedMemberSize(member: MemberRecord): number {
+  let body =
+    stringFieldBytes(member.id) +
+    uintFieldBytes(member.incarnation) +
+    uintFieldBytes(WIRE_STATES.indexOf(member.state)) +
+    stringFieldBytes(member.gossipAddress) +
+    stringFieldBytes(member.rpcAddress ?? '');
+  for (const key in member.tags) {
+    // A map entry always carries its key and its value.
+    body += delimitedBytes(
+      delimitedBytes(utf8Bytes(key)) + delimitedBytes(utf8Bytes(member.tags[key]!)),
+    );
+  }
+  return delimitedBytes(body);
+}
+
+/** One member record as a push-pull carries it: the body of its field, for {@link encodePushPull}. */
+export function encodeMember(member: MemberRecord): Uint8Array {
+  return MemberType.encode(memberToWire(member)).finish();
+}
+
+/** Writes protobuf fields into a buffer of a known size. */
+class FieldWriter {
+  readonly bytes: Buffer;
+  private offset = 0;
+
+  constructor(size: number) {
+    this.bytes = Buffer.allocUnsafe(size);
+  }
+
+  varint(value: number): void {
+    let rest = value >>> 0;
+    while (rest > 0x7f) {
+      this.bytes[this.offset++] = (rest & 0x7f) | 0x80;
+      rest >>>= 7;
+    }
+    this.bytes[this.offset++] = rest;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.bytes.set(bytes, this.offset);
+    this.offset += bytes.length;
+  }
+
+  utf8(text: string): void {
+    this.offset += this.bytes.write(text, this.offset, 'utf8');
+  }
+}
+
+/**
+ * The bytes {@link encodeMessage} gives `message`, built from its members already encoded with
+ * {@link encodeMember} (in order): for a sender that encodes each record once, however many
+ * push-pulls carry it. Fields as proto3 writes them: in field order, empty ones left out.
+ */
+export function encodePushPull(
+  message: PushPullMessage,
+  members: readonly Uint8Array[],
+): Uint8Array {
+  const fromBytes = utf8Bytes(message.from);
+  const bucketCount = message.bucketCount ?? 0;
+  const wanted = message.wantBuckets ?? [];
+  let wantedBytes = 0;
+  for (const bucket of wanted) wantedBytes += varintBytes(bucket);
+  let body = stringFieldBytes(message.from);
+  for (const flag of [message.join, message.reply, message.first, message.last])
+    if (flag) body += 2;
+  for (const member of members) body += delimitedBytes(member.length);
+  body += uintFieldBytes(bucketCount);
+  if (wanted.length > 0) body += delimitedBytes(wantedBytes);
+  const out = new FieldWriter(delimitedBytes(body));
+  out.varint(PUSH_PULL_TAG);
+  out.varint(body);
+  if (fromBytes > 0) {
+    out.varint(0x0a);
+    out.varint(fromBytes);
+    out.utf8(message.from);
+  }
+  const flags = [message.join, message.reply, message.first, message.last];
+  for (let i = 0; i < flags.length; i++) {
+    if (!flags[i]) continue;
+    out.varint((i + 2) << 3);
+    out.varint(1);
+  }
+  for (const member of members) {
+    out.varint(0x32);
+    out.varint(member.length);
+    out.raw(member);
+  }
+  if (bucketCount > 0) {
+    out.varint(0x38);
+    out.varint(bucketCount);
+  }
+  if (wanted.length > 0) {
+    out.varint(0x42);
+    out.varint(wantedBytes);
+    for (const bucket of wanted) out.varint(bucket);
+  }
+  return out.bytes;
 }
 
 /** Encodes several messages into one datagram. The caller keeps it under its size limit. */

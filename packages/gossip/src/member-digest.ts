@@ -48,13 +48,19 @@ function recordHash(hash: number, incarnation: number, state: NodeState): number
  */
 export function memberDigest(records: Iterable<ClusterNode>, bucketCount: number): Uint32Array {
   const checksums = new Uint32Array(bucketCount);
-  for (const record of records) {
-    const hash = idHash(record.id);
-    const bucket = hash % bucketCount;
-    checksums[bucket] =
-      (checksums[bucket]! + recordHash(hash, record.incarnation, record.state)) >>> 0;
-  }
+  for (const record of records) addToDigest(checksums, idHash(record.id), record);
   return checksums;
+}
+
+/** Adds one record, whose id hashes to `hash` ({@link idHash}), to its bucket's checksum. */
+export function addToDigest(
+  checksums: Uint32Array,
+  hash: number,
+  record: Pick<ClusterNode, 'incarnation' | 'state'>,
+): void {
+  const bucket = hash % checksums.length;
+  checksums[bucket] =
+    (checksums[bucket]! + recordHash(hash, record.incarnation, record.state)) >>> 0;
 }
 
 /** Indexes of the buckets where `ours` and `theirs` differ (same length). */

@@ -1,3 +1,4 @@
+import { DenseKeyIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
 import type { ClusterNode, NodeId, NodeTags } from './node.js';
 
 /** Versions of one member a pool keeps; older ones stay valid where held, just not shared. */
@@ -32,6 +33,18 @@ export function freezeRecord(node: ClusterNode): ClusterNode {
  */
 export class MemberRecordPool {
   private readonly versions = new Map<NodeId, ClusterNode[]>();
+  private readonly ids = new KeyNumbering();
+  private readonly addresses = new KeyNumbering();
+
+  /** An index by member id for one table, numbered once for every table of the pool. */
+  idIndex<V>(): KeyIndex<V> {
+    return new DenseKeyIndex<V>(this.ids);
+  }
+
+  /** An index by gossip address for one table, numbered once for every table of the pool. */
+  addressIndex<V>(): KeyIndex<V> {
+    return new DenseKeyIndex<V>(this.addresses);
+  }
 
   /** The pooled frozen record equal to `node`, added (newest first) when there is none. */
   intern(node: ClusterNode): ClusterNode {

@@ -1,4 +1,6 @@
+import type { KeyIndex } from './dense-key-index.js';
 import type { ClusterEvent } from './events.js';
+import { addToDigest, idHash } from './member-digest.js';
 import { freezeRecord, type MemberRecordPool, sameMetadata } from './member-record-pool.js';
 import type { AliveMessage } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
@@ -26,17 +28,20 @@ export function isLive(state: NodeState): boolean {
  * Suspect and dead never revive a dead or left record: only the node's own `alive` does.
  */
 export class MemberTable {
-  // One slot per record in dense arrays, swap-removed: a record costs one map entry and three
-  // array cells per table, which matters where one process simulates thousands of tables.
-  private readonly slots = new Map<NodeId, number>();
+  // One slot per record in dense arrays, swap-removed: a record costs four array cells and an
+  // entry in two indexes per table (array cells too with a pool), which matters where one
+  // process simulates thousands of tables.
+  private readonly slots: KeyIndex<number>;
   private readonly nodes: ClusterNode[] = [];
   /** When each slot's record last changed state (clock ms). */
   private readonly changedAt: number[] = [];
+  /** Each slot's {@link idHash}, so digests never hash an id twice. */
+  private readonly hashes: number[] = [];
   private readonly counts: Record<NodeState, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
   /** Dead and left records, so periodic work on them never scans the whole table. */
   private readonly nonLive = new Set<NodeId>();
   /** gossip address -> the id (or, rarely, the ids) of every record (any state) at that address. */
-  private readonly idsByAddress = new Map<string, NodeId | Set<NodeId>>();
+  private readonly idsByAddress: KeyIndex<NodeId | Set<NodeId>>;
   /** tag key -> tag value -> ids, covering every record so queries never scan the table. */
   private readonly tagIndex = new Map<string, Map<string, Set<NodeId>>>();
   /** Stores each record: shared through a pool where many tables live in one process. */
@@ -48,6 +53,8 @@ export class MemberTable {
   constructor(local: ClusterNode, now: number, pool?: MemberRecordPool) {
     this.localId = local.id;
     this.freeze = pool === undefined ? freezeRecord : (node) => pool.intern(node);
+    this.slots = pool === undefined ? new Map() : pool.idIndex();
+    this.idsByAddress = pool === undefined ? new Map() : pool.addressIndex();
     this.store(local, now);
   }
 
@@ -76,6 +83,25 @@ export class MemberTable {
   /** Every record (insertion order until a record is removed). */
   all(): IterableIterator<ClusterNode> {
     return this.nodes.values();
+  }
+
+  /** Checksums of every record in `bucketCount` buckets: `memberDigest` of {@link all}. */
+  digest(bucketCount: number): Uint32Array {
+    const checksums = new Uint32Array(bucketCount);
+    const { nodes, hashes } = this;
+    for (let slot = 0; slot < nodes.length; slot++)
+      addToDigest(checksums, hashes[slot]!, nodes[slot]!);
+    return checksums;
+  }
+
+  /** Records whose id falls in one of `buckets` of `bucketCount` (see `bucketOf`). */
+  inBuckets(buckets: ReadonlySet<number>, bucketCount: number): ClusterNode[] {
+    const out: ClusterNode[] = [];
+    const { nodes, hashes } = this;
+    for (let slot = 0; slot < nodes.length; slot++) {
+      if (buckets.has(hashes[slot]! % bucketCount)) out.push(nodes[slot]!);
+    }
+    return out;
   }
 
   /** Live (alive or suspect) nodes, the local one included if it is live. */
@@ -248,10 +274,12 @@ export class MemberTable {
       const moved = this.nodes[last]!;
       this.nodes[slot] = moved;
       this.changedAt[slot] = this.changedAt[last]!;
+      this.hashes[slot] = this.hashes[last]!;
       this.slots.set(moved.id, slot);
     }
     this.nodes.pop();
     this.changedAt.pop();
+    this.hashes.pop();
     return true;
   }
 
@@ -273,6 +301,7 @@ export class MemberTable {
       this.slots.set(frozen.id, slot);
       this.nodes.push(frozen);
       this.changedAt.push(now);
+      this.hashes.push(idHash(frozen.id));
     } else {
       this.nodes[slot] = frozen;
       if (previous!.state !== frozen.state) this.changedAt[slot] = now;

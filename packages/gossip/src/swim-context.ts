@@ -2,6 +2,7 @@ import type { CancelTimer, MonotonicClock as Clock, Logger, RandomSource } from 
 import type { Awareness } from './awareness.js';
 import type { ClusterConfig } from './config.js';
 import type { MemberTable } from './member-table.js';
+import type { MessageCodec } from './message-codec.js';
 import type { GossipMessage } from './messages.js';
 import type { GossipMetrics } from './metrics.js';
 import type { ClusterNode, NodeId } from './node.js';
@@ -24,6 +25,8 @@ export interface SwimContext {
   readonly counters: GossipMetrics;
   readonly awareness: Awareness;
   readonly pauseGuard: PauseGuard;
+  /** Encodes what {@link transmit} sends. */
+  readonly codec: MessageCodec;
   /** The address our transport is bound to (never a destination). */
   readonly localAddress: string;
   lifecycle(): Lifecycle;

@@ -9,19 +9,14 @@ import {
 } from '@rpcnet/base';
 import { AntiEntropy } from './anti-entropy.js';
 import { Awareness } from './awareness.js';
-import {
-  assembleDatagram,
-  DATAGRAM_HEADER_BYTES,
-  decodeDatagram,
-  encodeMessage,
-  framedSize,
-} from './codec.js';
+import { DATAGRAM_HEADER_BYTES, framedSize } from './codec.js';
 import type { ClusterConfig } from './config.js';
 import { BroadcastQueue, retransmitLimit } from './dissemination.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import type { ClusterEvent } from './events.js';
 import { type MemberRecordPool, sameMetadata } from './member-record-pool.js';
 import { isLive, MemberTable, type MemberTableChange } from './member-table.js';
+import { type MessageCodec, wireCodec } from './message-codec.js';
 import type {
   AliveMessage,
   DeadMessage,
@@ -60,6 +55,8 @@ export interface SwimProtocolOptions {
   discoveredSeeds?: DiscoveredSeeds;
   /** Shares member records with other nodes of the same process (a simulation). Default none. */
   recordPool?: MemberRecordPool;
+  /** Default the wire codec; a simulation passes one that skips decoding (`SharedMessageCodec`). */
+  codec?: MessageCodec;
 }
 
 /**
@@ -70,6 +67,7 @@ export interface SwimProtocolOptions {
 export class SwimProtocol {
   private readonly config: ClusterConfig;
   private readonly transport: PacketTransport;
+  private readonly codec: MessageCodec;
   private readonly clock: Clock;
   private readonly random: RandomSource;
   private readonly logger: Logger;
@@ -100,6 +98,7 @@ export class SwimProtocol {
   constructor(options: SwimProtocolOptions) {
     this.config = options.config;
     this.transport = options.transport;
+    this.codec = options.codec ?? wireCodec;
     this.clock = options.clock;
     this.random = options.random;
     this.logger = options.logger ?? silentLogger;
@@ -135,6 +134,7 @@ export class SwimProtocol {
       counters: this.counters,
       awareness: this.awareness,
       pauseGuard: this.pauseGuard,
+      codec: this.codec,
       get localAddress() {
         return transport.localAddress;
       },
@@ -346,7 +346,7 @@ export class SwimProtocol {
     }
     let messages: GossipMessage[];
     try {
-      messages = decodeDatagram(data);
+      messages = this.codec.decodeDatagram(data);
     } catch (error) {
       this.counters.recordDrop('decode');
       this.logger.debug('dropped undecodable gossip datagram', { from, error: String(error) });
@@ -702,7 +702,7 @@ export class SwimProtocol {
     message: StateUpdateMessage,
     onTransmit?: (transmits: number) => void,
   ): void {
-    const encoded = encodeMessage(message);
+    const encoded = this.codec.encodeMessage(message);
     this.broadcasts.enqueue(id, encoded, framedSize(encoded), onTransmit);
   }
 
@@ -716,7 +716,7 @@ export class SwimProtocol {
   /** Sends `messages`, filling the rest of the datagram with pending updates when `piggyback`. */
   private send(address: string, messages: GossipMessage[], piggyback: boolean): void {
     if (this.lifecycle === 'stopped') return;
-    const encoded = messages.map(encodeMessage);
+    const encoded = messages.map((message) => this.codec.encodeMessage(message));
     if (piggyback) {
       let size = DATAGRAM_HEADER_BYTES;
       for (const part of encoded) size += framedSize(part);
@@ -728,7 +728,7 @@ export class SwimProtocol {
   /** Sends one datagram made of already encoded messages. */
   private transmit(address: string, messages: readonly Uint8Array[]): void {
     if (this.lifecycle === 'stopped' || address === this.transport.localAddress) return;
-    const bytes = assembleDatagram(messages);
+    const bytes = this.codec.assembleDatagram(messages);
     this.counters.datagramsOut++;
     this.counters.messagesOut += messages.length;
     this.counters.bytesOut += bytes.length;

@@ -16,6 +16,8 @@ export {
   framedSize,
 } from '../codec.js';
 export { DecodeError } from '../errors.js';
+export type { MessageCodec } from '../message-codec.js';
+export { wireCodec } from '../message-codec.js';
 export type {
   AckMessage,
   AliveMessage,

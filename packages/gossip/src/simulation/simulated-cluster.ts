@@ -8,6 +8,7 @@ import { createNodeId } from '../node-id.js';
 import { type DiscoveredSeeds, SwimProtocol } from '../swim.js';
 import type { PacketTransport } from '../transport.js';
 import { PausableClock } from './pausable-clock.js';
+import { SharedMessageCodec } from './shared-message-codec.js';
 import { SimulatedNetwork } from './simulated-network.js';
 
 /** Options of a {@link SimulatedCluster}. */
@@ -25,6 +26,12 @@ export interface SimulatedClusterOptions {
    * it off (n nodes each see n joins) and count what they need through `protocol.onEvent`.
    */
   readonly recordEvents?: boolean;
+  /**
+   * Hand each receiver the sender's decoded messages instead of decoding its datagram again
+   * (see {@link SharedMessageCodec}); bytes sent are still encoded and counted. Default true;
+   * false decodes every datagram as a real node does.
+   */
+  readonly shareDecodedMessages?: boolean;
 }
 
 /** Options of one node of a {@link SimulatedCluster}. */
@@ -64,11 +71,15 @@ export class SimulatedCluster {
   private readonly recordEvents: boolean;
   /** One record per member version for all nodes, instead of one per node. */
   private readonly recordPool = new MemberRecordPool();
+  private readonly codec: SharedMessageCodec | undefined;
 
   constructor(options: SimulatedClusterOptions = {}) {
     this.clock = new VirtualClock();
     this.random = createSeededRandom(options.seed ?? 1);
+    const share = options.shareDecodedMessages ?? true;
+    this.codec = share ? new SharedMessageCodec() : undefined;
     this.network = new SimulatedNetwork({
+      copyDatagrams: !share,
       clock: this.clock,
       random: this.random,
       lossRate: options.lossRate ?? 0,
@@ -145,6 +156,7 @@ export class SimulatedCluster {
       ...(this.logger === undefined ? {} : { logger: this.logger }),
       local: { id, gossipAddress: transport.localAddress, tags: options.tags ?? {} },
       recordPool: this.recordPool,
+      ...(this.codec === undefined ? {} : { codec: this.codec }),
       ...(options.discoveredSeeds === undefined
         ? {}
         : { discoveredSeeds: options.discoveredSeeds(clock, transport.localAddress) }),

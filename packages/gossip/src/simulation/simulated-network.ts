@@ -11,6 +11,12 @@ export interface SimulatedNetworkOptions {
   readonly delayMs?: number;
   /** Extra uniformly random delay in ms, 0..jitterMs. Default 0. */
   readonly jitterMs?: number;
+  /**
+   * Deliver a copy of each datagram (default true), as a socket would. False hands the receiver
+   * the sender's very bytes, for senders that never change a buffer once sent (`SwimProtocol`):
+   * it saves a copy per datagram and lets a `SharedMessageCodec` recognize its datagrams.
+   */
+  readonly copyDatagrams?: boolean;
 }
 
 /** Counters of a {@link SimulatedNetwork}. */
@@ -57,6 +63,7 @@ export class SimulatedNetwork {
   private lossRate: number;
   private delayMs: number;
   private jitterMs: number;
+  private readonly copyDatagrams: boolean;
   private readonly transports = new Map<string, SimulatedTransport>();
   private readonly partitions: Array<readonly [ReadonlySet<string>, ReadonlySet<string>]> = [];
   private nextHost = 1;
@@ -75,6 +82,7 @@ export class SimulatedNetwork {
     this.lossRate = options.lossRate ?? 0;
     this.delayMs = options.delayMs ?? 1;
     this.jitterMs = options.jitterMs ?? 0;
+    this.copyDatagrams = options.copyDatagrams ?? true;
   }
 
   /** A transport bound at `address` (default a fresh `10.0.x.y:7946`); the address must be free. */
@@ -131,7 +139,7 @@ export class SimulatedNetwork {
       this.counters.lost++;
       return;
     }
-    const copy = data.slice();
+    const copy = this.copyDatagrams ? data.slice() : data;
     const delay = this.delayMs + (this.jitterMs > 0 ? this.random() * this.jitterMs : 0);
     this.clock.setTimer(delay, () => {
       const receiver = this.transports.get(to);

@@ -8,7 +8,9 @@ import {
   encodeDatagram,
   encodedMemberSize,
   encodedMessageSize,
+  encodeMember,
   encodeMessage,
+  encodePushPull,
 } from '../../src/codec.js';
 import { DecodeError } from '../../src/errors.js';
 import type { GossipMessage, MemberRecord } from '../../src/messages.js';
@@ -330,5 +332,68 @@ describe('codec limits, each at its edge', () => {
     const two = encodeMessage(pushPull([member, member])).length;
     const three = encodeMessage(pushPull([member, member, member])).length;
     expect(encodedMemberSize(member)).toBe(three - two);
+  });
+
+  it('builds the bytes of any push-pull from its members encoded one by one', () => {
+    const members: MemberRecord[] = [
+      member,
+      { ...member, id: ID_A, incarnation: 0, state: 'alive', rpcAddress: undefined, tags: {} },
+      { ...member, tags: { zone: 'zürich', k: 'v'.repeat(200) } },
+    ];
+    const flags = [false, true];
+    let checked = 0;
+    for (const join of flags)
+      for (const reply of flags)
+        for (const first of flags)
+          for (const last of flags)
+            for (const count of [0, 1, 3, 70])
+              for (const digest of [
+                undefined,
+                { bucketCount: 1, wantBuckets: [] },
+                { bucketCount: 4096, wantBuckets: [0, 127, 128, 4095] },
+              ]) {
+                const message = {
+                  kind: 'push-pull',
+                  from: count === 3 ? 'ñode-ü' : ID_B,
+                  join,
+                  reply,
+                  first,
+                  last,
+                  members: Array.from({ length: count }, (_, i) => members[i % 3]!),
+                  ...digest,
+                } as const;
+                const built = encodePushPull(message, message.members.map(encodeMember));
+                expect([...built]).toEqual([...encodeMessage(message)]);
+                checked++;
+              }
+    expect(checked).toBe(192);
+  });
+
+  it('counts a member field by field as the encoder writes it, whatever its content', () => {
+    const variants: MemberRecord[] = [
+      { ...member, incarnation: 0, rpcAddress: undefined, tags: {} },
+      { ...member, incarnation: 127, state: 'alive' },
+      { ...member, incarnation: 128, state: 'left' },
+      { ...member, incarnation: 4_294_967_295, state: 'dead' },
+      { ...member, rpcAddress: '', tags: { '': '' } },
+      { ...member, tags: { zone: 'zürich-1', rôle: '工作者', emoji: '🛰️' } },
+      // An address and tags long enough for two-byte length prefixes, inside and around a tag.
+      { ...member, gossipAddress: `${'h'.repeat(200)}:7946`, tags: { k: 'v'.repeat(130) } },
+      {
+        ...member,
+        tags: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`t${i}`, `${i}`])),
+      },
+    ];
+    // The push-pull's body in its envelope: past the field tag and the varint length prefix.
+    const bodyBytes = (encoded: Uint8Array): number => {
+      let prefix = 1;
+      while ((encoded[prefix]! & 0x80) !== 0) prefix++;
+      return encoded.length - 1 - prefix;
+    };
+    const none = bodyBytes(encodeMessage(pushPull([])));
+    for (const variant of variants) {
+      const one = bodyBytes(encodeMessage(pushPull([variant])));
+      expect(encodedMemberSize(variant), JSON.stringify(variant)).toBe(one - none);
+    }
   });
 });

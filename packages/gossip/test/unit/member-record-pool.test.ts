@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemberRecordPool } from '../../src/member-record-pool.js';
 import { MemberTable } from '../../src/member-table.js';
+import type { AliveMessage } from '../../src/messages.js';
 import { type ClusterNode, NodeState } from '../../src/node.js';
 
 const record = (overrides: Partial<ClusterNode> = {}): ClusterNode => ({
@@ -10,6 +11,14 @@ const record = (overrides: Partial<ClusterNode> = {}): ClusterNode => ({
   state: NodeState.Alive,
   incarnation: 0,
   ...overrides,
+});
+
+const aliveAt = (id: string, gossipAddress: string, incarnation: number): AliveMessage => ({
+  kind: 'alive',
+  id,
+  incarnation,
+  gossipAddress,
+  tags: {},
 });
 
 describe('MemberRecordPool', () => {
@@ -46,5 +55,40 @@ describe('MemberRecordPool', () => {
     expect(a.get('c')).toBe(b.get('c'));
     expect(a.stateChangedAt('c')).toBe(1);
     expect(b.stateChangedAt('c')).toBe(2);
+  });
+  it('gives a pooled table the same answers as an unpooled one under the same updates', () => {
+    const pool = new MemberRecordPool();
+    const self = record({ id: 'self', gossipAddress: '10.0.0.9:7946' });
+    const pooled = new MemberTable(self, 0, pool);
+    const plain = new MemberTable(self, 0);
+    // A second pooled table numbers ids in another order than this one stores them.
+    const other = new MemberTable(record({ id: 'other', gossipAddress: '10.0.1.1:7946' }), 0, pool);
+    for (let i = 30; i >= 0; i--) other.applyAlive(aliveAt(`n${i}`, `10.0.0.${i % 20}:7946`, 0), 0);
+    let now = 0;
+    const both = (apply: (table: MemberTable) => unknown): void => {
+      now++;
+      expect(apply(pooled)).toEqual(apply(plain));
+    };
+    for (let i = 0; i < 30; i++)
+      both((t) => t.applyAlive(aliveAt(`n${i}`, `10.0.0.${i % 20}:7946`, i % 2), now));
+    both((t) => t.applySuspect('n4', 1, now));
+    both((t) => t.applyDead('n5', 1, now));
+    both((t) => t.applyLeft('n6', 0, now));
+    for (const id of ['n0', 'n29', 'n12', 'n5', 'nobody']) both((t) => t.remove(id));
+    both((t) => t.applyAlive(aliveAt('n12', '10.0.0.1:7946', 3), now));
+    for (const table of [pooled, plain]) expect(table.size).toBe(28);
+    expect([...pooled.all()]).toEqual([...plain.all()]);
+    for (let i = 0; i < 30; i++) {
+      both((t) => t.get(`n${i}`));
+      both((t) => t.stateChangedAt(`n${i}`));
+      both((t) =>
+        t
+          .othersAt(`10.0.0.${i % 20}:7946`, `n${i}`)
+          .map((node) => node.id)
+          .sort(),
+      );
+      both((t) => t.hasLiveAddress(`10.0.0.${i % 20}:7946`));
+    }
+    expect(pooled.digest(7)).toEqual(plain.digest(7));
   });
 });

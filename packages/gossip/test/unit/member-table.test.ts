@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { bucketOf, memberDigest } from '../../src/member-digest.js';
 import { MemberRecordPool } from '../../src/member-record-pool.js';
 import { MemberTable } from '../../src/member-table.js';
 import type { AliveMessage } from '../../src/messages.js';
@@ -17,6 +18,24 @@ function alive(id: string, incarnation: number, tags: Record<string, string> = {
 }
 
 describe('MemberTable', () => {
+  it('keeps its digest and bucket lookup equal to hashing every record, across removals', () => {
+    const table = new MemberTable(self, 0);
+    for (let i = 0; i < 40; i++) table.applyAlive(alive(`m${i}`, i % 3), 0);
+    table.applyDead('m7', 0, 1);
+    // Removing swaps the last record into the freed slot: its hash must move with it.
+    for (const id of ['m0', 'm13', 'm39', 'm20']) table.remove(id);
+    table.applySuspect('m21', 5, 2);
+    for (const bucketCount of [1, 7, 64]) {
+      expect(table.digest(bucketCount)).toEqual(memberDigest(table.all(), bucketCount));
+      const buckets = new Set([0, bucketCount - 1]);
+      expect(table.inBuckets(buckets, bucketCount).map((node) => node.id)).toEqual(
+        [...table.all()]
+          .filter((node) => buckets.has(bucketOf(node.id, bucketCount)))
+          .map((node) => node.id),
+      );
+    }
+  });
+
   it('adds an unknown node as alive with NodeJoined', () => {
     const table = new MemberTable(self, 0);
     const change = table.applyAlive(alive('a', 0), 1);

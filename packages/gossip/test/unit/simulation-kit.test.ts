@@ -82,6 +82,25 @@ describe('SimulatedNetwork', () => {
     expect(received).toEqual([{ data: [1, 2, 3], from: 'a:1', at: 5 }]);
   });
 
+  it("hands over the sender's very bytes with copyDatagrams: false", () => {
+    const clock = new VirtualClock();
+    const network = new SimulatedNetwork({
+      clock,
+      random: createSeededRandom(1),
+      copyDatagrams: false,
+    });
+    const a = network.createTransport('a:1');
+    const b = network.createTransport('b:1');
+    const received: Uint8Array[] = [];
+    b.onPacket((data) => received.push(data));
+    const data = new Uint8Array([1, 2, 3]);
+    a.send('b:1', data);
+    clock.advance(1);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toBe(data);
+    expect(network.stats().bytesSent).toBe(3);
+  });
+
   it('loses about the configured fraction, deterministically per seed', () => {
     const { clock, network, a, received } = setup({ lossRate: 0.1 });
     for (let i = 0; i < 2000; i++) a.send('b:1', new Uint8Array([1]));
