@@ -1,7 +1,8 @@
 // A large cluster on the gossip simulator, not part of `pnpm bench`: cold-start formation, one
 // crash until every member's NodeFailed, bandwidth over a window, with the wall time and heap.
-// Run: GOSSIP_LARGE_NODES=10000 node --max-old-space-size=20000 --import tsx src/gossip-large.ts
-//   (from bench/; default 2,000 nodes; GOSSIP_LARGE_SEED picks the seed, default 101)
+// Run: GOSSIP_LARGE_NODES=10000 node --max-old-space-size=20000 --expose-gc --import tsx \
+//   src/gossip-large.ts (from bench/; default 2,000 nodes; GOSSIP_LARGE_SEED picks the seed,
+//   default 101). With --expose-gc the heap is read after a full collection (what stays held).
 import { pathToFileURL } from 'node:url';
 import { SimulatedCluster } from '@rpcnet/gossip/simulation';
 
@@ -19,17 +20,29 @@ export interface LargeClusterResult {
   /** Heap used after formation, and per member record held (n^2 of them). */
   readonly heapBytes: number;
   readonly heapBytesPerRecord: number;
+  /** True when the heap was read after a full collection (`--expose-gc`). */
+  readonly heapCollected: boolean;
   readonly wallClockMs: number;
+  /** CPU time of the process (user + system): the cost of the run on a shared machine. */
+  readonly cpuMs: number;
 }
 
-function progress(nodes: number, wallStart: number, message: string): void {
+/** CPU ms (user + system) since `start`. */
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+function progress(nodes: number, wallStart: number, cpuStart: NodeJS.CpuUsage, message: string) {
   const elapsed = ((performance.now() - wallStart) / 1000).toFixed(1);
-  console.error(`[gossip large n=${nodes} +${elapsed}s] ${message}`);
+  const cpu = (cpuSince(cpuStart) / 1000).toFixed(1);
+  console.error(`[gossip large n=${nodes} +${elapsed}s wall, ${cpu}s cpu] ${message}`);
 }
 
 /** Forms `nodes` members (all joining one seed at t=0), crashes one, and measures bandwidth. */
 export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult {
   const wallStart = performance.now();
+  const cpuStart = process.cpuUsage();
   // Per-node event logs would hold n^2 events: count what is needed instead.
   const cluster = new SimulatedCluster({ seed, delayMs: 1, jitterMs: 2, recordEvents: false });
   const joinedBy = new Map<string, number>();
@@ -57,10 +70,13 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
     600_000,
     100,
   );
+  const collect = (globalThis as { gc?: () => void }).gc;
+  collect?.();
   const heapBytes = process.memoryUsage().heapUsed;
   progress(
     nodes,
     wallStart,
+    cpuStart,
     `formed in ${formationMs} ms, heap ${(heapBytes / 1e9).toFixed(2)} GB`,
   );
 
@@ -71,7 +87,7 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
   cluster.clock.advance(bandwidthWindowMs);
   const bytesPerNodePerSecond =
     (cluster.network.stats().bytesSent - before) / nodes / (bandwidthWindowMs / 1000);
-  progress(nodes, wallStart, `${Math.round(bytesPerNodePerSecond)} B/node/s`);
+  progress(nodes, wallStart, cpuStart, `${Math.round(bytesPerNodePerSecond)} B/node/s`);
 
   const victim = members[1 + Math.floor(cluster.random() * (nodes - 1))]!;
   cluster.crash(victim.id);
@@ -84,7 +100,7 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
   const failureAllMs =
     failureFirstMs +
     run(() => (failedBy.get(victim.id) ?? 0) >= nodes - 1, 'NodeFailed everywhere', 120_000, 10);
-  progress(nodes, wallStart, `crash seen by all after ${failureAllMs} ms`);
+  progress(nodes, wallStart, cpuStart, `crash seen by all after ${failureAllMs} ms`);
   for (const node of cluster.running()) cluster.crash(node.id);
   return {
     nodes,
@@ -95,7 +111,9 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
     bandwidthWindowMs,
     heapBytes,
     heapBytesPerRecord: heapBytes / (nodes * nodes),
+    heapCollected: collect !== undefined,
     wallClockMs: performance.now() - wallStart,
+    cpuMs: cpuSince(cpuStart),
   };
 }
 
@@ -111,8 +129,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'crash -> 1st NodeFailed': s(result.failureFirstMs),
       'crash -> all NodeFailed': s(result.failureAllMs),
       'bytes/node/s': Math.round(result.bytesPerNodePerSecond),
-      'heap after formation': `${(result.heapBytes / 1e9).toFixed(2)} GB (${Math.round(result.heapBytesPerRecord)} B/record)`,
+      'heap after formation': `${(result.heapBytes / 1e9).toFixed(2)} GB (${Math.round(result.heapBytesPerRecord)} B/record${result.heapCollected ? ', after gc' : ''})`,
       'wall time': s(result.wallClockMs),
+      'cpu time': s(result.cpuMs),
     },
   ]);
 }

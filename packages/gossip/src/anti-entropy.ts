@@ -334,10 +334,14 @@ export class AntiEntropy {
    */
   private mergeRemote(member: MemberRecord, from: NodeId): void {
     const { id, incarnation } = member;
-    const known = id === this.ctx.localId || this.ctx.memberTable.get(id) !== undefined;
+    const stored = id === this.ctx.localId ? undefined : this.ctx.memberTable.get(id);
+    const known = id === this.ctx.localId || stored !== undefined;
     const rebroadcast = known || id === from;
     switch (member.state) {
       case NodeState.Alive:
+        // No newer than the record we hold: applying it would change nothing. Most records of a
+        // full-state exchange are such; skipping them early saves building an update for each.
+        if (stored !== undefined && incarnation <= stored.incarnation) return;
         this.handlers.alive({ kind: 'alive', ...member }, rebroadcast);
         return;
       case NodeState.Suspect:
