@@ -189,6 +189,31 @@ describe('interceptors', () => {
     ]);
   });
 
+  it("tell client interceptors each call's response payload bytes once its status arrives", async () => {
+    const received: string[] = [];
+    const count: ClientInterceptor = (next) => async (request) => {
+      const response = await next(request);
+      const receivedBytes = response.receivedBytes;
+      response.trailers.then(
+        () => received.push(`${request.method}:${receivedBytes?.()}`),
+        () => received.push(`${request.method}:failed:${receivedBytes?.()}`),
+      );
+      return response;
+    };
+    const { client } = await setup({ client: [count] });
+    await callEveryKind(client);
+    await rejectionOf(client.unary('fail', bytes('')));
+    await waitFor(() => received.length === 5, { timeoutMs: 2000, message: 'five counts' });
+    // unary 'u:-', serverStream 's' + '-', clientStream 'c1,c2', bidiStream 'b1'.
+    expect(received).toEqual([
+      'unary:3',
+      'serverStream:2',
+      'clientStream:5',
+      'bidiStream:2',
+      'fail:failed:0',
+    ]);
+  });
+
   it('keep deadlines and cancellation working through a client chain', async () => {
     const clock = virtualWallClock();
     const seen: Array<{ deadline: number | undefined; signal: boolean }> = [];

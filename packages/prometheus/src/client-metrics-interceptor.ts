@@ -18,7 +18,10 @@ export function clientMetricsInterceptor(
     method.inFlight += 1;
     // Without an async function: the promises it would make are a good part of a call's cost.
     return startedCall(next, request).then(
-      (response) => observed(response, request, method, started, now),
+      (response) =>
+        request.kind === 'unary' && response.receivedBytes !== undefined
+          ? observedUnary(response, request, method, started, now)
+          : observed(response, request, method, started, now),
       (error: unknown) => {
         method.finished(statusCodeOf(error), (now() - started) / 1000);
         throw error;
@@ -33,6 +36,32 @@ function startedCall(next: ClientCallFn, request: ClientRequest): Promise<Client
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * A unary call's response, handed back unchanged (so the call keeps its direct path): its bytes
+ * are read from the call once the status arrives.
+ */
+function observedUnary(
+  response: ClientResponse,
+  request: ClientRequest,
+  method: MethodInstruments,
+  started: number,
+  now: () => number,
+): ClientResponse {
+  if (request.message !== undefined) method.sentBytes += request.message.length;
+  const receivedBytes = response.receivedBytes as () => number;
+  response.trailers.then(
+    () => {
+      method.receivedBytes += receivedBytes();
+      method.finished(OK, (now() - started) / 1000);
+    },
+    (error: unknown) => {
+      method.receivedBytes += receivedBytes();
+      method.finished(statusCodeOf(error), (now() - started) / 1000);
+    },
+  );
+  return response;
 }
 
 /** `response` with its messages counted; the call's record ends when its status arrives. */

@@ -1,5 +1,12 @@
 import { VirtualClock } from '@rpcnet/base';
-import { ErrorCode, InMemoryTransport, RpcClient, RpcError, RpcServer } from '@rpcnet/core';
+import {
+  type ClientInterceptor,
+  ErrorCode,
+  InMemoryTransport,
+  RpcClient,
+  RpcError,
+  RpcServer,
+} from '@rpcnet/core';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsConfigError, RpcnetMetrics } from '../src/index.js';
@@ -20,7 +27,7 @@ describe('RpcnetMetrics RPC instruments', () => {
   });
 
   /** Server and client on one registry; every call takes 3 ms of the virtual clock. */
-  async function setup() {
+  async function setup(inner: ClientInterceptor[] = []) {
     const registry = new Registry();
     const clock = new VirtualClock({ kind: 'monotonic' });
     const metrics = new RpcnetMetrics({ registry, clock });
@@ -56,7 +63,7 @@ describe('RpcnetMetrics RPC instruments', () => {
     cleanups.push(() => server.stop({ graceMs: 0 }));
     const client = await RpcClient.connect(address, {
       transport,
-      interceptors: [metrics.clientInterceptor],
+      interceptors: [metrics.clientInterceptor, ...inner],
     });
     cleanups.push(() => client.close());
     return { registry, client };
@@ -124,6 +131,24 @@ describe('RpcnetMetrics RPC instruments', () => {
       expect(sample(samples, `${name}sent_messages_per_stream_count`, { method: 'echo' })).toBe(
         undefined,
       );
+    }
+  });
+
+  it("count a unary response's bytes when an inner interceptor built the response itself", async () => {
+    // A response without `receivedBytes` (built by an interceptor): counted from its messages.
+    const rebuild: ClientInterceptor = (next) => async (request) => {
+      const { receivedBytes: _, ...response } = await next(request);
+      return response;
+    };
+    for (const inner of [[], [rebuild]]) {
+      const { registry, client } = await setup(inner);
+      for (let i = 0; i < 3; i += 1) await client.unary('echo', bytes(64));
+      await expect(client.unary('fail', bytes(5))).rejects.toThrow('no');
+      const samples = parseExposition(await registry.metrics());
+      const received = (method: string) =>
+        sample(samples, 'rpcnet_rpc_client_received_bytes_total', { method });
+      expect(received('echo'), `inner ${inner.length}`).toBe(3 * 64);
+      expect(received('fail'), `inner ${inner.length}`).toBe(0);
     }
   });
 

@@ -32,6 +32,8 @@ export class ClientCall {
   readonly trailers = lazyDeferred<Metadata>();
   /** Resolves on an OK status, rejects with the call's error. */
   readonly completion = deferred<void>();
+  /** Payload bytes of the response messages received so far. */
+  receivedBytes = 0;
   readonly #host: ClientCallHost;
   readonly #credit: SendCredit;
   /** Writer batch that carries the REQUEST frame (to tell whether it ever left). */
@@ -117,6 +119,7 @@ export class ClientCall {
   /** A response message arrived. */
   onMessage(payload: Uint8Array): void {
     this.headers.resolve(emptyMetadata);
+    this.receivedBytes += payload.length;
     this.inbound.push(payload);
   }
 

@@ -30,6 +30,13 @@ export interface ClientResponse {
   readonly messages: AsyncIterable<Uint8Array>;
   readonly headers: Promise<Metadata>;
   readonly trailers: Promise<Metadata>;
+  /**
+   * Payload bytes of the response messages the server sent so far (final once `trailers`
+   * settles), as received, before any interceptor's changes. Lets an interceptor count a unary
+   * response without wrapping `messages`, which would take the call off its direct path.
+   * Absent on a response an interceptor built itself.
+   */
+  readonly receivedBytes?: () => number;
 }
 
 /** Starts a call: the next step of a client interceptor chain, and its end (the connection). */

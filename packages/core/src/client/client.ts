@@ -707,6 +707,7 @@ function callResponse(call: ClientCall): ClientResponse {
     messages: call.inbound,
     headers: call.headers.promise,
     trailers: call.trailers.promise,
+    receivedBytes: () => call.receivedBytes,
     [VIEWED_CALL]: call,
     [VIEW]: undefined,
   };
