@@ -1,5 +1,11 @@
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import type { ClientInterceptor, ClientResponse } from '@rpcnet/core';
+import { type Context, context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import type {
+  ClientCallFn,
+  ClientInterceptor,
+  ClientRequest,
+  ClientResponse,
+  Metadata,
+} from '@rpcnet/core';
 import { endSpan } from './span-status.js';
 import { type RpcTracingOptions, rpcTracer } from './tracer.js';
 
@@ -27,14 +33,15 @@ export function tracingClientInterceptor(options: RpcTracingOptions = {}): Clien
       },
       parent,
     );
-    const active = trace.setSpan(parent, span);
-    const metadata: Record<string, string> = { ...request.metadata };
-    propagation.inject(active, metadata);
-    let started: Promise<ClientResponse>;
-    try {
-      started = context.with(active, next, undefined, { ...request, metadata });
-    } catch (error) {
-      started = Promise.reject(error);
+    const metadata = withTraceContext(request.metadata, trace.setSpan(parent, span));
+    // The rest of the chain runs in the caller's context, not inside `context.with`: the span
+    // reaches the server through the metadata, and entering a context costs every call.
+    const passed = metadata === request.metadata ? request : { ...request, metadata };
+    const started = startedCall(next, passed);
+    if (!span.isRecording()) {
+      // Unsampled (or no SDK): nothing to record at the call's end, so no need to wait for it.
+      span.end();
+      return started;
     }
     // Without an async function: the promises it would make are a good part of a call's cost.
     return started.then(
@@ -51,6 +58,25 @@ export function tracingClientInterceptor(options: RpcTracingOptions = {}): Clien
       },
     );
   };
+}
+
+function startedCall(next: ClientCallFn, request: ClientRequest): Promise<ClientResponse> {
+  try {
+    return next(request);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * `metadata` with what the global propagator injects for `active`: the same object when it
+ * injects nothing (no SDK registered, or no valid span context), so the request is not copied.
+ */
+function withTraceContext(metadata: Metadata, active: Context): Metadata {
+  const injected: Record<string, string> = {};
+  propagation.inject(active, injected);
+  for (const _ in injected) return { ...metadata, ...injected };
+  return metadata;
 }
 
 /** `server.address` and `server.port` of each peer, parsed once (a client has one or a few). */

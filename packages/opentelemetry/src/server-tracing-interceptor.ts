@@ -1,12 +1,13 @@
 import {
   type Context,
   context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
   trace,
 } from '@opentelemetry/api';
-import type { ServerInterceptor, ServerResponse } from '@rpcnet/core';
+import type { ServerCallFn, ServerInterceptor, ServerRequest, ServerResponse } from '@rpcnet/core';
 import { endSpan } from './span-status.js';
 import { type RpcTracingOptions, rpcTracer } from './tracer.js';
 
@@ -31,16 +32,17 @@ export function tracingServerInterceptor(options: RpcTracingOptions = {}): Serve
       },
       parent,
     );
-    const active = trace.setSpan(parent, span);
-    const requests = request.messages;
-    const passed =
-      requests === undefined ? request : { ...request, messages: within(active, requests) };
-    let handled: Promise<ServerResponse>;
-    try {
-      handled = context.with(active, next, undefined, passed);
-    } catch (error) {
-      handled = Promise.reject(error);
+    if (!span.isRecording()) {
+      // Unsampled (or no SDK): nothing to record at the call's end. The handler still runs in
+      // the span's context, so its own calls carry the trace (and the sampling decision) on.
+      span.end();
+      if (parent === ROOT_CONTEXT && !isSpanContextValid(span.spanContext())) {
+        return handledIn(undefined, next, request);
+      }
+      return untracedStreams(trace.setSpan(parent, span), next, request);
     }
+    const active = trace.setSpan(parent, span);
+    const handled = handledIn(active, next, request);
     const call = request.context;
     const outcome = (error?: unknown) => endSpan(span, error ?? call.error);
     // Without an async function: the promises it would make are a good part of a call's cost.
@@ -58,6 +60,36 @@ export function tracingServerInterceptor(options: RpcTracingOptions = {}): Serve
       },
     );
   };
+}
+
+/** `next(request)` run inside `active` (request stream included), or as is without one. */
+function handledIn(
+  active: Context | undefined,
+  next: ServerCallFn,
+  request: ServerRequest,
+): Promise<ServerResponse> {
+  try {
+    if (active === undefined) return next(request);
+    const requests = request.messages;
+    const passed =
+      requests === undefined ? request : { ...request, messages: within(active, requests) };
+    return context.with(active, next, undefined, passed);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The handler run inside `active` with no span to end: only its streams keep the context. */
+function untracedStreams(
+  active: Context,
+  next: ServerCallFn,
+  request: ServerRequest,
+): Promise<ServerResponse> {
+  const handled = handledIn(active, next, request);
+  if (request.kind === 'unary' || request.kind === 'clientStream') return handled;
+  return handled.then((response) =>
+    response.messages === undefined ? response : { messages: within(active, response.messages) },
+  );
 }
 
 /**

@@ -5,6 +5,11 @@ export const STATUS_CODE_ATTRIBUTE = 'rpc.response.status_code';
 
 /** Ends `span` with the call's outcome: OK, or the error's code, message and exception event. */
 export function endSpan(span: Span, error?: unknown): void {
+  // An unsampled span records nothing: only its end matters.
+  if (!span.isRecording()) {
+    span.end();
+    return;
+  }
   if (error === undefined) {
     span.setAttribute(STATUS_CODE_ATTRIBUTE, 'OK');
   } else {

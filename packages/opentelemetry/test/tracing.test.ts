@@ -1,7 +1,16 @@
-import { context, propagation, type Span, SpanKind, trace } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  type Span,
+  SpanKind,
+  type TextMapPropagator,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
+  AlwaysOffSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
@@ -69,6 +78,34 @@ describe('OpenTelemetry tracing', () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   });
+  /** A server whose handler answers with what it saw: the trace metadata and its active span. */
+  async function startEchoServer(
+    transport: InMemoryTransport,
+    options: { tracerProvider?: BasicTracerProvider },
+  ) {
+    const server = new RpcServer({ transport, interceptors: [tracingServerInterceptor(options)] });
+    server.unary('seen', (_request, call) => {
+      const active = trace.getActiveSpan()?.spanContext();
+      return bytes(
+        JSON.stringify({
+          metadata: call.metadata,
+          traceId: active?.traceId,
+          sampled: active === undefined ? undefined : (active.traceFlags & TraceFlags.SAMPLED) > 0,
+        }),
+      );
+    });
+    const address = await server.start();
+    cleanups.push(() => server.stop({ graceMs: 0 }));
+    return `${address.host}:${address.port}`;
+  }
+
+  const decoded = (message: Uint8Array) =>
+    JSON.parse(new TextDecoder().decode(message)) as {
+      metadata: Record<string, string>;
+      traceId?: string;
+      sampled?: boolean;
+    };
+
   afterAll(() => {
     context.disable();
     propagation.disable();
@@ -183,5 +220,81 @@ describe('OpenTelemetry tracing', () => {
     const [server] = spans(SpanKind.SERVER);
     expect(server?.parentSpanContext).toBeUndefined();
     expect(server?.attributes['rpc.method']).toBe('work');
+  });
+
+  it('carries an unsampled trace on: the handler runs in its context, and no span is recorded', async () => {
+    const unsampled = new BasicTracerProvider({
+      sampler: new AlwaysOffSampler(),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const transport = new InMemoryTransport();
+    const address = await startEchoServer(transport, { tracerProvider: unsampled });
+    const client = await RpcClient.connect(address, {
+      transport,
+      interceptors: [tracingClientInterceptor({ tracerProvider: unsampled })],
+    });
+    cleanups.push(() => client.close());
+    const seen = decoded(await client.unary('seen', bytes(''), { metadata: { user: 'u1' } }));
+    const [, traceId, , flags] = seen.metadata.traceparent!.split('-');
+    expect(flags).toBe('00');
+    expect(seen.traceId).toBe(traceId);
+    expect(seen.sampled).toBe(false);
+    expect(seen.metadata.user).toBe('u1');
+    expect(exporter.getFinishedSpans()).toEqual([]);
+  });
+
+  it('leaves the metadata as it is when no tracer provider is registered', async () => {
+    const transport = new InMemoryTransport();
+    const address = await startEchoServer(transport, {});
+    const client = await RpcClient.connect(address, {
+      transport,
+      interceptors: [tracingClientInterceptor()],
+    });
+    cleanups.push(() => client.close());
+    const seen = decoded(await client.unary('seen', bytes(''), { metadata: { user: 'u1' } }));
+    expect(seen.metadata).toEqual({ user: 'u1' });
+    expect(seen.traceId).toBeUndefined();
+  });
+
+  it('carries the trace with a custom global propagator in its own metadata key', async () => {
+    const custom: TextMapPropagator = {
+      inject: (active, carrier: Record<string, string>) => {
+        const span = trace.getSpanContext(active);
+        if (span !== undefined) carrier['x-trace'] = `${span.traceId}.${span.spanId}`;
+      },
+      extract: (parent, carrier: Record<string, string>) => {
+        const [traceId, spanId] = carrier['x-trace']?.split('.') ?? [];
+        if (traceId === undefined || spanId === undefined) return parent;
+        return trace.setSpanContext(parent, {
+          traceId,
+          spanId,
+          traceFlags: TraceFlags.SAMPLED,
+          isRemote: true,
+        });
+      },
+      fields: () => ['x-trace'],
+    };
+    propagation.disable();
+    propagation.setGlobalPropagator(custom);
+    cleanups.push(async () => {
+      propagation.disable();
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    });
+    const transport = new InMemoryTransport();
+    const address = await startEchoServer(transport, { tracerProvider });
+    const client = await RpcClient.connect(address, {
+      transport,
+      interceptors: [tracingClientInterceptor({ tracerProvider })],
+    });
+    cleanups.push(() => client.close());
+    const seen = decoded(await client.unary('seen', bytes('')));
+    const [clientSpan] = spans(SpanKind.CLIENT);
+    const [serverSpan] = spans(SpanKind.SERVER);
+    expect(seen.metadata.traceparent).toBeUndefined();
+    expect(seen.metadata['x-trace']).toBe(
+      `${clientSpan!.spanContext().traceId}.${clientSpan!.spanContext().spanId}`,
+    );
+    expect(serverSpan!.parentSpanContext?.spanId).toBe(clientSpan!.spanContext().spanId);
+    expect(seen.traceId).toBe(clientSpan!.spanContext().traceId);
   });
 });
