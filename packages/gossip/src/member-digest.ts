@@ -52,6 +52,17 @@ export function memberDigest(records: Iterable<ClusterNode>, bucketCount: number
   return checksums;
 }
 
+/** Takes out of its bucket's checksum a record that {@link addToDigest} added. */
+export function removeFromDigest(
+  checksums: Uint32Array,
+  hash: number,
+  record: Pick<ClusterNode, 'incarnation' | 'state'>,
+): void {
+  const bucket = hash % checksums.length;
+  checksums[bucket] =
+    (checksums[bucket]! - recordHash(hash, record.incarnation, record.state)) >>> 0;
+}
+
 /** Adds one record, whose id hashes to `hash` ({@link idHash}), to its bucket's checksum. */
 export function addToDigest(
   checksums: Uint32Array,

@@ -18,6 +18,39 @@ function alive(id: string, incarnation: number, tags: Record<string, string> = {
 }
 
 describe('MemberTable', () => {
+  it('keeps the digest it last gave up to date through every kind of change', () => {
+    const table = new MemberTable(self, 0);
+    const same = (bucketCount: number): void =>
+      expect(table.digest(bucketCount)).toEqual(memberDigest(table.all(), bucketCount));
+    same(5);
+    const changes: Array<(now: number) => unknown> = [
+      ...Array.from(
+        { length: 30 },
+        (_, i) => (now: number) => table.applyAlive(alive(`m${i}`, 0), now),
+      ),
+      (now) => table.applySuspect('m3', 0, now),
+      (now) => table.applyAlive(alive('m3', 1), now),
+      (now) => table.applyDead('m4', 0, now),
+      (now) => table.applyLeft('m5', 0, now),
+      (now) => table.setLocal({ ...self, incarnation: 4 }, now),
+      () => table.remove('m0'),
+      () => table.remove('m29'),
+      (now) => table.applyAlive(alive('m0', 2), now),
+    ];
+    changes.forEach((change, now) => {
+      change(now);
+      same(5);
+    });
+    // Another bucket count, then back: the kept digest follows the count asked for.
+    same(9);
+    table.remove('m7');
+    same(5);
+    same(5);
+    // A digest handed out is the caller's: changing it does not change the table's.
+    table.digest(5).fill(0);
+    same(5);
+  });
+
   it('keeps its digest and bucket lookup equal to hashing every record, across removals', () => {
     const table = new MemberTable(self, 0);
     for (let i = 0; i < 40; i++) table.applyAlive(alive(`m${i}`, i % 3), 0);
