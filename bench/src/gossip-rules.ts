@@ -299,7 +299,10 @@ export function printRuleComparison(results: readonly RuleComparison[]): void {
   console.table(
     results.map((row) => ({
       nodes: row.nodes,
-      'formation p99': `${s(row.formationP99Ms)} (${row.formationMs.length} seeds)`,
+      'formation p99':
+        row.formationMs.length === 0
+          ? '-'
+          : `${s(row.formationP99Ms)} (${row.formationMs.length} seeds)`,
       'KB/node/s over push-pull periods': (row.bytesPerNodePerSecond / 1000).toFixed(2),
       'wall time': s(row.wallClockMs),
     })),
