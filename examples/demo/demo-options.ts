@@ -3,7 +3,7 @@ import { type DemoScenario, scenarioNamed } from './demo-scenarios.js';
 
 /** How the demo runs; from the command line, else the environment, else the defaults. */
 export interface DemoOptions {
-  /** Total run time in seconds (`--duration`, `DEMO_DURATION_S`). Default 40. */
+  /** Seconds the client runs once all workers are up (`--duration`, `DEMO_DURATION_S`). Default 40. */
   readonly durationS: number;
   /** Redrawn table (`tty`) or plain lines (`plain`); default: `tty` when stdout is a terminal. */
   readonly view: 'tty' | 'plain';

@@ -31,7 +31,8 @@ export class DemoRun {
   /** The director's web console, once it reported one. */
   consoleUrl: string | undefined;
   readonly startedAt = Date.now();
-  readonly endsAt: number;
+  /** End of the timed part, set when the client is up: a slow start-up must not eat the run. */
+  #endsAt: number | undefined;
   readonly certDir = mkdtempSync(join(tmpdir(), 'rpcnet-demo-'));
   #interruptedAt: number | undefined;
   #wake: (() => void) | undefined;
@@ -39,7 +40,17 @@ export class DemoRun {
 
   constructor(readonly options: DemoOptions) {
     this.view = new LiveView(this.state, options.view === 'tty');
-    this.endsAt = this.startedAt + options.durationS * 1000;
+  }
+
+  /** Starts the timed part of the run (`--duration` seconds from now). */
+  startClock(): void {
+    this.#endsAt = Date.now() + this.options.durationS * 1000;
+  }
+
+  /** Seconds left of the timed part; all of them until {@link startClock}. */
+  remainingS(): number {
+    if (this.#endsAt === undefined) return this.options.durationS;
+    return Math.max(0, (this.#endsAt - Date.now()) / 1000);
   }
 
   /** True once Ctrl-C or SIGTERM arrived. */
@@ -104,7 +115,7 @@ export class DemoRun {
       const crashed = this.children.find((c) => !c.running);
       if (crashed !== undefined)
         throw new Error(`${crashed.name} exited while waiting for ${what}`);
-      this.view.tick((this.endsAt - Date.now()) / 1000);
+      this.view.tick(this.remainingS());
       await this.pause(50);
     }
   }

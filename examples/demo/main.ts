@@ -51,10 +51,11 @@ async function runDemo(run: DemoRun): Promise<void> {
     ...scenario.clientEnv(run.options.sessions),
   });
   await run.waitFor(() => run.ready.has(scenario.clientName), 'the client to start');
+  run.startClock();
   const refreshMs = run.options.view === 'tty' ? 250 : 5000;
-  while (!run.interrupted && Date.now() < run.endsAt) {
-    view.refresh((run.endsAt - Date.now()) / 1000);
-    await run.pause(Math.min(refreshMs, Math.max(0, run.endsAt - Date.now())));
+  while (!run.interrupted && run.remainingS() > 0) {
+    view.refresh(run.remainingS());
+    await run.pause(Math.min(refreshMs, run.remainingS() * 1000));
   }
 }
 
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => run.interrupt('SIGTERM'));
   const { scenario } = options;
   console.log(
-    `${scenario.title}: a director, ${scenario.workers.length} workers (${scenario.failing.join(' and ')} fail now and then, at random times) and a client, for ${options.durationS} s`,
+    `${scenario.title}: a director, ${scenario.workers.length} workers (${scenario.failing.join(' and ')} fail now and then, at random times) and a client running for ${options.durationS} s`,
   );
   let failure: string | undefined;
   try {
@@ -79,7 +80,7 @@ async function main(): Promise<number> {
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   }
-  if (options.view === 'tty') run.view.refresh((run.endsAt - Date.now()) / 1000);
+  if (options.view === 'tty') run.view.refresh(run.remainingS());
   run.view.close();
   if (failure !== undefined) console.error(`[demo] ${failure}`);
   console.log('[demo] stopping the client, then the workers, then the director...');
