@@ -7,15 +7,31 @@ export const interceptorsSchema = z.array(
   }),
 );
 
-/** `interceptors` wrapped around `last`, the first outermost; undefined when there are none. */
-export function chainInterceptors<F>(
-  interceptors: readonly ((next: F) => F)[] | undefined,
-  last: F,
-): F | undefined {
+/**
+ * `interceptors` wrapped around `last`, the first outermost; undefined when there are none. The
+ * `next` each interceptor gets never throws: a synchronous throw further in arrives as a
+ * rejection, so no interceptor needs its own try/catch around `next(request)`.
+ */
+export function chainInterceptors<R, T>(
+  interceptors:
+    | readonly ((next: (request: R) => Promise<T>) => (request: R) => Promise<T>)[]
+    | undefined,
+  last: (request: R) => Promise<T>,
+): ((request: R) => Promise<T>) | undefined {
   if (interceptors === undefined || interceptors.length === 0) return undefined;
-  let next = last;
+  let next = rejectingThrows(last);
   for (let index = interceptors.length - 1; index >= 0; index -= 1) {
-    next = interceptors[index]!(next);
+    next = rejectingThrows(interceptors[index]!(next));
   }
   return next;
+}
+
+function rejectingThrows<R, T>(call: (request: R) => Promise<T>): (request: R) => Promise<T> {
+  return (request) => {
+    try {
+      return call(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
 }

@@ -165,6 +165,40 @@ describe('interceptors', () => {
     expect(error.message).toBe('interceptor bug');
   });
 
+  it('hand each interceptor a next that rejects, never throws, when a later step throws at once', async () => {
+    const seen: string[] = [];
+    // Records whether `next` threw or returned a rejected promise, then passes the outcome on.
+    const observe = <F extends (request: never) => Promise<unknown>>(side: string, next: F): F =>
+      ((request: never) => {
+        let result: Promise<unknown>;
+        try {
+          result = next(request);
+        } catch (error) {
+          seen.push(`${side} threw ${(error as Error).message}`);
+          throw error;
+        }
+        return result.catch((error: unknown) => {
+          seen.push(`${side} rejected ${(error as Error).message}`);
+          throw error;
+        });
+      }) as F;
+    const clientObserver: ClientInterceptor = (next) => observe('client', next);
+    const clientBroken: ClientInterceptor = () => () => {
+      throw new RpcError(ErrorCode.FAILED_PRECONDITION, 'client says no');
+    };
+    const serverObserver: ServerInterceptor = (next) => observe('server', next);
+    const serverBroken: ServerInterceptor = () => () => {
+      throw new RpcError(ErrorCode.RESOURCE_EXHAUSTED, 'server says no');
+    };
+    const refused = await setup({ client: [clientObserver, clientBroken] });
+    const clientError = (await rejectionOf(refused.client.unary('unary', bytes('u')))) as RpcError;
+    expect(clientError.code).toBe(ErrorCode.FAILED_PRECONDITION);
+    const { client } = await setup({ server: [serverObserver, serverBroken] });
+    const serverError = (await rejectionOf(client.unary('unary', bytes('u')))) as RpcError;
+    expect(serverError.code).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+    expect(seen).toEqual(['client rejected client says no', 'server rejected server says no']);
+  });
+
   it('show client interceptors the status of every call through its trailers', async () => {
     const outcomes: string[] = [];
     const observe: ClientInterceptor = (next) => async (request) => {

@@ -1,11 +1,5 @@
 import { type Context, context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import type {
-  ClientCallFn,
-  ClientInterceptor,
-  ClientRequest,
-  ClientResponse,
-  Metadata,
-} from '@rpcnet/core';
+import type { ClientInterceptor, Metadata } from '@rpcnet/core';
 import { endSpan } from './span-status.js';
 import { type RpcTracingOptions, rpcTracer } from './tracer.js';
 
@@ -37,7 +31,7 @@ export function tracingClientInterceptor(options: RpcTracingOptions = {}): Clien
     // The rest of the chain runs in the caller's context, not inside `context.with`: the span
     // reaches the server through the metadata, and entering a context costs every call.
     const passed = metadata === request.metadata ? request : { ...request, metadata };
-    const started = startedCall(next, passed);
+    const started = next(passed);
     if (!span.isRecording()) {
       // Unsampled (or no SDK): nothing to record at the call's end, so no need to wait for it.
       span.end();
@@ -58,14 +52,6 @@ export function tracingClientInterceptor(options: RpcTracingOptions = {}): Clien
       },
     );
   };
-}
-
-function startedCall(next: ClientCallFn, request: ClientRequest): Promise<ClientResponse> {
-  try {
-    return next(request);
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
 
 /**

@@ -68,15 +68,11 @@ function handledIn(
   next: ServerCallFn,
   request: ServerRequest,
 ): Promise<ServerResponse> {
-  try {
-    if (active === undefined) return next(request);
-    const requests = request.messages;
-    const passed =
-      requests === undefined ? request : { ...request, messages: within(active, requests) };
-    return context.with(active, next, undefined, passed);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  if (active === undefined) return next(request);
+  const requests = request.messages;
+  const passed =
+    requests === undefined ? request : { ...request, messages: within(active, requests) };
+  return context.with(active, next, undefined, passed);
 }
 
 /** The handler run inside `active` with no span to end: only its streams keep the context. */

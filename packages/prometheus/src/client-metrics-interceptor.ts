@@ -1,4 +1,4 @@
-import type { ClientCallFn, ClientInterceptor, ClientRequest, ClientResponse } from '@rpcnet/core';
+import type { ClientInterceptor, ClientRequest, ClientResponse } from '@rpcnet/core';
 import { countingIterable } from './counting-iterable.js';
 import type { MethodInstruments, RpcInstruments } from './rpc-instruments.js';
 import { OK, statusCodeOf } from './status-code.js';
@@ -17,7 +17,7 @@ export function clientMetricsInterceptor(
     const method = instruments.of(request.method, request.kind);
     method.inFlight += 1;
     // Without an async function: the promises it would make are a good part of a call's cost.
-    return startedCall(next, request).then(
+    return next(request).then(
       (response) =>
         request.kind === 'unary' && response.receivedBytes !== undefined
           ? observedUnary(response, request, method, started, now)
@@ -28,14 +28,6 @@ export function clientMetricsInterceptor(
       },
     );
   };
-}
-
-function startedCall(next: ClientCallFn, request: ClientRequest): Promise<ClientResponse> {
-  try {
-    return next(request);
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
 
 /**

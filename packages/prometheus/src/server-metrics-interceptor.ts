@@ -1,4 +1,4 @@
-import type { ServerCallFn, ServerInterceptor, ServerRequest, ServerResponse } from '@rpcnet/core';
+import type { ServerInterceptor, ServerRequest, ServerResponse } from '@rpcnet/core';
 import { countingIterable } from './counting-iterable.js';
 import type { MethodInstruments, RpcInstruments } from './rpc-instruments.js';
 import { statusCodeOf, statusOfCall } from './status-code.js';
@@ -23,7 +23,7 @@ export function serverMetricsInterceptor(
       };
     }
     // Without an async function: the promises it would make are a good part of a call's cost.
-    return handled(next, passed).then(
+    return next(passed).then(
       (response) => record.responded(response, request),
       (error: unknown) => {
         record.finish(statusCodeOf(error), request);
@@ -31,14 +31,6 @@ export function serverMetricsInterceptor(
       },
     );
   };
-}
-
-function handled(next: ServerCallFn, request: ServerRequest): Promise<ServerResponse> {
-  try {
-    return next(request);
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
 
 /** One handled call being recorded. */

@@ -46,5 +46,6 @@ export type ClientCallFn = (request: ClientRequest) => Promise<ClientResponse>;
  * Cross-cutting client behaviour (metrics, tracing, auth, logging): a function that wraps `next`.
  * The first interceptor of `RpcClientOptions.interceptors` is the outermost. It may change the
  * request it passes on, reject the call (throw an `RpcError`), and observe or wrap the response.
+ * Its `next` never throws: a later step's synchronous throw arrives as a rejection.
  */
 export type ClientInterceptor = (next: ClientCallFn) => ClientCallFn;

@@ -189,15 +189,10 @@ export class RpcClient {
       windowBytes: options.limits.initialWindowBytes,
       onCallFinished: (call) => this.#onCallFinished(call),
     };
-    this.#intercepted = chainInterceptors<ClientCallFn>(
+    this.#intercepted = chainInterceptors<ClientRequest, ClientResponse>(
       options.interceptors as readonly ClientInterceptor[] | undefined,
-      (request) => {
-        try {
-          return Promise.resolve(callResponse(this.#startRequest(request)));
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      },
+      // A throw here (options an interceptor broke) arrives as the chain's rejection.
+      (request) => Promise.resolve(callResponse(this.#startRequest(request))),
     );
   }
 

@@ -33,6 +33,7 @@ export type ServerCallFn = (request: ServerRequest) => Promise<ServerResponse>;
  * The first interceptor of `RpcServerOptions.interceptors` is the outermost. It may refuse a call
  * (throw an `RpcError`: the client gets its code), change the request it passes on, and observe
  * or wrap the response. A call that failed while its handler ran (deadline, client cancel) has
- * `context.signal` aborted with its error, even when the handler then returned normally.
+ * `context.signal` aborted with its error, even when the handler then returned normally. Its
+ * `next` never throws: a later step's synchronous throw arrives as a rejection.
  */
 export type ServerInterceptor = (next: ServerCallFn) => ServerCallFn;

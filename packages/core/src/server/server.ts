@@ -27,7 +27,12 @@ import { handlerCallFn } from './handler-call.js';
 import type { RegisteredMethod } from './registered-method.js';
 import { ServerCallCounters } from './server-call-counters.js';
 import { ServerConnection, type ServerConnectionHost } from './server-connection.js';
-import type { ServerCallFn, ServerInterceptor } from './server-interceptor.js';
+import type {
+  ServerCallFn,
+  ServerInterceptor,
+  ServerRequest,
+  ServerResponse,
+} from './server-interceptor.js';
 import { type RpcServerStopHook, StopHooks } from './stop-hooks.js';
 
 /** Settings of an {@link RpcServer}. */
@@ -254,7 +259,7 @@ export class RpcServer {
   #register(method: string, registration: MethodHandler): this {
     if (method.length === 0) throw new TypeError('method: expected a non-empty name');
     if (this.#handlers.has(method)) throw new Error(`method "${method}" is already registered`);
-    const chain = chainInterceptors<ServerCallFn>(
+    const chain = chainInterceptors<ServerRequest, ServerResponse>(
       [this.#counters.interceptor, ...((this.#options.interceptors ?? []) as ServerInterceptor[])],
       handlerCallFn(registration),
     ) as ServerCallFn;
