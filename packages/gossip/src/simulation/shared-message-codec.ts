@@ -12,10 +12,11 @@ import type { GossipMessage, MemberRecord } from '../messages.js';
 /**
  * The codec of many simulated nodes in one process. It encodes and assembles the real bytes, so
  * sizes, datagram limits and bandwidth are the wire's, but hands the receiver of a datagram it
- * assembled the sender's message objects instead of decoding them, and encodes a message object
+ * assembled the sender's message objects instead of decoding them. It encodes a message object
  * once however many nodes send it on (a gossiped update), and a member record (shared between
- * tables by a `MemberRecordPool`) once however many push-pulls carry it. Messages are shared between
- * nodes: the protocol never changes a message it received or sent (a test holds it to that).
+ * tables by a `MemberRecordPool`) once however many push-pulls carry it. Messages are shared
+ * between nodes: the protocol never changes a message it received or sent (a test holds it to
+ * that).
  *
  * A datagram it did not assemble (one changed on the way, e.g. sealed by a `SecureTransport`) is
  * decoded as usual. The ones it recognizes skip `decodeDatagram`'s limits on untrusted input,
