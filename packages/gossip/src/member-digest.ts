@@ -58,9 +58,7 @@ export function removeFromDigest(
   hash: number,
   record: Pick<ClusterNode, 'incarnation' | 'state'>,
 ): void {
-  const bucket = hash % checksums.length;
-  checksums[bucket] =
-    (checksums[bucket]! - recordHash(hash, record.incarnation, record.state)) >>> 0;
+  adjustDigest(checksums, hash, record, -1);
 }
 
 /** Adds one record, whose id hashes to `hash` ({@link idHash}), to its bucket's checksum. */
@@ -69,9 +67,19 @@ export function addToDigest(
   hash: number,
   record: Pick<ClusterNode, 'incarnation' | 'state'>,
 ): void {
+  adjustDigest(checksums, hash, record, 1);
+}
+
+function adjustDigest(
+  checksums: Uint32Array,
+  hash: number,
+  record: Pick<ClusterNode, 'incarnation' | 'state'>,
+  sign: 1 | -1,
+): void {
   const bucket = hash % checksums.length;
+  // Both terms are below 2^32, so the sum is exact before it is taken mod 2^32.
   checksums[bucket] =
-    (checksums[bucket]! + recordHash(hash, record.incarnation, record.state)) >>> 0;
+    (checksums[bucket]! + sign * recordHash(hash, record.incarnation, record.state)) >>> 0;
 }
 
 /** Indexes of the buckets where `ours` and `theirs` differ (same length). */
