@@ -109,16 +109,23 @@ describe.skipIf(launch.browser === undefined)('web console over a live 4-member 
     await page.screenshot({ path: join(ARTIFACTS, 'console-cluster.png'), fullPage: true });
   });
 
-  it('shows a killed member turn suspect, then failed, and alive again after its restart', async () => {
+  it("shows a killed member's suspicion and failure as the console's node saw them, and alive again after its restart", async () => {
     const victim = members.get('worker-2');
     if (victim === undefined) throw new Error('worker-2 missing');
     const { id, gossipAddress } = victim.localNode();
+    // What the console's own node saw of the victim: it may hear the failure before any
+    // suspicion (another member suspected and declared it before that news reached this one).
+    const seen: string[] = [];
+    const unsubscribe = members.get('director')?.onEvent((event) => {
+      if ('node' in event && event.node.id === id) seen.push(event.type);
+    });
     await victim.stop(); // a crash: no leave message
     await expect
       .poll(() => row('worker-2').getAttribute('data-state'), { timeout: 30_000 })
       .toBe('dead');
-    // The suspect phase can be shorter than one poll of the row on a loaded machine: the event
-    // feed keeps it. Newest first, so the suspicion sits below the failure.
+    unsubscribe?.();
+    // The suspect phase can be shorter than one poll of the row: the event feed keeps it.
+    // Newest first, so a suspicion sits below the failure.
     const feed = async () =>
       page
         .locator('#events li')
@@ -133,7 +140,10 @@ describe.skipIf(launch.browser === undefined)('web console over a live 4-member 
     const lines = await feed();
     const failedAt = lines.findIndex((line) => /^NodeFailed .*worker-2/.test(line));
     const suspectedAt = lines.findIndex((line) => /^NodeSuspected .*worker-2/.test(line));
-    expect(suspectedAt, lines.join('\n')).toBeGreaterThan(failedAt);
+    const context = `node saw ${seen.join(', ')}; page feed:\n${lines.join('\n')}`;
+    expect(seen.at(-1), context).toBe('NodeFailed');
+    if (seen.includes('NodeSuspected')) expect(suspectedAt, context).toBeGreaterThan(failedAt);
+    else expect(suspectedAt, context).toBe(-1);
     expect(await page.locator('#workers tr[data-worker-id]').count()).toBe(2);
     await page.screenshot({ path: join(ARTIFACTS, 'console-member-failed.png'), fullPage: true });
 
