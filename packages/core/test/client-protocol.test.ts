@@ -57,6 +57,33 @@ describe('client protocol robustness', () => {
     await listener.close();
   });
 
+  it('takes a unary response that arrives with its status, and fails one that has no message', async () => {
+    const transport = new InMemoryTransport();
+    const { listener, connections } = await rawServer(transport);
+    const client = await RpcClient.connect(listener.address, { transport });
+    const ok = Envelopes.trailers.encode({ code: '' });
+
+    const answered = client.unary('x', Uint8Array.of(1), { timeoutMs: 10_000 });
+    const server = connections[0]!;
+    // Message and status in one write: the status is processed in the same turn as the message.
+    await server.write(
+      Uint8Array.from([
+        ...encodeFrame(FrameType.MESSAGE, 0, 1, Uint8Array.of(7, 8)),
+        ...encodeFrame(FrameType.TRAILERS, 0, 1, ok),
+      ]),
+    );
+    expect(await answered).toEqual(Uint8Array.of(7, 8));
+
+    const empty = rejectionOf(client.unary('x', Uint8Array.of(1), { timeoutMs: 10_000 }));
+    await server.write(encodeFrame(FrameType.TRAILERS, 0, 2, ok));
+    expect(await empty).toMatchObject({
+      code: ErrorCode.INTERNAL,
+      message: 'the server sent no response message',
+    });
+    await client.close();
+    await listener.close();
+  });
+
   it('refuses a server that does not speak rpcnet', async () => {
     const transport = new InMemoryTransport();
     const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, (connection) => {

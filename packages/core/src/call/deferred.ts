@@ -1,4 +1,7 @@
-/** A promise with its settle functions, marked handled so an unobserved rejection never crashes. */
+/**
+ * A promise with its settle functions, marked handled when rejected so an unobserved rejection
+ * never crashes.
+ */
 export interface Deferred<T> {
   readonly promise: Promise<T>;
   readonly settled: boolean;
@@ -19,7 +22,6 @@ class EagerDeferred<T> implements Deferred<T> {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.promise.catch(() => undefined);
   }
 
   resolve(value: T): void {
@@ -32,8 +34,13 @@ class EagerDeferred<T> implements Deferred<T> {
     if (this.settled) return;
     this.settled = true;
     this.#reject(error);
+    // Marked handled only now: a handler added in the same turn as the rejection counts, and
+    // the calls that succeed (most) make one promise less.
+    this.promise.catch(ignore);
   }
 }
+
+function ignore(): void {}
 
 class LazyDeferred<T> implements Deferred<T> {
   settled = false;

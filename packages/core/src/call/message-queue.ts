@@ -77,20 +77,28 @@ export class MessageQueue implements AsyncIterable<Uint8Array> {
     this.#settleWaiter();
   }
 
+  /**
+   * Takes a buffered message without waiting (undefined when none is buffered): a single request
+   * or response that already arrived costs no promise.
+   */
+  shift(): Uint8Array | undefined {
+    if (this.#head === this.#buffer.length) return undefined;
+    const message = this.#buffer[this.#head]!;
+    this.#buffer[this.#head] = EMPTY;
+    this.#head += 1;
+    if (this.#head === this.#buffer.length) {
+      this.#buffer = [];
+      this.#head = 0;
+    }
+    this.#bufferedBytes -= message.length;
+    this.#hooks.onConsumed(message.length);
+    return message;
+  }
+
   /** The next message, or undefined at the end of the stream; rejects if the stream failed. */
   next(): Promise<IteratorResult<Uint8Array, undefined>> {
-    if (this.#head < this.#buffer.length) {
-      const message = this.#buffer[this.#head]!;
-      this.#buffer[this.#head] = EMPTY;
-      this.#head += 1;
-      if (this.#head === this.#buffer.length) {
-        this.#buffer = [];
-        this.#head = 0;
-      }
-      this.#bufferedBytes -= message.length;
-      this.#hooks.onConsumed(message.length);
-      return Promise.resolve({ value: message, done: false });
-    }
+    const message = this.shift();
+    if (message !== undefined) return Promise.resolve({ value: message, done: false });
     if (this.#failed) return Promise.reject(this.#error);
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
     if (this.#waiter !== undefined) {

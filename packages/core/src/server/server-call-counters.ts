@@ -1,4 +1,4 @@
-import type { ServerCallFn, ServerInterceptor, ServerRequest } from './server-interceptor.js';
+import type { ServerInterceptor, ServerRequest, ServerResponse } from './server-interceptor.js';
 
 /**
  * An `RpcServer`'s call counters, kept by a built-in interceptor outermost in every method's
@@ -13,18 +13,20 @@ export class ServerCallCounters {
   failed = 0;
 
   /** The interceptor that keeps these counters. */
-  readonly interceptor: ServerInterceptor = (next) => (request) => this.#count(next, request);
-
-  async #count(next: ServerCallFn, request: ServerRequest) {
+  readonly interceptor: ServerInterceptor = (next) => (request) => {
     this.active += 1;
     this.started += 1;
-    let response: Awaited<ReturnType<ServerCallFn>>;
-    try {
-      response = await next(request);
-    } catch (error) {
-      this.#end(false);
-      throw error;
-    }
+    // `then` rather than an async function: one promise less on every call.
+    return next(request).then(
+      (response) => this.#responded(response, request),
+      (error: unknown) => {
+        this.#end(false);
+        throw error;
+      },
+    );
+  };
+
+  #responded(response: ServerResponse, request: ServerRequest): ServerResponse {
     const messages = response.messages;
     if (messages === undefined) {
       this.#end(request.context.error === undefined);

@@ -120,7 +120,13 @@ export class ServerCall {
       const request: ServerRequest =
         kind === 'clientStream' || kind === 'bidiStream'
           ? { kind, method, context: this.#context, messages: this.inbound }
-          : { kind, method, context: this.#context, message: await this.#singleRequest() };
+          : {
+              kind,
+              method,
+              context: this.#context,
+              // Usually there already: it travels in the REQUEST frame.
+              message: this.inbound.shift() ?? (await this.#singleRequest()),
+            };
       const response = await this.#init.chain(request);
       if (kind === 'unary' || kind === 'clientStream') {
         if (response.message === undefined) {
