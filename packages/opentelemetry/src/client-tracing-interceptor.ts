@@ -40,6 +40,11 @@ export function tracingClientInterceptor(options: RpcTracingOptions = {}): Clien
     // Without an async function: the promises it would make are a good part of a call's cost.
     return started.then(
       (response) => {
+        // A unary call's response comes with its OK status; a stream's status comes later.
+        if (request.kind === 'unary') {
+          endSpan(span);
+          return response;
+        }
         response.trailers.then(
           () => endSpan(span),
           (error: unknown) => endSpan(span, error),

@@ -16,11 +16,13 @@ export function clientMetricsInterceptor(
     const started = now();
     const method = instruments.of(request.method, request.kind);
     method.inFlight += 1;
+    // Counted as passed on: a unary call that fails has no response to count it at.
+    if (request.message !== undefined) method.sentBytes += request.message.length;
     // Without an async function: the promises it would make are a good part of a call's cost.
     return next(request).then(
       (response) =>
         request.kind === 'unary' && response.receivedBytes !== undefined
-          ? observedUnary(response, request, method, started, now)
+          ? observedUnary(response, method, started, now)
           : observed(response, request, method, started, now),
       (error: unknown) => {
         method.finished(statusCodeOf(error), (now() - started) / 1000);
@@ -31,28 +33,17 @@ export function clientMetricsInterceptor(
 }
 
 /**
- * A unary call's response, handed back unchanged (so the call keeps its direct path): its bytes
- * are read from the call once the status arrives.
+ * A unary call's response, handed back unchanged (so the call keeps its direct path). It comes
+ * with the call's OK status, so the call's record ends here.
  */
 function observedUnary(
   response: ClientResponse,
-  request: ClientRequest,
   method: MethodInstruments,
   started: number,
   now: () => number,
 ): ClientResponse {
-  if (request.message !== undefined) method.sentBytes += request.message.length;
-  const receivedBytes = response.receivedBytes as () => number;
-  response.trailers.then(
-    () => {
-      method.receivedBytes += receivedBytes();
-      method.finished(OK, (now() - started) / 1000);
-    },
-    (error: unknown) => {
-      method.receivedBytes += receivedBytes();
-      method.finished(statusCodeOf(error), (now() - started) / 1000);
-    },
-  );
+  method.receivedBytes += (response.receivedBytes as () => number)();
+  method.finished(OK, (now() - started) / 1000);
   return response;
 }
 
@@ -66,7 +57,6 @@ function observed(
 ): ClientResponse {
   const streamsOut = request.kind === 'clientStream' || request.kind === 'bidiStream';
   const streamsIn = request.kind === 'serverStream' || request.kind === 'bidiStream';
-  if (request.message !== undefined) method.sentBytes += request.message.length;
   let sent = 0;
   let received = 0;
   const finish = (code: string): void => {

@@ -39,7 +39,13 @@ export interface ClientResponse {
   readonly receivedBytes?: () => number;
 }
 
-/** Starts a call: the next step of a client interceptor chain, and its end (the connection). */
+/**
+ * Starts a call: the next step of a client interceptor chain, and its end (the connection). For
+ * a unary call it settles with the call, the model of connect-es: it resolves once the status is
+ * OK (the response message and trailers have arrived) and rejects with the call's `RpcError`.
+ * For the streaming kinds it resolves as soon as the call started, and `trailers` carries the
+ * status.
+ */
 export type ClientCallFn = (request: ClientRequest) => Promise<ClientResponse>;
 
 /**

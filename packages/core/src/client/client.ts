@@ -192,7 +192,13 @@ export class RpcClient {
     this.#intercepted = chainInterceptors<ClientRequest, ClientResponse>(
       options.interceptors as readonly ClientInterceptor[] | undefined,
       // A throw here (options an interceptor broke) arrives as the chain's rejection.
-      (request) => Promise.resolve(callResponse(this.#startRequest(request))),
+      (request) => {
+        const call = this.#startRequest(request);
+        // A unary call settles with its status; the others as soon as they started.
+        return request.kind === 'unary'
+          ? call.completion.promise.then(() => callResponse(call))
+          : Promise.resolve(callResponse(call));
+      },
     );
   }
 
@@ -748,7 +754,8 @@ async function interceptedSingleResponse(started: Promise<ClientResponse>): Prom
   }
   const call = viewedCall(response);
   if (call === undefined) return await builtSingleResponse(response);
-  await call.completion.promise;
+  // A unary call's view arrives with its OK status; a client stream's before its status.
+  if (!call.succeeded) await call.completion.promise;
   return receivedSingleResponse(call);
 }
 
