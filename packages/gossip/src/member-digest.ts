@@ -25,9 +25,35 @@ export function bucketOf(id: NodeId, bucketCount: number): number {
   return idHash(id) % bucketCount;
 }
 
-/** How many buckets a digest of `records` records uses, given room for `maxBuckets`. */
+/**
+ * Buckets of the finest digest a member table keeps up to date. Every power of two up to it
+ * divides it, so a digest of such a bucket count is a fold of this one, not a pass over the table.
+ */
+export const KEPT_DIGEST_BUCKETS = 1024;
+
+/**
+ * How many buckets a digest of `records` records uses, given room for `maxBuckets`: the power of
+ * two nearest above `records / 8`, at most the largest one that fits. A power of two, so the
+ * digest folds out of the one a table keeps (see {@link foldDigest}) whatever the table's size.
+ */
 export function digestBucketCount(records: number, maxBuckets: number): number {
-  return Math.max(1, Math.min(maxBuckets, Math.ceil(records / RECORDS_PER_BUCKET)));
+  const wanted = Math.ceil(records / RECORDS_PER_BUCKET);
+  let count = 1;
+  while (count < wanted && count * 2 <= maxBuckets) count *= 2;
+  return count;
+}
+
+/**
+ * The digest in `bucketCount` buckets out of a finer one whose bucket count is a multiple of it:
+ * `hash % bucketCount` is `(hash % fine.length) % bucketCount`, so bucket i sums the fine
+ * buckets congruent to i.
+ */
+export function foldDigest(fine: Uint32Array, bucketCount: number): Uint32Array {
+  const checksums = fine.slice(0, bucketCount);
+  for (let start = bucketCount; start < fine.length; start += bucketCount) {
+    for (let i = 0; i < bucketCount; i++) checksums[i] = (checksums[i]! + fine[start + i]!) >>> 0;
+  }
+  return checksums;
 }
 
 /** A record's contribution to its bucket's checksum: what two tables must agree on. */

@@ -1,6 +1,12 @@
 import type { KeyIndex } from './dense-key-index.js';
 import type { ClusterEvent } from './events.js';
-import { addToDigest, idHash, removeFromDigest } from './member-digest.js';
+import {
+  addToDigest,
+  foldDigest,
+  idHash,
+  KEPT_DIGEST_BUCKETS,
+  removeFromDigest,
+} from './member-digest.js';
 import { freezeRecord, type MemberRecordPool, sameMetadata } from './member-record-pool.js';
 import type { AliveMessage } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
@@ -38,11 +44,11 @@ export class MemberTable {
   /** Each slot's {@link idHash}, so digests never hash an id twice. */
   private readonly hashes: number[] = [];
   /**
-   * The digest for the bucket count last asked for, kept up to date as records change: once a
-   * table outgrows the most buckets a digest holds, its count stays put and a digest costs a copy
-   * instead of a pass over every record.
+   * The digest in {@link KEPT_DIGEST_BUCKETS} buckets, kept up to date as records change: a
+   * digest of any power-of-two bucket count up to it (what nodes send) is a fold of it, not a
+   * pass over every record.
    */
-  private digestCache: Uint32Array | undefined;
+  private readonly keptDigest = new Uint32Array(KEPT_DIGEST_BUCKETS);
   private readonly counts: Record<NodeState, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
   /** Dead and left records, so periodic work on them never scans the whole table. */
   private readonly nonLive = new Set<NodeId>();
@@ -93,15 +99,13 @@ export class MemberTable {
 
   /** Checksums of every record in `bucketCount` buckets: `memberDigest` of {@link all}. */
   digest(bucketCount: number): Uint32Array {
-    let checksums = this.digestCache;
-    if (checksums === undefined || checksums.length !== bucketCount) {
-      checksums = new Uint32Array(bucketCount);
-      const { nodes, hashes } = this;
-      for (let slot = 0; slot < nodes.length; slot++)
-        addToDigest(checksums, hashes[slot]!, nodes[slot]!);
-      this.digestCache = checksums;
-    }
-    return checksums.slice();
+    if (KEPT_DIGEST_BUCKETS % bucketCount === 0) return foldDigest(this.keptDigest, bucketCount);
+    // Another bucket count (a revision-2 peer's, or a digest larger than the kept one): a pass.
+    const checksums = new Uint32Array(bucketCount);
+    const { nodes, hashes } = this;
+    for (let slot = 0; slot < nodes.length; slot++)
+      addToDigest(checksums, hashes[slot]!, nodes[slot]!);
+    return checksums;
   }
 
   /** Records whose id falls in one of `buckets` of `bucketCount` (see `bucketOf`). */
@@ -274,9 +278,7 @@ export class MemberTable {
     const slot = this.slots.get(id);
     if (slot === undefined) return false;
     const previous = this.nodes[slot]!;
-    if (this.digestCache !== undefined) {
-      removeFromDigest(this.digestCache, this.hashes[slot]!, previous);
-    }
+    removeFromDigest(this.keptDigest, this.hashes[slot]!, previous);
     this.unindex(previous);
     this.nonLive.delete(id);
     this.unindexAddress(previous);
@@ -319,10 +321,8 @@ export class MemberTable {
       this.nodes[slot] = frozen;
       if (previous!.state !== frozen.state) this.changedAt[slot] = now;
     }
-    if (this.digestCache !== undefined) {
-      if (previous !== undefined) removeFromDigest(this.digestCache, this.hashes[slot]!, previous);
-      addToDigest(this.digestCache, this.hashes[slot]!, frozen);
-    }
+    if (previous !== undefined) removeFromDigest(this.keptDigest, this.hashes[slot]!, previous);
+    addToDigest(this.keptDigest, this.hashes[slot]!, frozen);
     this.counts[frozen.state]++;
     if (isLive(frozen.state)) this.nonLive.delete(frozen.id);
     else this.nonLive.add(frozen.id);

@@ -3,6 +3,7 @@ import {
   bucketOf,
   differingBuckets,
   digestBucketCount,
+  foldDigest,
   memberDigest,
 } from '../../src/member-digest.js';
 import type { ClusterNode } from '../../src/node.js';
@@ -40,13 +41,22 @@ describe('member digest', () => {
     ]);
   });
 
-  it('spreads records over the buckets, about eight per bucket, within the room given', () => {
-    expect(digestBucketCount(200, 330)).toBe(25);
-    expect(digestBucketCount(10_000, 330)).toBe(330);
+  it('spreads records over a power of two of buckets, at most eight per bucket, within the room given', () => {
+    expect(digestBucketCount(200, 330)).toBe(32);
+    expect(digestBucketCount(256, 330)).toBe(32);
+    expect(digestBucketCount(257, 330)).toBe(64);
+    expect(digestBucketCount(10_000, 330)).toBe(256);
     expect(digestBucketCount(0, 330)).toBe(1);
-    const sizes = new Array<number>(25).fill(0);
-    for (const record of table) sizes[bucketOf(record.id, 25)]!++;
+    const sizes = new Array<number>(32).fill(0);
+    for (const record of table) sizes[bucketOf(record.id, 32)]!++;
     expect(Math.max(...sizes)).toBeLessThan(20);
     expect(Math.min(...sizes)).toBeGreaterThan(0);
+  });
+
+  it('folds a finer digest into any bucket count that divides it, as if hashed afresh', () => {
+    const fine = memberDigest(table, 64);
+    for (const bucketCount of [1, 2, 16, 64]) {
+      expect(foldDigest(fine, bucketCount)).toEqual(memberDigest(table, bucketCount));
+    }
   });
 });
