@@ -17,8 +17,10 @@ import type { SwimContext } from './swim-context.js';
 const PUSH_PULL_SCALE_THRESHOLD = 32;
 /** Slack for length prefixes that grow while a push-pull chunk fills. */
 const PUSH_PULL_SLACK_BYTES = 8;
-/** Bytes of one checksum in a digest. */
+/** Bytes of one checksum in a digest, or of one fingerprint in a push-pull. */
 const CHECKSUM_BYTES = 4;
+/** Most bytes of one bucket's index in `wantBuckets` (a varint below 2^14). */
+const BUCKET_INDEX_BYTES = 2;
 /**
  * Members first heard of since the last catch-up that make a node pull: one newcomer is what
  * gossip carries anyway; several at once mean the sender's table holds more that we lack.
@@ -80,6 +82,7 @@ export class AntiEntropy {
       from: ctx.localId,
       bucketCount: DECODE_LIMITS.maxDigestBuckets,
       checksums: new Uint32Array(0),
+      answerFingerprints: true,
     });
     // 3 bytes for the checksums' length prefix.
     const room = ctx.config.maxDatagramBytes - DATAGRAM_HEADER_BYTES - overhead - 3;
@@ -198,14 +201,7 @@ export class AntiEntropy {
     const active = lifecycle === 'running' || lifecycle === 'leaving';
     if (message.reply) {
       this.handlers.joinReply(message.last);
-      const wanted = message.wantBuckets ?? [];
-      if (bucketCount > 0 && message.first && wanted.length > 0 && active) {
-        this.sendRecords(from, this.recordsIn(wanted, bucketCount), {
-          join: false,
-          reply: true,
-          bucketCount,
-        });
-      }
+      if (bucketCount > 0 && active) this.completeDigestExchange(message, from, bucketCount);
       return;
     }
     if (message.first && active) this.sendFullState(from, false, true);
@@ -213,7 +209,8 @@ export class AntiEntropy {
 
   /**
    * A member's digest: answer with our records of the buckets whose checksums differ from ours,
-   * asking for theirs of the same buckets (an answer with no records when all match).
+   * asking for theirs of the same buckets (an answer with no records when all match); with the
+   * records' fingerprints instead when the digest asks for them.
    */
   handleDigest(message: DigestMessage, from: string): void {
     const { ctx } = this;
@@ -222,6 +219,7 @@ export class AntiEntropy {
       return;
     const { bucketCount } = message;
     const differing = differingBuckets(ctx.memberTable.digest(bucketCount), message.checksums);
+    if (message.answerFingerprints && this.sendFingerprints(from, differing, bucketCount)) return;
     this.sendRecords(from, this.recordsIn(differing, bucketCount), {
       join: false,
       reply: true,
@@ -264,7 +262,115 @@ export class AntiEntropy {
     const bucketCount = digestBucketCount(ctx.memberTable.size, this.maxBuckets);
     const checksums = ctx.memberTable.digest(bucketCount);
     ctx.transmit(address, [
-      ctx.codec.encodeMessage({ kind: 'digest', from: ctx.localId, bucketCount, checksums }),
+      ctx.codec.encodeMessage({
+        kind: 'digest',
+        from: ctx.localId,
+        bucketCount,
+        checksums,
+        answerFingerprints: true,
+      }),
+    ]);
+  }
+
+  /**
+   * Answers a digest with the fingerprints of our records in the `differing` buckets, in chunks
+   * of whole buckets that each fit a datagram. False (nothing sent) when one bucket alone holds
+   * more fingerprints than a datagram: the caller answers with records instead.
+   */
+  private sendFingerprints(address: string, differing: number[], bucketCount: number): boolean {
+    const { ctx } = this;
+    const byBucket = ctx.memberTable.fingerprintsByBucket(differing, bucketCount);
+    const empty: PushPullMessage = {
+      kind: 'push-pull',
+      from: ctx.localId,
+      join: false,
+      reply: true,
+      first: true,
+      last: true,
+      members: [],
+      bucketCount,
+    };
+    // Two length-delimited fields (wanted buckets, fingerprints) with prefixes of up to 3 bytes.
+    const room =
+      ctx.config.maxDatagramBytes -
+      DATAGRAM_HEADER_BYTES -
+      PUSH_PULL_SLACK_BYTES -
+      encodedMessageSize(empty) -
+      2 * 4;
+    const chunks: { buckets: number[]; fingerprints: number[] }[] = [];
+    let chunk = { buckets: [] as number[], fingerprints: [] as number[] };
+    let used = 0;
+    for (const bucket of differing) {
+      const fingerprints = byBucket.get(bucket)!;
+      const cost = BUCKET_INDEX_BYTES + CHECKSUM_BYTES * fingerprints.length;
+      if (cost > room) return false;
+      if (chunk.buckets.length > 0 && used + cost > room) {
+        chunks.push(chunk);
+        chunk = { buckets: [], fingerprints: [] };
+        used = 0;
+      }
+      chunk.buckets.push(bucket);
+      for (const fingerprint of fingerprints) chunk.fingerprints.push(fingerprint);
+      used += cost;
+    }
+    chunks.push(chunk);
+    chunks.forEach(({ buckets, fingerprints }, index) => {
+      const message: PushPullMessage = {
+        ...empty,
+        first: index === 0,
+        last: index === chunks.length - 1,
+        wantBuckets: buckets,
+        fingerprints: Uint32Array.from(fingerprints),
+      };
+      ctx.transmit(address, [ctx.codec.encodeMessage(message)]);
+    });
+    return true;
+  }
+
+  /**
+   * A reply within a digest exchange. `wantBuckets`: send our records of those buckets whose
+   * fingerprints are not among the reply's (all of them when it has none: a revision-2 answer),
+   * and ask for the records whose fingerprints we do not hold. `wantFingerprints`: send those.
+   */
+  private completeDigestExchange(
+    message: PushPullMessage,
+    from: string,
+    bucketCount: number,
+  ): void {
+    const { memberTable } = this.ctx;
+    const fields: PushPullFields = { join: false, reply: true, bucketCount };
+    const wanted = message.wantBuckets ?? [];
+    if (wanted.length > 0) {
+      const theirs = new Set(message.fingerprints ?? []);
+      const { onlyOurs, ours } = memberTable.compareBuckets(wanted, bucketCount, theirs);
+      if (onlyOurs.length > 0) this.sendRecords(from, onlyOurs, fields);
+      const lacking: number[] = [];
+      for (const fingerprint of theirs) if (!ours.has(fingerprint)) lacking.push(fingerprint);
+      if (lacking.length > 0) this.askForRecords(from, lacking, bucketCount);
+    }
+    const asked = message.wantFingerprints;
+    if (asked !== undefined && asked.length > 0) {
+      const records = memberTable.withFingerprints(new Set(asked));
+      if (records.length > 0) this.sendRecords(from, records, fields);
+    }
+  }
+
+  /** Asks `address` for its records of fingerprints `lacking` (from one chunk of its answer). */
+  private askForRecords(address: string, lacking: number[], bucketCount: number): void {
+    const { ctx } = this;
+    // No more than the chunk named, so it fits a datagram as that chunk did.
+    ctx.transmit(address, [
+      ctx.codec.encodeMessage({
+        kind: 'push-pull',
+        from: ctx.localId,
+        join: false,
+        reply: true,
+        first: true,
+        last: true,
+        members: [],
+        bucketCount,
+        wantFingerprints: Uint32Array.from(lacking),
+      }),
     ]);
   }
 
@@ -275,7 +381,7 @@ export class AntiEntropy {
 
   private recordsIn(buckets: readonly number[], bucketCount: number): ClusterNode[] {
     if (buckets.length === 0) return [];
-    return this.ctx.memberTable.inBuckets(new Set(buckets), bucketCount);
+    return this.ctx.memberTable.inBuckets(buckets, bucketCount);
   }
 
   /** Sends `nodes` as push-pull chunks that each fit a datagram; `wantBuckets` rides on the first. */

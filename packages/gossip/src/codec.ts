@@ -29,6 +29,9 @@ export const DECODE_LIMITS = Object.freeze({
   maxDigestBuckets: 4096,
 });
 
+/** What an absent fingerprints field stands for. */
+const EMPTY_U32S = new Uint32Array(0);
+
 /** Bytes of a datagram that carries no message (the version field). */
 export const DATAGRAM_HEADER_BYTES = 2;
 
@@ -96,6 +99,13 @@ function toWire(message: GossipMessage): WireObject {
           ...(message.bucketCount === undefined ? {} : { bucketCount: message.bucketCount }),
           // Stryker disable next-line ConditionalExpression: protobufjs skips an undefined field too
           ...(message.wantBuckets === undefined ? {} : { wantBuckets: message.wantBuckets }),
+          // Absent when empty, as proto3 leaves out an empty bytes field (and encodePushPull does).
+          ...(message.fingerprints?.length
+            ? { fingerprints: u32sToBytes(message.fingerprints) }
+            : {}),
+          ...(message.wantFingerprints?.length
+            ? { wantFingerprints: u32sToBytes(message.wantFingerprints) }
+            : {}),
         },
       };
     case 'digest':
@@ -103,17 +113,36 @@ function toWire(message: GossipMessage): WireObject {
         digest: {
           from: message.from,
           bucketCount: message.bucketCount,
-          checksums: checksumsToBytes(message.checksums),
+          checksums: u32sToBytes(message.checksums),
+          ...(message.answerFingerprints ? { answerFingerprints: true } : {}),
         },
       };
   }
 }
 
-function checksumsToBytes(checksums: Uint32Array): Uint8Array {
-  const bytes = new Uint8Array(checksums.length * 4);
+/** Big-endian uint32s: a digest's checksums, a push-pull's fingerprints. */
+function u32sToBytes(values: Uint32Array): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
-  for (let i = 0; i < checksums.length; i++) view.setUint32(i * 4, checksums[i]!);
+  for (let i = 0; i < values.length; i++) view.setUint32(i * 4, values[i]!);
   return bytes;
+}
+
+/**
+ * The uint32s of {@link u32sToBytes} in an optional field; fails unless `bytes` holds at most
+ * `max` whole ones.
+ */
+function bytesToU32s(bytes: unknown, field: string, max: number): Uint32Array {
+  // An absent field decodes as protobufjs's default, an empty array.
+  if (bytes === undefined || (Array.isArray(bytes) && bytes.length === 0)) return EMPTY_U32S;
+  // Stryker disable next-line all: a decoded bytes field is always a Uint8Array
+  if (!(bytes instanceof Uint8Array)) fail(`${field} is not bytes`);
+  if (bytes.length % 4 !== 0) fail(`${field} is not whole uint32s`);
+  if (bytes.length / 4 > max) fail(`too many ${field}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const values = new Uint32Array(bytes.length / 4);
+  for (let i = 0; i < values.length; i++) values[i] = view.getUint32(i * 4);
+  return values;
 }
 
 function readBucketCount(obj: WireObject): number {
@@ -247,6 +276,14 @@ class FieldWriter {
   utf8(text: string): void {
     this.offset += this.bytes.write(text, this.offset, 'utf8');
   }
+
+  /** Big-endian, four bytes each. */
+  uint32s(values: Uint32Array): void {
+    for (const value of values) {
+      this.bytes.writeUInt32BE(value, this.offset);
+      this.offset += 4;
+    }
+  }
 }
 
 /**
@@ -266,9 +303,13 @@ export function encodePushPull(
   let body = stringFieldBytes(message.from);
   for (const flag of [message.join, message.reply, message.first, message.last])
     if (flag) body += 2;
+  const fingerprints = message.fingerprints ?? EMPTY_U32S;
+  const wantFingerprints = message.wantFingerprints ?? EMPTY_U32S;
   for (const member of members) body += delimitedBytes(member.length);
   body += uintFieldBytes(bucketCount);
   if (wanted.length > 0) body += delimitedBytes(wantedBytes);
+  if (fingerprints.length > 0) body += delimitedBytes(fingerprints.length * 4);
+  if (wantFingerprints.length > 0) body += delimitedBytes(wantFingerprints.length * 4);
   const out = new FieldWriter(delimitedBytes(body));
   out.varint(PUSH_PULL_TAG);
   out.varint(body);
@@ -296,6 +337,16 @@ export function encodePushPull(
     out.varint(0x42);
     out.varint(wantedBytes);
     for (const bucket of wanted) out.varint(bucket);
+  }
+  if (fingerprints.length > 0) {
+    out.varint(0x4a);
+    out.varint(fingerprints.length * 4);
+    out.uint32s(fingerprints);
+  }
+  if (wantFingerprints.length > 0) {
+    out.varint(0x52);
+    out.varint(wantFingerprints.length * 4);
+    out.uint32s(wantFingerprints);
   }
   return out.bytes;
 }
@@ -447,6 +498,11 @@ function fromWire(envelope: WireObject): GossipMessage {
         if (!Number.isInteger(bucket) || bucket < 0 || bucket >= bucketCount)
           fail('wanted bucket out of range');
       }
+      const max = DECODE_LIMITS.maxMembersPerPushPull;
+      const fingerprints = bytesToU32s(obj.fingerprints, 'fingerprints', max);
+      const wantFingerprints = bytesToU32s(obj.wantFingerprints, 'wantFingerprints', max);
+      if (bucketCount === 0 && fingerprints.length + wantFingerprints.length > 0)
+        fail('fingerprints outside a digest exchange');
       return {
         kind: 'push-pull',
         from: readId(obj, 'from'),
@@ -456,6 +512,8 @@ function fromWire(envelope: WireObject): GossipMessage {
         last: readBool(obj, 'last'),
         members: members.map(readMember),
         ...(bucketCount === 0 ? {} : { bucketCount, wantBuckets: wantBuckets as number[] }),
+        ...(fingerprints.length > 0 ? { fingerprints } : {}),
+        ...(wantFingerprints.length > 0 ? { wantFingerprints } : {}),
       };
     }
     case 'digest': {
@@ -467,7 +525,13 @@ function fromWire(envelope: WireObject): GossipMessage {
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
       const checksums = new Uint32Array(bucketCount);
       for (let i = 0; i < bucketCount; i++) checksums[i] = view.getUint32(i * 4);
-      return { kind: 'digest', from: readId(obj, 'from'), bucketCount, checksums };
+      return {
+        kind: 'digest',
+        from: readId(obj, 'from'),
+        bucketCount,
+        checksums,
+        ...(obj.answerFingerprints === true ? { answerFingerprints: true } : {}),
+      };
     }
     // Stryker disable all: the decoder sets `body` only to a field of the schema, each one a case
     default:

@@ -56,8 +56,12 @@ export function foldDigest(fine: Uint32Array, bucketCount: number): Uint32Array 
   return checksums;
 }
 
-/** A record's contribution to its bucket's checksum: what two tables must agree on. */
-function recordHash(hash: number, incarnation: number, state: NodeState): number {
+/**
+ * A record's fingerprint, from its id's {@link idHash}, incarnation and state: its contribution to
+ * its bucket's checksum, and what names it in a fingerprint answer. Two records of one bucket
+ * share one with odds of about 2^-32.
+ */
+export function recordFingerprint(hash: number, incarnation: number, state: NodeState): number {
   // murmur3's finalizer spreads small incarnation and state changes over all bits.
   let h =
     (hash ^ Math.imul(incarnation + 1, 0x9e3779b1) ^ Math.imul(STATE_CODES[state], 0x85ebca6b)) >>>
@@ -105,7 +109,7 @@ function adjustDigest(
   const bucket = hash % checksums.length;
   // Both terms are below 2^32, so the sum is exact before it is taken mod 2^32.
   checksums[bucket] =
-    (checksums[bucket]! + sign * recordHash(hash, record.incarnation, record.state)) >>> 0;
+    (checksums[bucket]! + sign * recordFingerprint(hash, record.incarnation, record.state)) >>> 0;
 }
 
 /** Indexes of the buckets where `ours` and `theirs` differ (same length). */

@@ -5,6 +5,7 @@ import {
   foldDigest,
   idHash,
   KEPT_DIGEST_BUCKETS,
+  recordFingerprint,
   removeFromDigest,
 } from './member-digest.js';
 import { freezeRecord, type MemberRecordPool, sameMetadata } from './member-record-pool.js';
@@ -22,6 +23,18 @@ export interface MemberTableChange {
 }
 
 const UNCHANGED: MemberTableChange = Object.freeze({ changed: false, events: [] });
+
+const NO_FINGERPRINTS: ReadonlySet<number> = new Set();
+
+/** Cells of the bitmap that {@link MemberTable.withFingerprints} filters records with. */
+const FINGERPRINT_FILTER_SIZE = 4096;
+
+/** 1 at each of `buckets` among `bucketCount`. */
+function bucketMask(buckets: readonly number[], bucketCount: number): Uint8Array {
+  const mask = new Uint8Array(bucketCount);
+  for (const bucket of buckets) mask[bucket] = 1;
+  return mask;
+}
 
 /** States that count as "in the cluster" for queries and probing. */
 export function isLive(state: NodeState): boolean {
@@ -43,6 +56,8 @@ export class MemberTable {
   private readonly changedAt: number[] = [];
   /** Each slot's {@link idHash}, so digests never hash an id twice. */
   private readonly hashes: number[] = [];
+  /** Each slot's {@link recordFingerprint}, so fingerprint exchanges never visit the records. */
+  private readonly fingerprints: number[] = [];
   /**
    * The digest in {@link KEPT_DIGEST_BUCKETS} buckets, kept up to date as records change: a
    * digest of any power-of-two bucket count up to it (what nodes send) is a fold of it, not a
@@ -109,11 +124,59 @@ export class MemberTable {
   }
 
   /** Records whose id falls in one of `buckets` of `bucketCount` (see `bucketOf`). */
-  inBuckets(buckets: ReadonlySet<number>, bucketCount: number): ClusterNode[] {
+  inBuckets(buckets: readonly number[], bucketCount: number): ClusterNode[] {
+    return this.compareBuckets(buckets, bucketCount, NO_FINGERPRINTS).onlyOurs;
+  }
+
+  /**
+   * The {@link recordFingerprint}s of the records in `buckets` of `bucketCount`, by bucket (every
+   * one of `buckets` has an entry, empty when it holds no record).
+   */
+  fingerprintsByBucket(buckets: readonly number[], bucketCount: number): Map<number, number[]> {
+    const byBucket = new Map<number, number[]>();
+    for (const bucket of buckets) byBucket.set(bucket, []);
+    const selected = bucketMask(buckets, bucketCount);
+    const { hashes, fingerprints } = this;
+    for (let slot = 0; slot < hashes.length; slot++) {
+      const bucket = hashes[slot]! % bucketCount;
+      if (selected[bucket] === 1) byBucket.get(bucket)!.push(fingerprints[slot]!);
+    }
+    return byBucket;
+  }
+
+  /**
+   * Our side of `buckets` of `bucketCount` against a peer's fingerprints of them: the records
+   * whose fingerprints the peer lacks, and the fingerprints of all our records there.
+   */
+  compareBuckets(
+    buckets: readonly number[],
+    bucketCount: number,
+    theirs: ReadonlySet<number>,
+  ): { readonly onlyOurs: ClusterNode[]; readonly ours: Set<number> } {
+    const onlyOurs: ClusterNode[] = [];
+    const ours = new Set<number>();
+    const selected = bucketMask(buckets, bucketCount);
+    const { hashes, fingerprints, nodes } = this;
+    for (let slot = 0; slot < hashes.length; slot++) {
+      if (selected[hashes[slot]! % bucketCount] !== 1) continue;
+      const fingerprint = fingerprints[slot]!;
+      ours.add(fingerprint);
+      if (!theirs.has(fingerprint)) onlyOurs.push(nodes[slot]!);
+    }
+    return { onlyOurs, ours };
+  }
+
+  /** Records whose fingerprints are in `wanted`. */
+  withFingerprints(wanted: ReadonlySet<number>): ClusterNode[] {
+    // A bitmap of the fingerprints' low bits skips most records without a set lookup.
+    const maybe = new Uint8Array(FINGERPRINT_FILTER_SIZE);
+    for (const fingerprint of wanted) maybe[fingerprint & (FINGERPRINT_FILTER_SIZE - 1)] = 1;
     const out: ClusterNode[] = [];
-    const { nodes, hashes } = this;
-    for (let slot = 0; slot < nodes.length; slot++) {
-      if (buckets.has(hashes[slot]! % bucketCount)) out.push(nodes[slot]!);
+    const { fingerprints, nodes } = this;
+    for (let slot = 0; slot < fingerprints.length; slot++) {
+      const fingerprint = fingerprints[slot]!;
+      if (maybe[fingerprint & (FINGERPRINT_FILTER_SIZE - 1)] === 1 && wanted.has(fingerprint))
+        out.push(nodes[slot]!);
     }
     return out;
   }
@@ -290,11 +353,13 @@ export class MemberTable {
       this.nodes[slot] = moved;
       this.changedAt[slot] = this.changedAt[last]!;
       this.hashes[slot] = this.hashes[last]!;
+      this.fingerprints[slot] = this.fingerprints[last]!;
       this.slots.set(moved.id, slot);
     }
     this.nodes.pop();
     this.changedAt.pop();
     this.hashes.pop();
+    this.fingerprints.pop();
     return true;
   }
 
@@ -317,10 +382,16 @@ export class MemberTable {
       this.nodes.push(frozen);
       this.changedAt.push(now);
       this.hashes.push(idHash(frozen.id));
+      this.fingerprints.push(0);
     } else {
       this.nodes[slot] = frozen;
       if (previous!.state !== frozen.state) this.changedAt[slot] = now;
     }
+    this.fingerprints[slot] = recordFingerprint(
+      this.hashes[slot]!,
+      frozen.incarnation,
+      frozen.state,
+    );
     if (previous !== undefined) removeFromDigest(this.keptDigest, this.hashes[slot]!, previous);
     addToDigest(this.keptDigest, this.hashes[slot]!, frozen);
     this.counts[frozen.state]++;

@@ -6,9 +6,11 @@ export const PROTOCOL_VERSION = 1;
 /**
  * Revision of the messages inside a version-1 datagram. 2 added {@link DigestMessage} and the
  * digest fields of {@link PushPullMessage}; a revision-1 node drops a datagram that carries a
- * digest, and the sender falls back to a full-state exchange when no answer comes.
+ * digest, and the sender falls back to a full-state exchange when no answer comes. 3 added
+ * fingerprint answers (`DigestMessage.answerFingerprints`, `PushPullMessage.fingerprints` and
+ * `wantFingerprints`); a revision-2 node skips those fields and answers with records as before.
  */
-export const PROTOCOL_REVISION = 2;
+export const PROTOCOL_REVISION = 3;
 
 /** Direct probe: "are you `target`?". Answered with an {@link AckMessage} of the same `seq`. */
 export interface PingMessage {
@@ -93,6 +95,12 @@ export interface MemberRecord {
  * records of the buckets whose checksums differed, and on its first chunk `wantBuckets`: the
  * buckets whose records the digest's sender should send back (again with `bucketCount` set and
  * no `wantBuckets`, which ends the exchange).
+ *
+ * Asked for fingerprints ({@link DigestMessage.answerFingerprints}), the answer carries no records:
+ * each chunk names in `wantBuckets` some of the differing buckets and in `fingerprints` a
+ * fingerprint of each of the answerer's records in them. The digest's sender sends back its
+ * records of those buckets whose fingerprints are not among them, and a message whose
+ * `wantFingerprints` names the answerer's records it lacks, which the answerer sends.
  */
 export interface PushPullMessage {
   readonly kind: 'push-pull';
@@ -104,8 +112,15 @@ export interface PushPullMessage {
   readonly members: readonly MemberRecord[];
   /** Buckets of the digest this answers; 0 (or absent) for a full-state exchange. */
   readonly bucketCount?: number;
-  /** Buckets the receiver should send its records of (digest exchanges only). */
+  /**
+   * Buckets the receiver should send its records of (digest exchanges only), except those whose
+   * fingerprints are in `fingerprints`.
+   */
   readonly wantBuckets?: readonly number[];
+  /** Fingerprints (see `recordFingerprint`) of the sender's records in `wantBuckets`. */
+  readonly fingerprints?: Uint32Array;
+  /** Fingerprints of records the receiver should send (digest exchanges only). */
+  readonly wantFingerprints?: Uint32Array;
 }
 
 /**
@@ -119,6 +134,8 @@ export interface DigestMessage {
   readonly bucketCount: number;
   /** One checksum per bucket. */
   readonly checksums: Uint32Array;
+  /** Answer with the differing buckets' record fingerprints instead of their records (rev. 3). */
+  readonly answerFingerprints?: boolean;
 }
 
 /** Everything that can travel in a gossip datagram. */
@@ -249,6 +266,9 @@ export const GOSSIP_PROTO_SCHEMA = {
         members: { rule: 'repeated', type: 'Member', id: 6 },
         bucketCount: { type: 'uint32', id: 7 },
         wantBuckets: { rule: 'repeated', type: 'uint32', id: 8 },
+        // Big-endian uint32 per record, as a digest's checksums.
+        fingerprints: { type: 'bytes', id: 9 },
+        wantFingerprints: { type: 'bytes', id: 10 },
       },
     },
     Digest: {
@@ -257,6 +277,7 @@ export const GOSSIP_PROTO_SCHEMA = {
         bucketCount: { type: 'uint32', id: 2 },
         // Big-endian uint32 per bucket.
         checksums: { type: 'bytes', id: 3 },
+        answerFingerprints: { type: 'bool', id: 4 },
       },
     },
   },

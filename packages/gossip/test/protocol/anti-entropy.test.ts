@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeDatagram, encodeDatagram, encodedMessageSize } from '../../src/codec.js';
-import { bucketOf, memberDigest } from '../../src/member-digest.js';
-import type { GossipMessage, PushPullMessage } from '../../src/messages.js';
+import { bucketOf, idHash, memberDigest, recordFingerprint } from '../../src/member-digest.js';
+import type { GossipMessage, MemberRecord, PushPullMessage } from '../../src/messages.js';
 import { SimulatedCluster } from '../../src/simulation/simulated-cluster.js';
 import { formCluster, stateOf } from './harness.js';
 
@@ -114,6 +114,92 @@ describe('digest-based anti-entropy', () => {
       newer.incarnation,
     );
     expect(peer.received.filter((message) => message.kind === 'push-pull')).toEqual([]);
+  });
+
+  it('answers a digest that asks for fingerprints with fingerprints only, then sends just what was asked for', () => {
+    const cluster = formCluster(40, { seed: 1702 });
+    cluster.clock.advance(5_000);
+    const [a, b, c, d] = cluster.nodes as [
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+    ];
+    const peer = rawPeer(cluster, 'peer:1');
+    // b's view: c alive at a higher incarnation than a knows, and d missing.
+    const table = b.protocol
+      .members({ includeDead: true })
+      .filter((node) => node.id !== d.id)
+      .map((node) => (node.id === c.id ? { ...node, incarnation: node.incarnation + 1 } : node));
+    const bucketCount = 8;
+    peer.transport.send(
+      a.address,
+      encodeDatagram([
+        {
+          kind: 'digest',
+          from: b.id,
+          bucketCount,
+          checksums: memberDigest(table, bucketCount),
+          answerFingerprints: true,
+        },
+      ]),
+    );
+    cluster.clock.advance(10);
+    const answers = peer.received.filter(
+      (message): message is PushPullMessage => message.kind === 'push-pull',
+    );
+    const differing = [...new Set([bucketOf(c.id, bucketCount), bucketOf(d.id, bucketCount)])];
+    expect(answers.flatMap((answer) => answer.wantBuckets ?? []).sort()).toEqual(differing.sort());
+    expect(answers.flatMap((answer) => answer.members)).toEqual([]);
+    const fingerprintOf = (node: MemberRecord): number =>
+      recordFingerprint(idHash(node.id), node.incarnation, node.state);
+    const aInDiffering = a.protocol
+      .members({ includeDead: true })
+      .filter((node) => differing.includes(bucketOf(node.id, bucketCount)));
+    expect(answers.flatMap((answer) => [...(answer.fingerprints ?? [])]).sort()).toEqual(
+      aInDiffering.map(fingerprintOf).sort(),
+    );
+    // The digest's sender sends what a lacks (c's newer record) and asks for what it lacks (d).
+    peer.received.length = 0;
+    const newer = table.find((node) => node.id === c.id)!;
+    const dRecord = aInDiffering.find((node) => node.id === d.id)!;
+    peer.transport.send(
+      a.address,
+      encodeDatagram([
+        {
+          kind: 'push-pull',
+          from: b.id,
+          join: false,
+          reply: true,
+          first: true,
+          last: true,
+          members: [newer],
+          bucketCount,
+        },
+        {
+          kind: 'push-pull',
+          from: b.id,
+          join: false,
+          reply: true,
+          first: true,
+          last: true,
+          members: [],
+          bucketCount,
+          wantFingerprints: new Uint32Array([fingerprintOf(dRecord)]),
+        },
+      ]),
+    );
+    cluster.clock.advance(10);
+    expect(a.protocol.members().find((node) => node.id === c.id)?.incarnation).toBe(
+      newer.incarnation,
+    );
+    const sent = peer.received.filter(
+      (message): message is PushPullMessage => message.kind === 'push-pull',
+    );
+    expect(sent.flatMap((message) => message.members.map((member) => member.id))).toEqual([d.id]);
+    expect(sent.every((message) => message.reply && message.bucketCount === bucketCount)).toBe(
+      true,
+    );
   });
 
   it('falls back to a full-state exchange with a member that does not answer digests', () => {

@@ -13,7 +13,7 @@ import {
   encodePushPull,
 } from '../../src/codec.js';
 import { DecodeError } from '../../src/errors.js';
-import type { GossipMessage, MemberRecord } from '../../src/messages.js';
+import type { GossipMessage, MemberRecord, PushPullMessage } from '../../src/messages.js';
 import { ID_A, ID_B, SUSPECT_MEMBER } from '../wire-compat/samples.js';
 
 const member = SUSPECT_MEMBER;
@@ -55,6 +55,37 @@ const EVERY_KIND: GossipMessage[] = [
     wantBuckets: [0, 4, 8],
   },
   { kind: 'digest', from: ID_A, bucketCount: 3, checksums: new Uint32Array([0, 1, 4_294_967_295]) },
+  {
+    kind: 'digest',
+    from: ID_B,
+    bucketCount: 2,
+    checksums: new Uint32Array([7, 8]),
+    answerFingerprints: true,
+  },
+  {
+    kind: 'push-pull',
+    from: ID_B,
+    join: false,
+    reply: true,
+    first: true,
+    last: false,
+    members: [],
+    bucketCount: 16,
+    wantBuckets: [3, 15],
+    fingerprints: new Uint32Array([0, 1, 4_294_967_295]),
+  },
+  {
+    kind: 'push-pull',
+    from: ID_A,
+    join: false,
+    reply: true,
+    first: true,
+    last: true,
+    members: [],
+    bucketCount: 16,
+    wantBuckets: [],
+    wantFingerprints: new Uint32Array([42, 2_147_483_648]),
+  },
 ];
 
 /** A push-pull from A carrying `members` (and a digest when given). */
@@ -286,6 +317,29 @@ describe('codec limits, each at its edge', () => {
     ).toThrow(/^more wanted buckets than buckets$/);
   });
 
+  it('takes fingerprints as whole uint32s within a digest exchange, at most 10,000 of them', () => {
+    const answer = (fields: Partial<PushPullMessage>): GossipMessage => ({
+      ...(pushPull([], { bucketCount: 4, wantBuckets: [1] }) as PushPullMessage),
+      reply: true,
+      ...fields,
+    });
+    const most = answer({
+      fingerprints: new Uint32Array(DECODE_LIMITS.maxMembersPerPushPull),
+      wantFingerprints: new Uint32Array(DECODE_LIMITS.maxMembersPerPushPull).fill(9),
+    });
+    expect(decodes([most])).toEqual([most]);
+    expect(() =>
+      decodes([answer({ fingerprints: new Uint32Array(DECODE_LIMITS.maxMembersPerPushPull + 1) })]),
+    ).toThrow(/^too many fingerprints$/);
+    expect(() =>
+      decodes([{ ...pushPull([]), wantFingerprints: new Uint32Array([1]) } as GossipMessage]),
+    ).toThrow(/^fingerprints outside a digest exchange$/);
+    // Five bytes in the fingerprints field (10) of a push-pull with a bucket count.
+    const body = [0x0a, 1, 0x41, 0x38, 4, 0x4a, 5, 1, 2, 3, 4, 5];
+    const datagram = Uint8Array.from([0x08, 1, 0x12, body.length + 2, 0x4a, body.length, ...body]);
+    expect(() => decodeDatagram(datagram)).toThrow(/^fingerprints is not whole uint32s$/);
+  });
+
   it('refuses an envelope without a body, and names bytes that are not protobuf', () => {
     // Version 1, then one empty message.
     expect(() => decodeDatagram(new Uint8Array([0x08, 0x01, 0x12, 0x00]))).toThrow(
@@ -351,6 +405,12 @@ describe('codec limits, each at its edge', () => {
                 undefined,
                 { bucketCount: 1, wantBuckets: [] },
                 { bucketCount: 4096, wantBuckets: [0, 127, 128, 4095] },
+                {
+                  bucketCount: 8,
+                  wantBuckets: [1],
+                  fingerprints: new Uint32Array([0, 2 ** 32 - 1]),
+                },
+                { bucketCount: 8, wantFingerprints: new Uint32Array(40).fill(2 ** 31) },
               ]) {
                 const message = {
                   kind: 'push-pull',
@@ -366,7 +426,7 @@ describe('codec limits, each at its edge', () => {
                 expect([...built]).toEqual([...encodeMessage(message)]);
                 checked++;
               }
-    expect(checked).toBe(192);
+    expect(checked).toBe(320);
   });
 
   it('counts a member field by field as the encoder writes it, whatever its content', () => {

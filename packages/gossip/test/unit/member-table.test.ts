@@ -62,7 +62,7 @@ describe('MemberTable', () => {
     for (const bucketCount of [1, 7, 64]) {
       expect(table.digest(bucketCount)).toEqual(memberDigest(table.all(), bucketCount));
       const buckets = new Set([0, bucketCount - 1]);
-      expect(table.inBuckets(buckets, bucketCount).map((node) => node.id)).toEqual(
+      expect(table.inBuckets([...buckets], bucketCount).map((node) => node.id)).toEqual(
         [...table.all()]
           .filter((node) => buckets.has(bucketOf(node.id, bucketCount)))
           .map((node) => node.id),
