@@ -47,14 +47,17 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
   const cluster = new SimulatedCluster({ seed, delayMs: 1, jitterMs: 2, recordEvents: false });
   const joinedBy = new Map<string, number>();
   const failedBy = new Map<string, number>();
+  let joins = 0;
   const count = (counts: Map<string, number>, id: string): void => {
     counts.set(id, (counts.get(id) ?? 0) + 1);
   };
   const members = cluster.addNodes(nodes);
   for (const member of members) {
     member.protocol.onEvent((event) => {
-      if (event.type === 'NodeJoined') count(joinedBy, event.node.id);
-      else if (event.type === 'NodeFailed') count(failedBy, event.node.id);
+      if (event.type === 'NodeJoined') {
+        count(joinedBy, event.node.id);
+        joins++;
+      } else if (event.type === 'NodeFailed') count(failedBy, event.node.id);
     });
   }
   const run = (condition: () => boolean, what: string, limitMs: number, stepMs: number): number => {
@@ -64,8 +67,24 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
     }
     return cluster.clock.now() - start;
   };
+  // A long formation reports how far it got every half second of virtual time.
+  let reportAt = 500;
   const formationMs = run(
-    () => members.every((member) => (joinedBy.get(member.id) ?? 0) >= nodes - 1),
+    () => {
+      const now = cluster.clock.now();
+      if (now >= reportAt) {
+        reportAt = now + 500;
+        const known = ((100 * joins) / (nodes * (nodes - 1))).toFixed(2);
+        const heap = (process.memoryUsage().heapUsed / 1e9).toFixed(2);
+        progress(
+          nodes,
+          wallStart,
+          cpuStart,
+          `t=${now} ms: ${known}% of members known, heap ${heap} GB`,
+        );
+      }
+      return members.every((member) => (joinedBy.get(member.id) ?? 0) >= nodes - 1);
+    },
     'formation',
     600_000,
     100,
