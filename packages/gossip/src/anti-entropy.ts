@@ -280,16 +280,7 @@ export class AntiEntropy {
   private sendFingerprints(address: string, differing: number[], bucketCount: number): boolean {
     const { ctx } = this;
     const byBucket = ctx.memberTable.fingerprintsByBucket(differing, bucketCount);
-    const empty: PushPullMessage = {
-      kind: 'push-pull',
-      from: ctx.localId,
-      join: false,
-      reply: true,
-      first: true,
-      last: true,
-      members: [],
-      bucketCount,
-    };
+    const empty = this.emptyReply(bucketCount);
     // Two length-delimited fields (wanted buckets, fingerprints) with prefixes of up to 3 bytes.
     const room =
       ctx.config.maxDatagramBytes -
@@ -359,19 +350,25 @@ export class AntiEntropy {
   private askForRecords(address: string, lacking: number[], bucketCount: number): void {
     const { ctx } = this;
     // No more than the chunk named, so it fits a datagram as that chunk did.
-    ctx.transmit(address, [
-      ctx.codec.encodeMessage({
-        kind: 'push-pull',
-        from: ctx.localId,
-        join: false,
-        reply: true,
-        first: true,
-        last: true,
-        members: [],
-        bucketCount,
-        wantFingerprints: Uint32Array.from(lacking),
-      }),
-    ]);
+    const message = {
+      ...this.emptyReply(bucketCount),
+      wantFingerprints: Uint32Array.from(lacking),
+    };
+    ctx.transmit(address, [ctx.codec.encodeMessage(message)]);
+  }
+
+  /** A one-datagram reply within a digest exchange of `bucketCount` buckets, with no record. */
+  private emptyReply(bucketCount: number): PushPullMessage {
+    return {
+      kind: 'push-pull',
+      from: this.ctx.localId,
+      join: false,
+      reply: true,
+      first: true,
+      last: true,
+      members: [],
+      bucketCount,
+    };
   }
 
   private answered(address: string): void {

@@ -31,6 +31,25 @@ function countAntiEntropyBytes(cluster: SimulatedCluster): { bytes: number } {
   return total;
 }
 
+/** A reply within a digest exchange of `bucketCount` buckets from `from`, in one datagram. */
+function digestReply(
+  from: string,
+  bucketCount: number,
+  fields: Partial<PushPullMessage>,
+): PushPullMessage {
+  return {
+    kind: 'push-pull',
+    from,
+    join: false,
+    reply: true,
+    first: true,
+    last: true,
+    members: [],
+    bucketCount,
+    ...fields,
+  };
+}
+
 describe('digest-based anti-entropy', () => {
   it('answers a digest of an equal table with one push-pull that carries no record', () => {
     const cluster = formCluster(20, { seed: 1701 });
@@ -96,18 +115,7 @@ describe('digest-based anti-entropy', () => {
     const newer = table.find((node) => node.id === c.id)!;
     peer.transport.send(
       a.address,
-      encodeDatagram([
-        {
-          kind: 'push-pull',
-          from: b.id,
-          join: false,
-          reply: true,
-          first: true,
-          last: true,
-          members: [newer],
-          bucketCount,
-        },
-      ]),
+      encodeDatagram([digestReply(b.id, bucketCount, { members: [newer] })]),
     );
     cluster.clock.advance(10);
     expect(a.protocol.members().find((node) => node.id === c.id)?.incarnation).toBe(
@@ -166,27 +174,10 @@ describe('digest-based anti-entropy', () => {
     peer.transport.send(
       a.address,
       encodeDatagram([
-        {
-          kind: 'push-pull',
-          from: b.id,
-          join: false,
-          reply: true,
-          first: true,
-          last: true,
-          members: [newer],
-          bucketCount,
-        },
-        {
-          kind: 'push-pull',
-          from: b.id,
-          join: false,
-          reply: true,
-          first: true,
-          last: true,
-          members: [],
-          bucketCount,
+        digestReply(b.id, bucketCount, { members: [newer] }),
+        digestReply(b.id, bucketCount, {
           wantFingerprints: new Uint32Array([fingerprintOf(dRecord)]),
-        },
+        }),
       ]),
     );
     cluster.clock.advance(10);
