@@ -98,19 +98,11 @@ export class ProbeScheduler {
     this.voided.delete(id);
   }
 
-  /**
-   * A newcomer goes to a random not-yet-probed position so it is probed within one cycle: it is
-   * appended and swapped with a random slot of the rest of the round (the member there moves to
-   * the end, still unprobed). O(1), where inserting in place moved the rest of the round: a
-   * forming cluster of n members adds n newcomers to each of n orders.
-   */
+  /** A newcomer goes to a random not-yet-probed position so it is probed within one cycle. */
   addToProbeOrder(id: NodeId): void {
-    const order = this.probeOrder;
-    const remaining = order.length - this.probeIndex;
+    const remaining = this.probeOrder.length - this.probeIndex;
     const position = this.probeIndex + Math.floor(this.ctx.random() * (remaining + 1));
-    order.push(id);
-    order[order.length - 1] = order[position]!;
-    order[position] = id;
+    this.probeOrder.splice(position, 0, id);
   }
 
   /**
