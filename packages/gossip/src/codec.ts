@@ -139,6 +139,11 @@ function bytesToU32s(bytes: unknown, field: string, max: number): Uint32Array {
   if (!(bytes instanceof Uint8Array)) fail(`${field} is not bytes`);
   if (bytes.length % 4 !== 0) fail(`${field} is not whole uint32s`);
   if (bytes.length / 4 > max) fail(`too many ${field}`);
+  return readU32s(bytes);
+}
+
+/** The big-endian uint32s of `bytes` (a multiple of four long). */
+function readU32s(bytes: Uint8Array): Uint32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const values = new Uint32Array(bytes.length / 4);
   for (let i = 0; i < values.length; i++) values[i] = view.getUint32(i * 4);
@@ -522,9 +527,7 @@ function fromWire(envelope: WireObject): GossipMessage {
       const bytes = obj.checksums;
       if (!(bytes instanceof Uint8Array) || bytes.length !== bucketCount * 4)
         fail('checksums do not match bucketCount');
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-      const checksums = new Uint32Array(bucketCount);
-      for (let i = 0; i < bucketCount; i++) checksums[i] = view.getUint32(i * 4);
+      const checksums = readU32s(bytes);
       return {
         kind: 'digest',
         from: readId(obj, 'from'),

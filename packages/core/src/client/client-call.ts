@@ -39,7 +39,6 @@ export class ClientCall {
   /** Writer batch that carries the REQUEST frame (to tell whether it ever left). */
   #requestBatch = 0;
   #finished = false;
-  #succeeded = false;
   #halfClosed = false;
   #unacknowledged = 0;
   /** The last queued send (undefined until the first): sends leave in order. */
@@ -60,11 +59,6 @@ export class ClientCall {
   /** True once the call ended. */
   get finished(): boolean {
     return this.#finished;
-  }
-
-  /** True once the call ended with an OK status. */
-  get succeeded(): boolean {
-    return this.#succeeded;
   }
 
   /** Runs `cleanup` when the call ends (timers, abort listeners). */
@@ -140,7 +134,6 @@ export class ClientCall {
       this.headers.resolve(emptyMetadata);
       this.inbound.end();
       this.trailers.resolve(metadata);
-      this.#succeeded = !this.#finished;
       this.completion.resolve();
       this.#finish();
       return;

@@ -754,8 +754,9 @@ async function interceptedSingleResponse(started: Promise<ClientResponse>): Prom
   }
   const call = viewedCall(response);
   if (call === undefined) return await builtSingleResponse(response);
-  // A unary call's view arrives with its OK status; a client stream's before its status.
-  if (!call.succeeded) await call.completion.promise;
+  // Settled already for a unary call (its view arrives with the status); a client stream's
+  // view arrives before its status.
+  await call.completion.promise;
   return receivedSingleResponse(call);
 }
 
