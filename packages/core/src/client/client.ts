@@ -10,6 +10,7 @@ import {
   type WallClock,
 } from '@rpcnet/base';
 import { z } from 'zod';
+import { CallTable } from '../call/call-table.js';
 import { deferred } from '../call/deferred.js';
 import { createDefaultTransport, type QuicTuning } from '../default-transport.js';
 import { ErrorCode, ProtocolError, RpcError } from '../errors.js';
@@ -136,7 +137,7 @@ export class RpcClient {
   readonly address: HostPort;
   readonly #options: ResolvedClientOptions;
   readonly #channel: FrameChannel;
-  readonly #calls = new Map<number, ClientCall>();
+  readonly #calls = new CallTable<ClientCall>();
   readonly #hello = deferred<HelloBody>();
   readonly #closeListeners = new Set<(error?: Error) => void>();
   readonly #callHost: ClientCallHost;
@@ -526,7 +527,7 @@ export class RpcClient {
     }
     this.#nextCallId += 1;
     const call = new ClientCall(this.#callHost, this.#nextCallId);
-    this.#calls.set(call.id, call);
+    this.#calls.add(call);
     this.#callsStarted += 1;
     const remainingMs = deadline - now;
     const wireTimeoutMs = Number.isFinite(remainingMs)
@@ -624,7 +625,7 @@ export class RpcClient {
     this.#draining = true;
     const reason = body?.message || 'the server is going away';
     this.#hello.reject(new RpcError(ErrorCode.UNAVAILABLE, reason, { notProcessed: true }));
-    for (const call of [...this.#calls.values()]) {
+    for (const call of this.#calls.values()) {
       if (call.id > lastCallId) {
         call.fail(new RpcError(ErrorCode.UNAVAILABLE, reason, { notProcessed: true }));
       }
@@ -655,12 +656,12 @@ export class RpcClient {
   }
 
   #onCallFinished(call: ClientCall): void {
-    if (this.#calls.get(call.id) === call) this.#calls.delete(call.id);
+    this.#calls.delete(call);
     if (this.#draining && this.#calls.size === 0 && !this.#closed) void this.#channel.close();
   }
 
   #failAll(reason: string): void {
-    for (const call of [...this.#calls.values()]) {
+    for (const call of this.#calls.values()) {
       call.fail(new RpcError(ErrorCode.UNAVAILABLE, reason, { notProcessed: call.requestUnsent }));
     }
   }

@@ -1,4 +1,5 @@
 import type { Logger, WallClock } from '@rpcnet/base';
+import { CallTable } from '../call/call-table.js';
 import { ErrorCode, ProtocolError, RpcError } from '../errors.js';
 import type { RpcLimits } from '../limits.js';
 import { toMetadata } from '../metadata.js';
@@ -32,7 +33,7 @@ export interface ServerConnectionHost {
 /** The server end of one connection: the HELLO exchange and the calls multiplexed over it. */
 export class ServerConnection implements ServerCallHost {
   readonly channel: FrameChannel;
-  readonly calls = new Map<number, ServerCall>();
+  readonly calls = new CallTable<ServerCall>();
   readonly #host: ServerConnectionHost;
   #helloReceived = false;
   #highestCallId = 0;
@@ -89,7 +90,7 @@ export class ServerConnection implements ServerCallHost {
 
   /** Fails every open call with `error`, telling the client. */
   abortAll(error: RpcError): void {
-    for (const call of [...this.calls.values()]) call.abort(error, true);
+    for (const call of this.calls.values()) call.abort(error, true);
   }
 
   /** Flushes and closes. */
@@ -98,8 +99,7 @@ export class ServerConnection implements ServerCallHost {
   }
 
   onCallFinished(call: ServerCall): void {
-    if (this.calls.get(call.id) !== call) return;
-    this.calls.delete(call.id);
+    if (!this.calls.delete(call)) return;
     if (this.calls.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
@@ -232,7 +232,7 @@ export class ServerConnection implements ServerCallHost {
       registration: registered.registration,
       chain: registered.chain,
     });
-    this.calls.set(id, call);
+    this.calls.add(call);
     if (inlineMessage !== undefined) {
       call.inbound.push(inlineMessage);
       call.inbound.end();
@@ -306,7 +306,7 @@ export class ServerConnection implements ServerCallHost {
       ErrorCode.UNAVAILABLE,
       error ? `connection lost: ${error.message}` : 'connection closed',
     );
-    for (const call of [...this.calls.values()]) call.abort(reason, false);
+    for (const call of this.calls.values()) call.abort(reason, false);
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
     this.#host.onConnectionClosed(this);
   }
