@@ -438,6 +438,53 @@ describe('interceptors', () => {
     expect(statuses).toEqual([ErrorCode.DEADLINE_EXCEEDED]);
   });
 
+  it('fail a call with INTERNAL, naming why, when what the chain answered cannot be sent', async () => {
+    const dropping: ServerInterceptor = (next) => async (request) => {
+      const response = await next(request);
+      return request.method === 'unary' ? {} : request.method === 'serverStream' ? {} : response;
+    };
+    const { client } = await setup({ server: [dropping] });
+    const unary = (await rejectionOf(client.unary('unary', bytes('u')))) as RpcError;
+    expect(unary.code).toBe(ErrorCode.INTERNAL);
+    expect(unary.message).toContain('an interceptor dropped the response of unary');
+    const stream = (await rejectionOf(
+      collect(client.serverStream('serverStream', bytes('s'))),
+    )) as RpcError;
+    expect(stream.code).toBe(ErrorCode.INTERNAL);
+    expect(stream.message).toContain('an interceptor dropped the responses of serverStream');
+    // The connection stays usable for the calls the interceptor passes on.
+    const upload = client.clientStream('clientStream');
+    await upload.send(bytes('c'));
+    upload.end();
+    expect(text(await upload.response)).toBe('c');
+
+    const transport = new InMemoryTransport();
+    const server = new RpcServer({ transport });
+    server.unary('notBytes', () => 'text' as unknown as Uint8Array);
+    server.serverStream('breaks', async function* () {
+      yield bytes('first');
+      throw new RpcError(ErrorCode.UNAVAILABLE, 'the source went away');
+    });
+    const address = await server.start();
+    cleanups.push(() => server.stop({ graceMs: 0 }));
+    const direct = await RpcClient.connect(address, { transport });
+    cleanups.push(() => direct.close());
+    const notBytes = (await rejectionOf(direct.unary('notBytes', bytes('x')))) as RpcError;
+    expect(notBytes.code).toBe(ErrorCode.INTERNAL);
+    expect(notBytes.message).toContain('not a Uint8Array');
+    const received: string[] = [];
+    const broken = (await rejectionOf(
+      (async () => {
+        for await (const message of direct.serverStream('breaks', bytes('x'))) {
+          received.push(text(message));
+        }
+      })(),
+    )) as RpcError;
+    expect(received).toEqual(['first']);
+    expect(broken.code).toBe(ErrorCode.UNAVAILABLE);
+    expect(broken.message).toBe('the source went away');
+  });
+
   it('refuse an interceptors option that is not a list of functions, naming the field', async () => {
     expect(() => new RpcServer({ interceptors: ['nope' as never] })).toThrow(/interceptors/);
     await expect(

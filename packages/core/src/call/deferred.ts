@@ -42,22 +42,47 @@ class EagerDeferred<T> implements Deferred<T> {
 
 function ignore(): void {}
 
+/** A value and a promise resolved with it, made once and shared by every deferred it settles. */
+export interface SharedResolution<T> {
+  readonly value: T;
+  readonly promise: Promise<T>;
+}
+
+/** A {@link SharedResolution} of `value`. */
+export function sharedResolution<T>(value: T): SharedResolution<T> {
+  return { value, promise: Promise.resolve(value) };
+}
+
 class LazyDeferred<T> implements Deferred<T> {
   settled = false;
   #ok = false;
   #value: T | undefined;
   #error: unknown;
+  #promise: Promise<T> | undefined;
   #inner: EagerDeferred<T> | undefined;
+  readonly #shared: SharedResolution<T> | undefined;
+
+  constructor(shared: SharedResolution<T> | undefined) {
+    this.#shared = shared;
+  }
 
   get promise(): Promise<T> {
-    if (this.#inner === undefined) {
+    if (this.#promise !== undefined) return this.#promise;
+    if (!this.settled) {
       this.#inner = new EagerDeferred<T>();
-      if (this.settled) {
-        if (this.#ok) this.#inner.resolve(this.#value as T);
-        else this.#inner.reject(this.#error);
-      }
+      this.#promise = this.#inner.promise;
+    } else if (this.#ok) {
+      // Settled before anyone asked: no executor and resolvers, and the common value's
+      // promise is shared.
+      this.#promise =
+        this.#shared !== undefined && this.#value === this.#shared.value
+          ? this.#shared.promise
+          : Promise.resolve(this.#value as T);
+    } else {
+      this.#promise = Promise.reject(this.#error);
+      this.#promise.catch(ignore);
     }
-    return this.#inner.promise;
+    return this.#promise;
   }
 
   resolve(value: T): void {
@@ -83,8 +108,9 @@ export function deferred<T>(): Deferred<T> {
 
 /**
  * A {@link Deferred} whose promise is only made when someone asks for it: per-call results that
- * most callers never await (e.g. a unary call's headers) then cost no promise at all.
+ * most callers never await (e.g. a unary call's headers) then cost no promise at all. Settled
+ * with `shared.value` before it is asked for, its promise is `shared.promise`.
  */
-export function lazyDeferred<T>(): Deferred<T> {
-  return new LazyDeferred<T>();
+export function lazyDeferred<T>(shared?: SharedResolution<T>): Deferred<T> {
+  return new LazyDeferred<T>(shared);
 }

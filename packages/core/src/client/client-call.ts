@@ -1,4 +1,4 @@
-import { deferred, lazyDeferred } from '../call/deferred.js';
+import { deferred, lazyDeferred, sharedResolution } from '../call/deferred.js';
 import { MessageQueue } from '../call/message-queue.js';
 import { SendCredit } from '../call/send-credit.js';
 import { ErrorCode, isErrorCode, RpcError } from '../errors.js';
@@ -24,14 +24,20 @@ export interface ClientCallHost {
   onCallFinished(call: ClientCall): void;
 }
 
+/** Most calls have no headers and no trailers: their promises, asked for once settled, are one. */
+const noMetadata = sharedResolution(emptyMetadata);
+
 /** The client side of one call: request stream out, response stream in, and the final status. */
 export class ClientCall {
   readonly id: number;
   readonly inbound: MessageQueue;
-  readonly headers = lazyDeferred<Metadata>();
-  readonly trailers = lazyDeferred<Metadata>();
-  /** Resolves on an OK status, rejects with the call's error. */
-  readonly completion = deferred<void>();
+  readonly headers = lazyDeferred<Metadata>(noMetadata);
+  readonly trailers = lazyDeferred<Metadata>(noMetadata);
+  /**
+   * Resolves on an OK status (with what {@link completeWith}'s function made of the call then),
+   * rejects with the call's error.
+   */
+  readonly completion = deferred<unknown>();
   /** Payload bytes of the response messages received so far. */
   receivedBytes = 0;
   readonly #host: ClientCallHost;
@@ -44,6 +50,7 @@ export class ClientCall {
   /** The last queued send (undefined until the first): sends leave in order. */
   #sendTail: Promise<void> | undefined;
   readonly #cleanups: Array<() => void> = [];
+  #outcome: ((call: ClientCall) => unknown) | undefined;
 
   constructor(host: ClientCallHost, id: number) {
     this.id = id;
@@ -123,6 +130,27 @@ export class ClientCall {
     this.inbound.push(payload);
   }
 
+  /**
+   * Resolves {@link completion} with `outcome(call)` on an OK status, or rejects it with what
+   * `outcome` throws: a single-response call settles in that one step, with no promise chained
+   * after its completion.
+   */
+  completeWith(outcome: (call: ClientCall) => unknown): void {
+    this.#outcome = outcome;
+  }
+
+  #complete(): void {
+    if (this.#outcome === undefined) {
+      this.completion.resolve(undefined);
+      return;
+    }
+    try {
+      this.completion.resolve(this.#outcome(this));
+    } catch (error) {
+      this.completion.reject(error);
+    }
+  }
+
   /** The peer granted more send credit. */
   grant(bytes: number): void {
     this.#credit.grant(bytes);
@@ -134,8 +162,9 @@ export class ClientCall {
       this.headers.resolve(emptyMetadata);
       this.inbound.end();
       this.trailers.resolve(metadata);
-      this.completion.resolve();
+      // Finished first: the outcome may take the response, which must not return credit.
       this.#finish();
+      this.#complete();
       return;
     }
     const error = new RpcError(

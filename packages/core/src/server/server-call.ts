@@ -9,7 +9,7 @@ import { Envelopes } from '../wire/envelopes.js';
 import { FRAME_HEADER_BYTES, FrameFlag, FrameType, ProtocolFeature } from '../wire/frame.js';
 import type { FrameChannel } from '../wire/frame-channel.js';
 import { ServerCallContext } from './server-call-context.js';
-import type { ServerCallFn, ServerRequest } from './server-interceptor.js';
+import type { ServerCallFn, ServerRequest, ServerResponse } from './server-interceptor.js';
 
 /** What a call needs from the connection that carries it. */
 export interface ServerCallHost {
@@ -112,41 +112,75 @@ export class ServerCall {
     return this.#abort.signal;
   }
 
-  /** Runs the call through the server's interceptors to completion; never rejects. */
-  async run(): Promise<void> {
-    try {
-      const { kind } = this.#init.registration;
-      const { method } = this.#init;
-      const request: ServerRequest =
-        kind === 'clientStream' || kind === 'bidiStream'
-          ? { kind, method, context: this.#context, messages: this.inbound }
-          : {
-              kind,
-              method,
-              context: this.#context,
-              // Usually there already: it travels in the REQUEST frame.
-              message: this.inbound.shift() ?? (await this.#singleRequest()),
-            };
-      const response = await this.#init.chain(request);
-      if (kind === 'unary' || kind === 'clientStream') {
-        if (response.message === undefined) {
-          throw new RpcError(
-            ErrorCode.INTERNAL,
-            `an interceptor dropped the response of ${method}`,
-          );
+  /**
+   * Runs the call through the server's interceptors to completion; never throws. Not async:
+   * a unary call's request usually came in its REQUEST frame, and then the call takes one step
+   * from the chain's answer to its response, with no promise of its own.
+   */
+  run(): void {
+    const { kind } = this.#init.registration;
+    const { method } = this.#init;
+    const context = this.#context;
+    if (kind === 'clientStream' || kind === 'bidiStream') {
+      this.#runChain({ kind, method, context, messages: this.inbound });
+      return;
+    }
+    const message = this.inbound.shift();
+    if (message !== undefined) {
+      this.#runChain({ kind, method, context, message });
+      return;
+    }
+    this.#singleRequest().then(
+      (received) => this.#runChain({ kind, method, context, message: received }),
+      (error: unknown) => this.#failWith(error),
+    );
+  }
+
+  #runChain(request: ServerRequest): void {
+    // The chain's `next` never throws (chainInterceptors), so neither does this.
+    this.#init.chain(request).then(
+      (response) => {
+        try {
+          this.#respond(response);
+        } catch (error) {
+          // A response that cannot be sent (not bytes, too large) fails the call.
+          this.#failWith(error);
         }
-        this.#finishWithResponse(response.message);
+      },
+      (error: unknown) => this.#failWith(error),
+    );
+  }
+
+  #respond(response: ServerResponse): void {
+    const { kind } = this.#init.registration;
+    const { method } = this.#init;
+    if (kind === 'unary' || kind === 'clientStream') {
+      if (response.message === undefined) {
+        this.#failWith(
+          new RpcError(ErrorCode.INTERNAL, `an interceptor dropped the response of ${method}`),
+        );
         return;
       }
-      if (response.messages === undefined) {
-        throw new RpcError(ErrorCode.INTERNAL, `an interceptor dropped the responses of ${method}`);
-      }
-      await this.#sendAll(response.messages);
-      if (!this.#finished) this.#finish(undefined, true);
-    } catch (error) {
-      if (this.#finished) return;
-      this.#finish(toWireError(error), true);
+      this.#finishWithResponse(response.message);
+      return;
     }
+    if (response.messages === undefined) {
+      this.#failWith(
+        new RpcError(ErrorCode.INTERNAL, `an interceptor dropped the responses of ${method}`),
+      );
+      return;
+    }
+    this.#sendAll(response.messages).then(
+      () => {
+        if (!this.#finished) this.#finish(undefined, true);
+      },
+      (error: unknown) => this.#failWith(error),
+    );
+  }
+
+  #failWith(error: unknown): void {
+    if (this.#finished) return;
+    this.#finish(toWireError(error), true);
   }
 
   /** Adds flow-control credit granted by the client. */
