@@ -45,6 +45,7 @@ const VARIANTS = [
   'tracing-sampled-10',
   'tracing-no-sdk',
   'context-manager',
+  'pass-through',
 ] as const;
 type Variant = (typeof VARIANTS)[number];
 /** How each variant reads in the report. */
@@ -55,6 +56,7 @@ const LABELS: Record<Variant, string> = {
   'tracing-sampled-10': 'tracing, 10% sampled',
   'tracing-no-sdk': 'tracing, no SDK',
   'context-manager': 'AsyncLocalStorage',
+  'pass-through': 'pass-through',
 };
 const CONCURRENCIES = [1, 64] as const;
 const TRANSPORTS = ['quic', 'memory'] as const;
@@ -67,6 +69,13 @@ function interceptorsOf(variant: Variant): {
   if (variant === 'metrics') {
     const metrics = new RpcnetMetrics({ registry: new Registry() });
     return { server: [metrics.serverInterceptor], client: [metrics.clientInterceptor] };
+  }
+  if (variant === 'pass-through') {
+    // Interceptors that only pass each call on: what being intercepted costs by itself.
+    return {
+      server: [(next) => (request) => next(request)],
+      client: [(next) => (request) => next(request)],
+    };
   }
   if (variant === 'context-manager') {
     // No interceptors: what the context manager alone costs every call of the process.
