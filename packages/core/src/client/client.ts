@@ -420,7 +420,7 @@ export class RpcClient {
       checkCallOptions(options);
       const deadline = resolveDeadline(
         options,
-        this.#options.clock.now(),
+        this.#nowFor(options),
         this.#options.defaultTimeoutMs,
       );
       const started = (this.#intercepted as ClientCallFn)({
@@ -442,7 +442,7 @@ export class RpcClient {
   #startRequest(request: ClientRequest): ClientCall {
     // Checked like a caller's options: an interceptor may have replaced any of them.
     checkCallOptions(request);
-    const now = this.#options.clock.now();
+    const now = this.#nowFor(request);
     const deadline = resolveDeadline(request, now, this.#options.defaultTimeoutMs);
     return this.#open(
       request.method,
@@ -467,7 +467,7 @@ export class RpcClient {
 
   #startCall(method: string, options: CallOptions, message?: Uint8Array): ClientCall {
     checkCallOptions(options);
-    const now = this.#options.clock.now();
+    const now = this.#nowFor(options);
     const deadline = resolveDeadline(options, now, this.#options.defaultTimeoutMs);
     return this.#open(
       method,
@@ -477,6 +477,18 @@ export class RpcClient {
       options.signal,
       message,
     );
+  }
+
+  /**
+   * The clock, read only when a call has a deadline: without one, 0 serves (its deadline is
+   * Infinity), and a call saves the read.
+   */
+  #nowFor(options: { deadline?: number | undefined; timeoutMs?: number | undefined }): number {
+    return options.deadline === undefined &&
+      options.timeoutMs === undefined &&
+      this.#options.defaultTimeoutMs === undefined
+      ? 0
+      : this.#options.clock.now();
   }
 
   /** Opens a call whose options were checked; `deadline` is Infinity for none. */
