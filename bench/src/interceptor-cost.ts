@@ -4,7 +4,8 @@
 // with the OpenTelemetry tracing interceptors. Tracing runs the SDK as production does
 // (BatchSpanProcessor, AsyncLocalStorage context manager, W3C propagator) with an exporter that
 // drops each batch (serialization and I/O depend on the backend and are left out): every span
-// recorded (the goal row), 10% of traces sampled, and the interceptors with no SDK registered.
+// recorded (the goal row), 10% of traces sampled, and the interceptors with no SDK registered;
+// and interceptors that only pass each call on (what being intercepted costs by itself).
 // Each variant runs in its own child process (a context manager is process-wide), rounds
 // interleaved; the report is the median CPU per call and its ratio to none.
 // Prints a table and writes it to bench/results/interceptor-cost.{md,json}.
