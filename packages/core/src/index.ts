@@ -36,7 +36,15 @@ export type {
 } from './handlers.js';
 export type { Metadata } from './metadata.js';
 
-// --- Interceptors (metrics, tracing, auth around every call) ---
+// --- Call observers (metrics: told of each call's start and end, no promise per call) ---
+export type {
+  CallObservation,
+  CallObserver,
+  CallOutcome,
+  ObservedCall,
+} from './call-observer.js';
+
+// --- Interceptors (tracing, auth, logging around every call) ---
 export type {
   ClientCallFn,
   ClientInterceptor,

@@ -13,6 +13,7 @@ export type { HostPort } from '@rpcnet/base';
 export type {
   BidiStreamCall,
   CallContext,
+  CallObserver,
   CallOptions,
   ClientInterceptor,
   ClientStreamCall,

@@ -1,7 +1,10 @@
+import type { CallObservers } from '../call/call-observations.js';
 import { deferred, lazyDeferred, sharedResolution } from '../call/deferred.js';
 import { MessageQueue } from '../call/message-queue.js';
 import { SendCredit } from '../call/send-credit.js';
+import type { CallObservation, CallOutcome, ObservedCall } from '../call-observer.js';
 import { ErrorCode, isErrorCode, RpcError } from '../errors.js';
+import type { CallKind } from '../handlers.js';
 import { emptyMetadata, type Metadata } from '../metadata.js';
 import { Envelopes, type TrailersBody } from '../wire/envelopes.js';
 import {
@@ -21,16 +24,28 @@ export interface ClientCallHost {
   readonly windowBytes: number;
   /** {@link ProtocolFeature} bits both sides speak (from the server's HELLO). */
   readonly features: number;
+  /** The client's call observers; undefined when it has none. */
+  readonly observers: CallObservers | undefined;
   onCallFinished(call: ClientCall): void;
 }
 
 /** Most calls have no headers and no trailers: their promises, asked for once settled, are one. */
 const noMetadata = sharedResolution(emptyMetadata);
 
-/** The client side of one call: request stream out, response stream in, and the final status. */
-export class ClientCall {
+/**
+ * The client side of one call: request stream out, response stream in, and the final status.
+ * It is its own record for observers: what they are told at its start and its end.
+ */
+export class ClientCall implements ObservedCall, CallOutcome {
   readonly id: number;
+  readonly kind: CallKind;
+  readonly method: string;
   readonly inbound: MessageQueue;
+  /** Set when the call ends: its error's code, undefined for OK. */
+  code: ErrorCode | undefined;
+  sentBytes = 0;
+  sentMessages = 0;
+  receivedMessages = 0;
   readonly headers = lazyDeferred<Metadata>(noMetadata);
   readonly trailers = lazyDeferred<Metadata>(noMetadata);
   /**
@@ -51,9 +66,12 @@ export class ClientCall {
   #sendTail: Promise<void> | undefined;
   readonly #cleanups: Array<() => void> = [];
   #outcome: ((call: ClientCall) => unknown) | undefined;
+  #observation: CallObservation | undefined;
 
-  constructor(host: ClientCallHost, id: number) {
+  constructor(host: ClientCallHost, id: number, kind: CallKind, method: string) {
     this.id = id;
+    this.kind = kind;
+    this.method = method;
     this.#host = host;
     this.#credit = new SendCredit(host.peerWindowBytes);
     this.inbound = new MessageQueue({
@@ -66,6 +84,11 @@ export class ClientCall {
   /** True once the call ended. */
   get finished(): boolean {
     return this.#finished;
+  }
+
+  /** Tells the client's observers the call started (they hear of its end in turn). */
+  observe(): void {
+    this.#observation = this.#host.observers?.started(this);
   }
 
   /** Runs `cleanup` when the call ends (timers, abort listeners). */
@@ -83,6 +106,8 @@ export class ClientCall {
       return;
     }
     this.#halfClosed = true;
+    this.sentBytes += message.length;
+    this.sentMessages += 1;
     // Credit is counted as for a separate MESSAGE frame, so both framings account the same.
     this.#credit.consume(message.length + FRAME_HEADER_BYTES);
     const inline = encodeRequestWithMessage(body, message);
@@ -127,6 +152,7 @@ export class ClientCall {
   onMessage(payload: Uint8Array): void {
     this.headers.resolve(emptyMetadata);
     this.receivedBytes += payload.length;
+    this.receivedMessages += 1;
     this.inbound.push(payload);
   }
 
@@ -194,6 +220,7 @@ export class ClientCall {
     this.completion.reject(error);
     this.inbound.fail(error);
     this.#credit.fail(error);
+    this.code = error.code;
     this.#finish();
   }
 
@@ -211,6 +238,8 @@ export class ClientCall {
     if (this.#finished) throw await this.completion.promise.then(callEnded, (error) => error);
     this.#credit.consume(message.length + FRAME_HEADER_BYTES);
     this.#host.channel.send(FrameType.MESSAGE, 0, this.id, message);
+    this.sentBytes += message.length;
+    this.sentMessages += 1;
   }
 
   #returnCredit(bytes: number): void {
@@ -229,6 +258,9 @@ export class ClientCall {
     this.#finished = true;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     this.#host.onCallFinished(this);
+    if (this.#observation !== undefined) {
+      (this.#host.observers as CallObservers).ended(this.#observation, this);
+    }
   }
 }
 

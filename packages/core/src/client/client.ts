@@ -10,10 +10,13 @@ import {
   type WallClock,
 } from '@rpcnet/base';
 import { z } from 'zod';
+import { CallObservers } from '../call/call-observations.js';
 import { CallTable } from '../call/call-table.js';
 import { deferred } from '../call/deferred.js';
+import { type CallObserver, observersSchema } from '../call-observer.js';
 import { createDefaultTransport, type QuicTuning } from '../default-transport.js';
 import { ErrorCode, ProtocolError, RpcError } from '../errors.js';
+import type { CallKind } from '../handlers.js';
 import { chainInterceptors, interceptorsSchema } from '../interceptor-chain.js';
 import { parseOptions, type RpcLimits, rpcLimitsSchema } from '../limits.js';
 import { emptyMetadata, type Metadata, toMetadata } from '../metadata.js';
@@ -77,6 +80,11 @@ export interface RpcClientOptions {
   defaultTimeoutMs?: number;
   /** Wrap every call, the first outermost (metrics, tracing, auth). Default: none. */
   interceptors?: readonly ClientInterceptor[];
+  /**
+   * Told where each call starts and ends, synchronously, without taking part in it (metrics:
+   * `RpcnetMetrics.clientObserver`). Default: none.
+   */
+  observers?: readonly CallObserver[];
 }
 
 const clientOptionsSchema = z.strictObject({
@@ -89,6 +97,7 @@ const clientOptionsSchema = z.strictObject({
   connectTimeoutMs: z.number().int().positive().max(MAX_TIMER_DELAY_MS).default(10_000),
   defaultTimeoutMs: z.number().int().positive().optional(),
   interceptors: interceptorsSchema.optional(),
+  observers: observersSchema.optional(),
 });
 
 type ResolvedClientOptions = z.output<typeof clientOptionsSchema>;
@@ -188,6 +197,10 @@ export class RpcClient {
         return client.#peerWindowBytes;
       },
       windowBytes: options.limits.initialWindowBytes,
+      observers:
+        options.observers === undefined || options.observers.length === 0
+          ? undefined
+          : new CallObservers(options.observers as readonly CallObserver[], options.logger),
       onCallFinished: (call) => this.#onCallFinished(call),
     };
     this.#intercepted = chainInterceptors<ClientRequest, ClientResponse>(
@@ -306,7 +319,7 @@ export class RpcClient {
     }
     let call: ClientCall;
     try {
-      call = this.#startCall(method, options, request);
+      call = this.#startCall('unary', method, options, request);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -323,7 +336,7 @@ export class RpcClient {
         trailers: call.trailers,
       };
     }
-    return responseStream(this.#startCallOrFailed(method, options, request));
+    return responseStream(this.#startCallOrFailed('serverStream', method, options, request));
   }
 
   /** Calls a client-streaming method: `send` requests, `end`, then await `response`. */
@@ -335,7 +348,7 @@ export class RpcClient {
       const { send, end, headers, trailers } = call;
       return { send, end, response, headers, trailers };
     }
-    const call = this.#startCallOrFailed(method, options);
+    const call = this.#startCallOrFailed('clientStream', method, options);
     const response = singleResponse(call);
     response.catch(() => undefined);
     return {
@@ -358,7 +371,7 @@ export class RpcClient {
       };
       return { send: call.send, end: call.end, responses };
     }
-    const call = this.#startCallOrFailed(method, options);
+    const call = this.#startCallOrFailed('bidiStream', method, options);
     return {
       send: (message) => call.send(message),
       end: () => call.end(),
@@ -445,6 +458,7 @@ export class RpcClient {
     const now = this.#nowFor(request);
     const deadline = resolveDeadline(request, now, this.#options.defaultTimeoutMs);
     return this.#open(
+      request.kind,
       request.method,
       request.metadata,
       deadline,
@@ -455,21 +469,32 @@ export class RpcClient {
   }
 
   /** Starts a call, or returns an already failed one so streams report errors when read. */
-  #startCallOrFailed(method: string, options: CallOptions, message?: Uint8Array): ClientCall {
+  #startCallOrFailed(
+    kind: CallKind,
+    method: string,
+    options: CallOptions,
+    message?: Uint8Array,
+  ): ClientCall {
     try {
-      return this.#startCall(method, options, message);
+      return this.#startCall(kind, method, options, message);
     } catch (error) {
-      const failed = new ClientCall(this.#callHost, 0);
+      const failed = new ClientCall(this.#callHost, 0, kind, method);
       failed.fail(RpcError.from(error, ErrorCode.INTERNAL));
       return failed;
     }
   }
 
-  #startCall(method: string, options: CallOptions, message?: Uint8Array): ClientCall {
+  #startCall(
+    kind: CallKind,
+    method: string,
+    options: CallOptions,
+    message?: Uint8Array,
+  ): ClientCall {
     checkCallOptions(options);
     const now = this.#nowFor(options);
     const deadline = resolveDeadline(options, now, this.#options.defaultTimeoutMs);
     return this.#open(
+      kind,
       method,
       options.metadata ?? emptyMetadata,
       deadline,
@@ -493,6 +518,7 @@ export class RpcClient {
 
   /** Opens a call whose options were checked; `deadline` is Infinity for none. */
   #open(
+    kind: CallKind,
     method: string,
     metadata: Metadata,
     deadline: number,
@@ -500,45 +526,14 @@ export class RpcClient {
     signal: AbortSignal | undefined,
     message: Uint8Array | undefined,
   ): ClientCall {
-    if (this.#closed || this.#draining) {
-      throw new RpcError(
-        ErrorCode.UNAVAILABLE,
-        this.#closed ? 'the connection is closed' : 'the server is going away',
-        { notProcessed: true },
-      );
-    }
-    if (this.#calls.size >= this.#peerMaxConcurrentCalls) {
-      throw new RpcError(
-        ErrorCode.RESOURCE_EXHAUSTED,
-        `more than ${this.#peerMaxConcurrentCalls} calls in flight on one connection`,
-        { notProcessed: true },
-      );
-    }
-    if (signal?.aborted) {
-      throw new RpcError(ErrorCode.CANCELLED, 'cancelled before it started', {
-        notProcessed: true,
-      });
-    }
-    if (deadline <= now) {
-      throw new RpcError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before the call started', {
-        notProcessed: true,
-      });
-    }
-    if (message !== undefined && message.length > this.#peerMaxFrameBytes) {
-      throw new RpcError(
-        ErrorCode.RESOURCE_EXHAUSTED,
-        `request message of ${message.length} bytes exceeds the server's limit of ${this.#peerMaxFrameBytes}`,
-        { notProcessed: true },
-      );
-    }
-    if (this.#nextCallId >= MAX_CALL_ID) {
-      this.#draining = true;
-      throw new RpcError(ErrorCode.UNAVAILABLE, 'call ids exhausted; reconnect', {
-        notProcessed: true,
-      });
+    const refused = this.#refusal(deadline, now, signal, message);
+    if (refused !== undefined) {
+      this.#observeRefused(kind, method, refused);
+      throw refused;
     }
     this.#nextCallId += 1;
-    const call = new ClientCall(this.#callHost, this.#nextCallId);
+    const call = new ClientCall(this.#callHost, this.#nextCallId, kind, method);
+    call.observe();
     this.#calls.add(call);
     this.#callsStarted += 1;
     const remainingMs = deadline - now;
@@ -563,6 +558,70 @@ export class RpcClient {
       call.onFinish(() => signal.removeEventListener('abort', onAbort));
     }
     return call;
+  }
+
+  /** Why a call cannot start now, if it cannot. */
+  #refusal(
+    deadline: number,
+    now: number,
+    signal: AbortSignal | undefined,
+    message: Uint8Array | undefined,
+  ): RpcError | undefined {
+    if (this.#closed || this.#draining) {
+      return new RpcError(
+        ErrorCode.UNAVAILABLE,
+        this.#closed ? 'the connection is closed' : 'the server is going away',
+        { notProcessed: true },
+      );
+    }
+    if (this.#calls.size >= this.#peerMaxConcurrentCalls) {
+      return new RpcError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `more than ${this.#peerMaxConcurrentCalls} calls in flight on one connection`,
+        { notProcessed: true },
+      );
+    }
+    if (signal?.aborted) {
+      return new RpcError(ErrorCode.CANCELLED, 'cancelled before it started', {
+        notProcessed: true,
+      });
+    }
+    if (deadline <= now) {
+      return new RpcError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before the call started', {
+        notProcessed: true,
+      });
+    }
+    if (message !== undefined && message.length > this.#peerMaxFrameBytes) {
+      return new RpcError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `request message of ${message.length} bytes exceeds the server's limit of ${this.#peerMaxFrameBytes}`,
+        { notProcessed: true },
+      );
+    }
+    if (this.#nextCallId >= MAX_CALL_ID) {
+      this.#draining = true;
+      return new RpcError(ErrorCode.UNAVAILABLE, 'call ids exhausted; reconnect', {
+        notProcessed: true,
+      });
+    }
+    return undefined;
+  }
+
+  /** Observers hear of a call refused before it started as one that ended at once. */
+  #observeRefused(kind: CallKind, method: string, error: RpcError): void {
+    const observers = this.#callHost.observers;
+    if (observers === undefined) return;
+    const record = {
+      kind,
+      method,
+      code: error.code,
+      sentBytes: 0,
+      receivedBytes: 0,
+      sentMessages: 0,
+      receivedMessages: 0,
+    };
+    const observation = observers.started(record);
+    if (observation !== undefined) observers.ended(observation, record);
   }
 
   #onFrame(frame: Frame): void {

@@ -1,9 +1,11 @@
 import type { CancelTimer, WallClock } from '@rpcnet/base';
+import type { CallObservers } from '../call/call-observations.js';
 import { MessageQueue } from '../call/message-queue.js';
 import { SendCredit } from '../call/send-credit.js';
 import type { CallContext } from '../call-context.js';
+import type { CallObservation, CallOutcome, ObservedCall } from '../call-observer.js';
 import { ErrorCode, isErrorCode, RpcError } from '../errors.js';
-import type { MethodHandler } from '../handlers.js';
+import type { CallKind, MethodHandler } from '../handlers.js';
 import type { Metadata } from '../metadata.js';
 import { Envelopes } from '../wire/envelopes.js';
 import { FRAME_HEADER_BYTES, FrameFlag, FrameType, ProtocolFeature } from '../wire/frame.js';
@@ -22,6 +24,8 @@ export interface ServerCallHost {
   readonly windowBytes: number;
   /** {@link ProtocolFeature} bits both sides speak. */
   readonly features: number;
+  /** The server's call observers; undefined when it has none. */
+  readonly observers: CallObservers | undefined;
   /** The call ended (successfully or not): forget it. */
   onCallFinished(call: ServerCall): void;
 }
@@ -37,10 +41,22 @@ export interface ServerCallInit {
   chain: ServerCallFn;
 }
 
-/** The server side of one call: runs the handler and streams its results back. */
-export class ServerCall {
+/**
+ * The server side of one call: runs the handler and streams its results back. It is its own
+ * record for observers: what they are told at its start and its end.
+ */
+export class ServerCall implements ObservedCall, CallOutcome {
   readonly id: number;
+  readonly kind: CallKind;
+  readonly method: string;
   readonly inbound: MessageQueue;
+  /** Set when the call ends: its error's code, undefined for OK. */
+  code: ErrorCode | undefined;
+  sentBytes = 0;
+  receivedBytes = 0;
+  sentMessages = 0;
+  receivedMessages = 0;
+  readonly #observation: CallObservation | undefined;
   readonly #host: ServerCallHost;
   readonly #init: ServerCallInit;
   /** Created on first use of the handler's signal: most handlers never look at it. */
@@ -57,6 +73,8 @@ export class ServerCall {
 
   constructor(host: ServerCallHost, init: ServerCallInit) {
     this.id = init.id;
+    this.kind = init.registration.kind;
+    this.method = init.method;
     this.#host = host;
     this.#init = init;
     this.#credit = new SendCredit(host.peerWindowBytes);
@@ -80,6 +98,14 @@ export class ServerCall {
         ),
       );
     }
+    this.#observation = host.observers?.started(this);
+  }
+
+  /** A request message arrived. */
+  received(message: Uint8Array): void {
+    this.receivedBytes += message.length;
+    this.receivedMessages += 1;
+    this.inbound.push(message);
   }
 
   /** True once the call ended. */
@@ -242,6 +268,8 @@ export class ServerCall {
     this.#flushHeaders();
     this.#credit.consume(message.length + FRAME_HEADER_BYTES);
     this.#host.channel.send(FrameType.MESSAGE, flags, this.id, message);
+    this.sentBytes += message.length;
+    this.sentMessages += 1;
   }
 
   #flushHeaders(): void {
@@ -291,6 +319,10 @@ export class ServerCall {
       this.#abort?.abort(error);
     }
     this.#host.onCallFinished(this);
+    if (this.#observation !== undefined) {
+      this.code = error?.code;
+      (this.#host.observers as CallObservers).ended(this.#observation, this);
+    }
   }
 }
 

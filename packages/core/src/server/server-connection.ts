@@ -1,4 +1,5 @@
 import type { Logger, WallClock } from '@rpcnet/base';
+import type { CallObservers } from '../call/call-observations.js';
 import { CallTable } from '../call/call-table.js';
 import { ErrorCode, ProtocolError, RpcError } from '../errors.js';
 import type { RpcLimits } from '../limits.js';
@@ -23,6 +24,8 @@ export interface ServerConnectionHost {
   readonly limits: RpcLimits;
   readonly clock: WallClock;
   readonly logger: Logger;
+  /** The server's call observers; undefined when it has none. */
+  readonly observers: CallObservers | undefined;
   readonly draining: boolean;
   lookup(method: string): RegisteredMethod | undefined;
   onCallRejected(): void;
@@ -59,6 +62,11 @@ export class ServerConnection implements ServerCallHost {
       },
       { limits: host.limits, clock: host.clock, logger: host.logger },
     );
+  }
+
+  /** The server's call observers. */
+  get observers(): CallObservers | undefined {
+    return this.#host.observers;
   }
 
   /** The engine's clock. */
@@ -115,7 +123,7 @@ export class ServerConnection implements ServerCallHost {
       case FrameType.MESSAGE: {
         const call = this.#callFor(frame);
         if (call === undefined) return;
-        call.inbound.push(frame.payload);
+        call.received(frame.payload);
         if (call.inbound.bufferedBytes > this.windowBytes + this.#host.limits.maxFrameBytes) {
           this.#failCall(call, 'flow-control window exceeded');
           return;
@@ -234,10 +242,10 @@ export class ServerConnection implements ServerCallHost {
     });
     this.calls.add(call);
     if (inlineMessage !== undefined) {
-      call.inbound.push(inlineMessage);
+      call.received(inlineMessage);
       call.inbound.end();
     }
-    void call.run();
+    call.run();
   }
 
   /** Refuses a call before any handler saw it. */

@@ -1,5 +1,7 @@
 import { type Logger, silentLogger, systemWallClock, type WallClock } from '@rpcnet/base';
 import { z } from 'zod';
+import { CallObservers } from '../call/call-observations.js';
+import { type CallObserver, observersSchema } from '../call-observer.js';
 import { createDefaultTransport, type QuicTuning } from '../default-transport.js';
 import { ErrorCode, type ProtocolError, RpcError } from '../errors.js';
 import type {
@@ -51,8 +53,13 @@ export interface RpcServerOptions {
   limits?: Partial<RpcLimits>;
   /** How long `stop()` lets in-flight calls finish by default. Default 5000 ms. */
   stopGraceMs?: number;
-  /** Wrap every handled call, the first outermost (metrics, tracing, auth). Default: none. */
+  /** Wrap every handled call, the first outermost (tracing, auth, logging). Default: none. */
   interceptors?: readonly ServerInterceptor[];
+  /**
+   * Told where each handled call starts and ends, synchronously, without taking part in it
+   * (metrics: `RpcnetMetrics.serverObserver`). Default: none.
+   */
+  observers?: readonly CallObserver[];
 }
 
 const serverOptionsSchema = z.strictObject({
@@ -64,6 +71,7 @@ const serverOptionsSchema = z.strictObject({
   limits: rpcLimitsSchema.default(rpcLimitsSchema.parse({})),
   stopGraceMs: z.number().int().min(0).default(5000),
   interceptors: interceptorsSchema.optional(),
+  observers: observersSchema.optional(),
 });
 
 /** Counters of an {@link RpcServer}, as a snapshot. */
@@ -270,10 +278,15 @@ export class RpcServer {
   #createConnectionHost(): ServerConnectionHost {
     const server = this;
     const logger = this.#options.logger;
+    const observers = this.#options.observers;
     return {
       limits: this.#limits,
       clock: this.#options.clock,
       logger,
+      observers:
+        observers === undefined || observers.length === 0
+          ? undefined
+          : new CallObservers(observers, logger),
       get draining() {
         return server.#draining;
       },
