@@ -1,6 +1,6 @@
 // The cost of rpcnet's instrumentation: unary 64 B calls over the real QUIC transport (client and
 // server in one process, loopback) and over the in-memory one (the RPC layer's own CPU alone, an
-// upper bound of the ratio), with no interceptors, with the Prometheus metrics interceptors, and
+// upper bound of the ratio), with no interceptors, with the Prometheus metrics (call observers), and
 // with the OpenTelemetry tracing interceptors. Tracing runs the SDK as production does
 // (BatchSpanProcessor, AsyncLocalStorage context manager, W3C propagator) with an exporter that
 // drops each batch (serialization and I/O depend on the backend and are left out): every span
@@ -26,6 +26,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import {
+  type CallObserver,
   type ClientInterceptor,
   createDevCertificate,
   InMemoryTransport,
@@ -66,10 +67,17 @@ type TransportKind = (typeof TRANSPORTS)[number];
 function interceptorsOf(variant: Variant): {
   server: ServerInterceptor[];
   client: ClientInterceptor[];
+  serverObservers?: CallObserver[];
+  clientObservers?: CallObserver[];
 } {
   if (variant === 'metrics') {
     const metrics = new RpcnetMetrics({ registry: new Registry() });
-    return { server: [metrics.serverInterceptor], client: [metrics.clientInterceptor] };
+    return {
+      server: [],
+      client: [],
+      serverObservers: [metrics.serverObserver],
+      clientObservers: [metrics.clientObserver],
+    };
   }
   if (variant === 'pass-through') {
     // Interceptors that only pass each call on: what being intercepted costs by itself.
@@ -116,12 +124,14 @@ async function measure(
       ? { transport }
       : { tls: { cert: certificate.certPem, key: certificate.keyPem } }),
     interceptors: interceptors.server,
+    observers: interceptors.serverObservers ?? [],
   });
   server.unary('echo', (request) => request);
   const address = await server.start();
   const client = await RpcClient.connect(address, {
     ...(transport ? { transport } : { tls: { ca: certificate.certPem } }),
     interceptors: interceptors.client,
+    observers: interceptors.clientObservers ?? [],
   });
   const request = new Uint8Array(64);
   const run = async (count: number) => {

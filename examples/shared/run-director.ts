@@ -53,7 +53,7 @@ export function runDirector(extras?: DirectorExtras): void {
   const server = new RpcServer({
     tls: { cert: certificate.certPem, key: certificate.keyPem },
     logger: log.library,
-    interceptors: [metrics.serverInterceptor],
+    observers: [metrics.serverObserver],
   });
   server.service(directorService, {
     assign_worker: (request) => {

@@ -83,7 +83,7 @@ export function runWorker(definition: WorkerDefinition): void {
   const server = new RpcServer({
     tls: { cert: certificate.certPem, key: certificate.keyPem },
     logger: log.library,
-    interceptors: [metrics.serverInterceptor],
+    observers: [metrics.serverObserver],
   });
   definition.register(server, context);
 

@@ -83,6 +83,7 @@ export class ClusterClient {
           connectTimeoutMs: resolved.connectTimeoutMs,
           logger,
           interceptors: resolved.interceptors,
+          observers: resolved.observers,
         }),
       maxConnectionsPerWorker: resolved.maxConnectionsPerWorker,
       reconnect: resolved.reconnect,

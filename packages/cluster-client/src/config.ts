@@ -6,7 +6,7 @@ import {
   silentLogger,
   systemWallClock as systemClock,
 } from '@rpcnet/base';
-import type { ClientInterceptor, QuicTuning, TlsOptions } from '@rpcnet/core';
+import type { CallObserver, ClientInterceptor, QuicTuning, TlsOptions } from '@rpcnet/core';
 import { z } from 'zod';
 import type { AdaptiveTimeoutOptions, HedgingOptions } from './adaptive-timing.js';
 import type { BackoffOptions } from './backoff.js';
@@ -23,8 +23,13 @@ export interface ClusterClientConfig {
   tls?: TlsOptions | undefined;
   /** QUIC tuning of the default connector. */
   quic?: QuicTuning | undefined;
-  /** Wrap every call on the default connector's worker connections (metrics, tracing). Default: none. */
+  /** Wrap every call on the default connector's worker connections (tracing). Default: none. */
   interceptors?: readonly ClientInterceptor[] | undefined;
+  /**
+   * Told of every call's start and end on the default connector's worker connections (metrics:
+   * `RpcnetMetrics.clientObserver`). Default: none.
+   */
+  observers?: readonly CallObserver[] | undefined;
   /** Bound on dialling a worker (default connector). Default 5000 ms. */
   connectTimeoutMs?: number | undefined;
   /** Connections kept per worker; calls are spread over them. Default 2. */
@@ -132,6 +137,17 @@ const configSchema = z
         z.custom<ClientInterceptor>((value) => typeof value === 'function', {
           message: 'must be interceptor functions (next) => (request) => ...',
         }),
+      )
+      .optional(),
+    observers: z
+      .array(
+        z.custom<CallObserver>(
+          (value) =>
+            typeof value === 'object' &&
+            value !== null &&
+            typeof (value as Partial<CallObserver>).started === 'function',
+          { message: 'must be call observers: objects with a started(call) method' },
+        ),
       )
       .optional(),
     quic: z.custom<QuicTuning>((value) => typeof value === 'object' && value !== null).optional(),

@@ -1,4 +1,5 @@
 import {
+  type CallObserver,
   type CallOptions,
   type ClientInterceptor,
   type Logger,
@@ -50,8 +51,10 @@ export interface QuicConnectorOptions {
   /** Bound on connecting, including the protocol HELLO. */
   readonly connectTimeoutMs?: number | undefined;
   readonly logger?: Logger | undefined;
-  /** Wrap every call on the workers' connections (metrics, tracing). */
+  /** Wrap every call on the workers' connections (tracing). */
   readonly interceptors?: readonly ClientInterceptor[] | undefined;
+  /** Told of every call's start and end on the workers' connections (metrics). */
+  readonly observers?: readonly CallObserver[] | undefined;
 }
 
 /**
@@ -76,5 +79,6 @@ export function quicConnector(options: QuicConnectorOptions = {}): ConnectWorker
         ? {}
         : { connectTimeoutMs: options.connectTimeoutMs }),
       ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }),
+      ...(options.observers === undefined ? {} : { observers: options.observers }),
     });
 }

@@ -1,7 +1,7 @@
 import { type AnyClock, ConfigError, systemMonotonicClock } from '@rpcnet/base';
-import type { ClientInterceptor, ServerInterceptor } from '@rpcnet/core';
+import type { CallObserver } from '@rpcnet/core';
 import type { Registry } from 'prom-client';
-import { clientMetricsInterceptor } from './client-metrics-interceptor.js';
+import { callMetricsObserver } from './call-metrics-observer.js';
 import {
   type ClusterClientSource,
   type GossipSource,
@@ -11,7 +11,6 @@ import {
   type WorkerListSource,
 } from './cluster-collectors.js';
 import { RpcInstruments } from './rpc-instruments.js';
-import { serverMetricsInterceptor } from './server-metrics-interceptor.js';
 import {
   registerClientTransportCollectors,
   registerServerTransportCollectors,
@@ -38,20 +37,20 @@ export class MetricsConfigError extends ConfigError {
 }
 
 /**
- * rpcnet's instruments in a prom-client registry: RPC metrics through interceptors, and the
+ * rpcnet's instruments in a prom-client registry: RPC metrics through call observers, and the
  * cluster's, registry's, cluster client's and QUIC transport's counters read on each scrape.
  *
  * ```ts
  * const metrics = new RpcnetMetrics({ registry: new Registry() });
- * const server = new RpcServer({ interceptors: [metrics.serverInterceptor] });
+ * const server = new RpcServer({ observers: [metrics.serverObserver] });
  * ```
  */
 export class RpcnetMetrics {
   readonly registry: Registry;
   readonly prefix: string;
   readonly #now: () => number;
-  #server: ServerInterceptor | undefined;
-  #client: ClientInterceptor | undefined;
+  #server: CallObserver | undefined;
+  #client: CallObserver | undefined;
   readonly #observed = new Set<string>();
   readonly #servers = new Set<TransportServerSource>();
   readonly #clients = new Set<TransportClientSource>();
@@ -71,19 +70,21 @@ export class RpcnetMetrics {
     this.#now = () => clock.now();
   }
 
-  /** Records every call an `RpcServer` handles (`rpc_server_*`); pass it in `interceptors`. */
-  get serverInterceptor(): ServerInterceptor {
-    this.#server ??= serverMetricsInterceptor(
+  /** Records every call an `RpcServer` handles (`rpc_server_*`); pass it in `observers`. */
+  get serverObserver(): CallObserver {
+    this.#server ??= callMetricsObserver(
       new RpcInstruments(this.registry, this.prefix, 'server'),
+      'server',
       this.#now,
     );
     return this.#server;
   }
 
-  /** Records every call an `RpcClient` makes (`rpc_client_*`); pass it in `interceptors`. */
-  get clientInterceptor(): ClientInterceptor {
-    this.#client ??= clientMetricsInterceptor(
+  /** Records every call an `RpcClient` makes (`rpc_client_*`); pass it in `observers`. */
+  get clientObserver(): CallObserver {
+    this.#client ??= callMetricsObserver(
       new RpcInstruments(this.registry, this.prefix, 'client'),
+      'client',
       this.#now,
     );
     return this.#client;

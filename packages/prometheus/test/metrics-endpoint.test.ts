@@ -30,7 +30,7 @@ describe('/metrics of a QUIC worker under load', () => {
     const workerMetrics = new RpcnetMetrics({ registry: workerRegistry });
     const server = new RpcServer({
       tls: { cert: certificate.certPem, key: certificate.keyPem },
-      interceptors: [workerMetrics.serverInterceptor],
+      observers: [workerMetrics.serverObserver],
     });
     server.unary('work', (request) => request);
     server.unary('refuse', () => {
@@ -45,7 +45,7 @@ describe('/metrics of a QUIC worker under load', () => {
     const clientMetrics = new RpcnetMetrics({ registry: clientRegistry });
     const client = await RpcClient.connect(address, {
       tls: { ca: certificate.certPem },
-      interceptors: [clientMetrics.clientInterceptor],
+      observers: [clientMetrics.clientObserver],
     });
     cleanups.push(() => client.close());
     clientMetrics.observeClientTransport(client);

@@ -1,12 +1,5 @@
 import { VirtualClock } from '@rpcnet/base';
-import {
-  type ClientInterceptor,
-  ErrorCode,
-  InMemoryTransport,
-  RpcClient,
-  RpcError,
-  RpcServer,
-} from '@rpcnet/core';
+import { ErrorCode, InMemoryTransport, RpcClient, RpcError, RpcServer } from '@rpcnet/core';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsConfigError, RpcnetMetrics } from '../src/index.js';
@@ -27,12 +20,12 @@ describe('RpcnetMetrics RPC instruments', () => {
   });
 
   /** Server and client on one registry; every call takes 3 ms of the virtual clock. */
-  async function setup(inner: ClientInterceptor[] = []) {
+  async function setup() {
     const registry = new Registry();
     const clock = new VirtualClock({ kind: 'monotonic' });
     const metrics = new RpcnetMetrics({ registry, clock });
     const transport = new InMemoryTransport();
-    const server = new RpcServer({ transport, interceptors: [metrics.serverInterceptor] });
+    const server = new RpcServer({ transport, observers: [metrics.serverObserver] });
     server.unary('echo', (request) => {
       clock.advance(3);
       return request;
@@ -63,7 +56,7 @@ describe('RpcnetMetrics RPC instruments', () => {
     cleanups.push(() => server.stop({ graceMs: 0 }));
     const client = await RpcClient.connect(address, {
       transport,
-      interceptors: [metrics.clientInterceptor, ...inner],
+      observers: [metrics.clientObserver],
     });
     cleanups.push(() => client.close());
     return { registry, client };
@@ -134,22 +127,22 @@ describe('RpcnetMetrics RPC instruments', () => {
     }
   });
 
-  it("count a unary response's bytes when an inner interceptor built the response itself", async () => {
-    // A response without `receivedBytes` (built by an interceptor): counted from its messages.
-    const rebuild: ClientInterceptor = (next) => async (request) => {
-      const { receivedBytes: _, ...response } = await next(request);
-      return response;
-    };
-    for (const inner of [[], [rebuild]]) {
-      const { registry, client } = await setup(inner);
-      for (let i = 0; i < 3; i += 1) await client.unary('echo', bytes(64));
-      await expect(client.unary('fail', bytes(5))).rejects.toThrow('no');
-      const samples = parseExposition(await registry.metrics());
-      const received = (method: string) =>
-        sample(samples, 'rpcnet_rpc_client_received_bytes_total', { method });
-      expect(received('echo'), `inner ${inner.length}`).toBe(3 * 64);
-      expect(received('fail'), `inner ${inner.length}`).toBe(0);
-    }
+  it('count a call refused before it started on the client only, with its code', async () => {
+    const { registry, client } = await setup();
+    await expect(
+      client.unary('echo', bytes(64), { deadline: Date.now() - 1 }),
+    ).rejects.toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
+    await client.unary('echo', bytes(64));
+    const samples = parseExposition(await registry.metrics());
+    const count = (side: string, code: string) =>
+      sample(samples, `rpcnet_rpc_${side}_duration_seconds_count`, {
+        method: 'echo',
+        kind: 'unary',
+        code,
+      });
+    expect([count('client', 'DEADLINE_EXCEEDED'), count('client', 'OK')]).toEqual([1, 1]);
+    expect([count('server', 'DEADLINE_EXCEEDED'), count('server', 'OK')]).toEqual([undefined, 1]);
+    expect(sample(samples, 'rpcnet_rpc_client_sent_bytes_total', { method: 'echo' })).toBe(64);
   });
 
   it('count a call the client cancels as CANCELLED on both sides', async () => {
@@ -185,11 +178,11 @@ describe('RpcnetMetrics RPC instruments', () => {
     );
   });
 
-  it('use the rpcnet_ prefix by default and register nothing until an interceptor is taken', async () => {
+  it('use the rpcnet_ prefix by default and register nothing until an observer is taken', async () => {
     const registry = new Registry();
     const metrics = new RpcnetMetrics({ registry });
     expect(await registry.metrics()).toBe('\n');
-    void metrics.serverInterceptor;
+    void metrics.serverObserver;
     const names = (await registry.getMetricsAsJSON()).map((metric) => metric.name);
     expect(names).toEqual([
       'rpcnet_rpc_server_duration_seconds',
