@@ -1,4 +1,10 @@
-import type { ClusterNode, NodeId, NodeState } from './node.js';
+import type { ClusterNode, NodeId, NodeState, NodeTags } from './node.js';
+
+/** What a record's fingerprint covers: everything but its id (given as its hash). */
+export type FingerprintedRecord = Pick<
+  ClusterNode,
+  'incarnation' | 'state' | 'gossipAddress' | 'rpcAddress' | 'tags'
+>;
 
 /** Records per bucket a digest aims at: a differing bucket then costs a few records to repair. */
 const RECORDS_PER_BUCKET = 8;
@@ -12,12 +18,47 @@ const STATE_CODES: Readonly<Record<NodeState, number>> = {
 
 /** FNV-1a of `id`: which bucket a record falls in, the same on every node. */
 export function idHash(id: NodeId): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i);
+  return fnv1a(0x811c9dc5, id);
+}
+
+function fnv1a(seed: number, text: string): number {
+  let hash = seed;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
   return hash >>> 0;
+}
+
+/** Tag hashes by tags object: a pool shares one object per distinct tags, so most are hits. */
+const tagHashes = new WeakMap<NodeTags, number>();
+
+function tagsHash(tags: NodeTags): number {
+  let hash = tagHashes.get(tags);
+  if (hash === undefined) {
+    hash = 0x811c9dc5;
+    for (const key of Object.keys(tags).sort()) {
+      hash = fnv1a(fnv1a(hash, key) ^ 0x3d, tags[key] ?? '') ^ 0x3b;
+    }
+    hash >>>= 0;
+    tagHashes.set(tags, hash);
+  }
+  return hash;
+}
+
+/**
+ * FNV-1a of a record's addresses and tags (sorted by key): what two records of one member at
+ * the same incarnation and state can still differ in, when the member restarted with new tags
+ * or a new address before anyone noticed its old process go.
+ */
+export function metadataHash(
+  record: Pick<ClusterNode, 'gossipAddress' | 'rpcAddress' | 'tags'>,
+): number {
+  const addresses = fnv1a(
+    fnv1a(0x811c9dc5, record.gossipAddress) ^ 0x7c,
+    record.rpcAddress ?? '\u0000',
+  );
+  return (addresses ^ Math.imul(tagsHash(record.tags), 0x27d4eb2f)) >>> 0;
 }
 
 /** The bucket of `id` among `bucketCount`. */
@@ -57,14 +98,19 @@ export function foldDigest(fine: Uint32Array, bucketCount: number): Uint32Array 
 }
 
 /**
- * A record's fingerprint, from its id's {@link idHash}, incarnation and state: its contribution to
- * its bucket's checksum, and what names it in a fingerprint answer. Two records of one bucket
- * share one with odds of about 2^-32.
+ * A record's fingerprint, from its id's {@link idHash}, incarnation, state, addresses and tags:
+ * its contribution to its bucket's checksum, and what names it in a fingerprint answer. Two
+ * records of one bucket share one with odds of about 2^-32. Addresses and tags count: a member
+ * that restarted with new tags at its old incarnation holds a record others do not, and only a
+ * digest that differs brings it their old record, which it must see to refute it.
  */
-export function recordFingerprint(hash: number, incarnation: number, state: NodeState): number {
+export function recordFingerprint(hash: number, record: FingerprintedRecord): number {
   // murmur3's finalizer spreads small incarnation and state changes over all bits.
   let h =
-    (hash ^ Math.imul(incarnation + 1, 0x9e3779b1) ^ Math.imul(STATE_CODES[state], 0x85ebca6b)) >>>
+    (hash ^
+      Math.imul(record.incarnation + 1, 0x9e3779b1) ^
+      Math.imul(STATE_CODES[record.state], 0x85ebca6b) ^
+      Math.imul(metadataHash(record), 0x165667b1)) >>>
     0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
@@ -86,7 +132,7 @@ export function memberDigest(records: Iterable<ClusterNode>, bucketCount: number
 export function removeFromDigest(
   checksums: Uint32Array,
   hash: number,
-  record: Pick<ClusterNode, 'incarnation' | 'state'>,
+  record: FingerprintedRecord,
 ): void {
   adjustDigest(checksums, hash, record, -1);
 }
@@ -95,7 +141,7 @@ export function removeFromDigest(
 export function addToDigest(
   checksums: Uint32Array,
   hash: number,
-  record: Pick<ClusterNode, 'incarnation' | 'state'>,
+  record: FingerprintedRecord,
 ): void {
   adjustDigest(checksums, hash, record, 1);
 }
@@ -103,13 +149,12 @@ export function addToDigest(
 function adjustDigest(
   checksums: Uint32Array,
   hash: number,
-  record: Pick<ClusterNode, 'incarnation' | 'state'>,
+  record: FingerprintedRecord,
   sign: 1 | -1,
 ): void {
   const bucket = hash % checksums.length;
   // Both terms are below 2^32, so the sum is exact before it is taken mod 2^32.
-  checksums[bucket] =
-    (checksums[bucket]! + sign * recordFingerprint(hash, record.incarnation, record.state)) >>> 0;
+  checksums[bucket] = (checksums[bucket]! + sign * recordFingerprint(hash, record)) >>> 0;
 }
 
 /** Indexes of the buckets where `ours` and `theirs` differ (same length). */

@@ -387,11 +387,7 @@ export class MemberTable {
       this.nodes[slot] = frozen;
       if (previous!.state !== frozen.state) this.changedAt[slot] = now;
     }
-    this.fingerprints[slot] = recordFingerprint(
-      this.hashes[slot]!,
-      frozen.incarnation,
-      frozen.state,
-    );
+    this.fingerprints[slot] = recordFingerprint(this.hashes[slot]!, frozen);
     if (previous !== undefined) removeFromDigest(this.keptDigest, this.hashes[slot]!, previous);
     addToDigest(this.keptDigest, this.hashes[slot]!, frozen);
     this.counts[frozen.state]++;

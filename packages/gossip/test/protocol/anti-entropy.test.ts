@@ -159,8 +159,7 @@ describe('digest-based anti-entropy', () => {
     const differing = [...new Set([bucketOf(c.id, bucketCount), bucketOf(d.id, bucketCount)])];
     expect(answers.flatMap((answer) => answer.wantBuckets ?? []).sort()).toEqual(differing.sort());
     expect(answers.flatMap((answer) => answer.members)).toEqual([]);
-    const fingerprintOf = (node: MemberRecord): number =>
-      recordFingerprint(idHash(node.id), node.incarnation, node.state);
+    const fingerprintOf = (node: MemberRecord): number => recordFingerprint(idHash(node.id), node);
     const aInDiffering = a.protocol
       .members({ includeDead: true })
       .filter((node) => differing.includes(bucketOf(node.id, bucketCount)));

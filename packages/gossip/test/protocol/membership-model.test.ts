@@ -430,7 +430,10 @@ function runSchedule(simulationSeed: number, commands: Iterable<Step>): void {
   for (const node of cluster.running()) node.protocol.stop();
 }
 
-const { seeds, title } = modelSeeds();
+// 1707256665: a member restarted with new tags at its old incarnation while others' digests
+// still matched its own, so it never saw its old record to refute it (digests now cover tags
+// and addresses).
+const { seeds, title } = modelSeeds([1, 2, 3, 1707256665]);
 
 describe(`gossip membership against its invariants (fast-check, ${title})`, () => {
   it('keeps incarnations, precedence and failure verdicts honest, and agrees once faults stop', () => {

@@ -34,6 +34,29 @@ describe('member digest', () => {
     }
   });
 
+  it('differs in the bucket of a record whose tags or addresses changed at the same incarnation', () => {
+    // A member restarted with new tags before anyone noticed its old process go: only a digest
+    // that differs brings it the old record it must refute.
+    const base = memberDigest(table, 25);
+    const original = node(42);
+    for (const changed of [
+      { ...original, tags: { version: '2' } },
+      { ...original, gossipAddress: 'moved:7946' },
+      { ...original, rpcAddress: '10.0.0.42:50051' },
+    ]) {
+      const other = table.map((record) => (record.id === changed.id ? changed : record));
+      expect(differingBuckets(base, memberDigest(other, 25))).toEqual([bucketOf(changed.id, 25)]);
+    }
+    // Tags in another key order are the same tags.
+    const ordered = table.map((record, index) =>
+      index === 7 ? { ...record, tags: { a: '1', b: '2' } } : record,
+    );
+    const reordered = table.map((record, index) =>
+      index === 7 ? { ...record, tags: { b: '2', a: '1' } } : record,
+    );
+    expect(memberDigest(reordered, 25)).toEqual(memberDigest(ordered, 25));
+  });
+
   it('differs in the bucket of a record one side does not hold', () => {
     const without = table.filter((record) => record.id !== 'member-0007');
     expect(differingBuckets(memberDigest(table, 25), memberDigest(without, 25))).toEqual([
