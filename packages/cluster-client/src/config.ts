@@ -6,7 +6,13 @@ import {
   silentLogger,
   systemWallClock as systemClock,
 } from '@rpcnet/base';
-import type { CallObserver, ClientInterceptor, QuicTuning, TlsOptions } from '@rpcnet/core';
+import {
+  type CallObserver,
+  type ClientInterceptor,
+  isCallObserver,
+  type QuicTuning,
+  type TlsOptions,
+} from '@rpcnet/core';
 import { z } from 'zod';
 import type { AdaptiveTimeoutOptions, HedgingOptions } from './adaptive-timing.js';
 import type { BackoffOptions } from './backoff.js';
@@ -141,13 +147,9 @@ const configSchema = z
       .optional(),
     observers: z
       .array(
-        z.custom<CallObserver>(
-          (value) =>
-            typeof value === 'object' &&
-            value !== null &&
-            typeof (value as Partial<CallObserver>).started === 'function',
-          { message: 'must be call observers: objects with a started(call) method' },
-        ),
+        z.custom<CallObserver>(isCallObserver, {
+          message: 'must be call observers: objects with a started(call) method',
+        }),
       )
       .optional(),
     quic: z.custom<QuicTuning>((value) => typeof value === 'object' && value !== null).optional(),

@@ -21,6 +21,14 @@ describe('settings that cannot work are reported as such, never as dead workers'
     );
   });
 
+  it('refuses observers that are not call observers, naming the field', () => {
+    const { registry } = startFixture(new RoundRobin(), ['w1']);
+    expect(() => new ClusterClient(registry, { observers: [{}] as never })).toThrow(ConfigError);
+    expect(() => new ClusterClient(registry, { observers: [() => undefined] as never })).toThrow(
+      /observers/,
+    );
+  });
+
   it('says what the first argument must be', () => {
     expect(() => new ClusterClient(null as never)).toThrow(
       /first argument must be a worker source such as a WorkerRegistry/,

@@ -41,13 +41,18 @@ export interface CallObserver {
   started(call: ObservedCall): CallObservation | undefined;
 }
 
+/** True when `value` is a {@link CallObserver}: an object with a `started` method. */
+export function isCallObserver(value: unknown): value is CallObserver {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<CallObserver>).started === 'function'
+  );
+}
+
 /** Accepts a list of {@link CallObserver}s. */
 export const observersSchema = z.array(
-  z.custom<CallObserver>(
-    (value) =>
-      typeof value === 'object' &&
-      value !== null &&
-      typeof (value as Partial<CallObserver>).started === 'function',
-    { message: 'expected call observers: objects with a started(call) method' },
-  ),
+  z.custom<CallObserver>(isCallObserver, {
+    message: 'expected call observers: objects with a started(call) method',
+  }),
 );

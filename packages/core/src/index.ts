@@ -43,6 +43,7 @@ export type {
   CallOutcome,
   ObservedCall,
 } from './call-observer.js';
+export { isCallObserver } from './call-observer.js';
 
 // --- Interceptors (tracing, auth, logging around every call) ---
 export type {
