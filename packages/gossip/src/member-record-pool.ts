@@ -5,6 +5,8 @@ import type { ClusterNode, NodeId, NodeTags } from './node.js';
 const VERSIONS_PER_MEMBER = 4;
 
 function sameTags(a: NodeTags, b: NodeTags): boolean {
+  // Records of one pool share their tags object: most comparisons end here.
+  if (a === b) return true;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
   return keys.every((key) => b[key] === a[key]);

@@ -75,6 +75,8 @@ export class MemberTable {
   private readonly freeze: (node: ClusterNode) => ClusterNode;
   /** The local node's id. */
   readonly localId: NodeId;
+  /** The local node's record, read on every update received: kept, not looked up. */
+  private localRecord!: ClusterNode;
 
   /** `pool` shares equal records with other tables (a simulation); default: own copies. */
   constructor(local: ClusterNode, now: number, pool?: MemberRecordPool) {
@@ -93,7 +95,7 @@ export class MemberTable {
 
   /** The local node's record. */
   local(): ClusterNode {
-    return this.get(this.localId)!;
+    return this.localRecord;
   }
 
   /** When `id` last changed state (clock ms), if known. */
@@ -366,6 +368,7 @@ export class MemberTable {
   private store(node: ClusterNode, now: number): ClusterNode {
     // Keys and indexes use the stored record's strings, so a pool shares them too.
     const frozen = this.freeze(node);
+    if (frozen.id === this.localId) this.localRecord = frozen;
     let slot = this.slots.get(frozen.id);
     const previous = slot === undefined ? undefined : this.nodes[slot];
     if (previous?.gossipAddress !== frozen.gossipAddress) {
