@@ -14,6 +14,11 @@ const MAX_CHUNK = 256;
  */
 export class ProbeRound {
   private chunks: NodeId[][] = [];
+  /**
+   * Each chunk's length, the first chunk's taken ids included: an insertion finds its chunk in
+   * this one small array instead of visiting every chunk before it.
+   */
+  private lengths: number[] = [];
   /** Position of the next id in the first chunk (ids ahead of it were taken). */
   private head = 0;
   private unprobed = 0;
@@ -32,7 +37,12 @@ export class ProbeRound {
   /** Starts a new round over `ids`, in their order. */
   start(ids: readonly NodeId[]): void {
     this.chunks = [];
-    for (let i = 0; i < ids.length; i += MAX_CHUNK) this.chunks.push(ids.slice(i, i + MAX_CHUNK));
+    this.lengths = [];
+    for (let i = 0; i < ids.length; i += MAX_CHUNK) {
+      const chunk = ids.slice(i, i + MAX_CHUNK);
+      this.chunks.push(chunk);
+      this.lengths.push(chunk.length);
+    }
     this.head = 0;
     this.unprobed = ids.length;
     this.taken = 0;
@@ -47,6 +57,7 @@ export class ProbeRound {
     this.taken++;
     if (this.head === first.length) {
       this.chunks.shift();
+      this.lengths.shift();
       this.head = 0;
     }
     return id;
@@ -54,31 +65,36 @@ export class ProbeRound {
 
   /** Inserts `id` so that `offset` ids not yet taken (0..{@link remaining}) come before it. */
   insert(offset: number, id: NodeId): void {
-    const { chunks } = this;
+    const { chunks, lengths } = this;
     this.unprobed++;
     if (chunks.length === 0) {
       chunks.push([id]);
+      lengths.push(1);
       this.head = 0;
       return;
     }
     let position = this.head + offset;
     let index = 0;
     // Past a chunk's end only when a later chunk exists: the last one takes the rest.
-    while (position > chunks[index]!.length && index < chunks.length - 1) {
-      position -= chunks[index]!.length;
+    while (position > lengths[index]! && index < lengths.length - 1) {
+      position -= lengths[index]!;
       index++;
     }
     const chunk = chunks[index]!;
     chunk.splice(position, 0, id);
+    lengths[index] = chunk.length;
     if (chunk.length > MAX_CHUNK) {
       // The first chunk drops its taken ids before it splits, so `head` stays inside it.
       if (index === 0 && this.head > 0) {
         chunk.splice(0, this.head);
+        lengths[0] = chunk.length;
         this.head = 0;
         if (chunk.length <= MAX_CHUNK) return;
       }
       const tail = chunk.splice(chunk.length >> 1);
+      lengths[index] = chunk.length;
       chunks.splice(index + 1, 0, tail);
+      lengths.splice(index + 1, 0, tail.length);
     }
   }
 }
