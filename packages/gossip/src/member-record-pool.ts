@@ -1,4 +1,4 @@
-import { DenseKeyIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
+import { DenseKeyIndex, DenseSlotIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
 import type { ClusterNode, NodeId, NodeTags } from './node.js';
 
 /** Versions of one member a pool keeps; older ones stay valid where held, just not shared. */
@@ -38,9 +38,9 @@ export class MemberRecordPool {
   private readonly ids = new KeyNumbering();
   private readonly addresses = new KeyNumbering();
 
-  /** An index by member id for one table, numbered once for every table of the pool. */
-  idIndex<V>(): KeyIndex<V> {
-    return new DenseKeyIndex<V>(this.ids);
+  /** An index of slots by member id for one table, numbered once for every table of the pool. */
+  slotIndex(): KeyIndex<number> {
+    return new DenseSlotIndex(this.ids);
   }
 
   /** An index by gossip address for one table, numbered once for every table of the pool. */
