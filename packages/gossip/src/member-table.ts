@@ -401,9 +401,11 @@ export class MemberTable {
     if (previous !== undefined) removeFromDigest(this.keptDigest, this.hashes[slot]!, previous);
     addToDigest(this.keptDigest, this.hashes[slot]!, frozen);
     this.counts[frozen.state]++;
-    if (isLive(frozen.state)) this.nonLive.delete(frozen.id);
-    else this.nonLive.add(frozen.id);
-    for (const [key, value] of Object.entries(frozen.tags)) {
+    // Only a record that was dead or left is in `nonLive`: most stores skip a lookup there.
+    if (!isLive(frozen.state)) this.nonLive.add(frozen.id);
+    else if (previous !== undefined && !isLive(previous.state)) this.nonLive.delete(frozen.id);
+    for (const key in frozen.tags) {
+      const value = frozen.tags[key]!;
       let byValue = this.tagIndex.get(key);
       if (byValue === undefined) {
         byValue = new Map();
