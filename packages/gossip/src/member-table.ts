@@ -1,5 +1,6 @@
 import type { KeyIndex } from './dense-key-index.js';
 import type { ClusterEvent } from './events.js';
+import { type FingerprintLookup, FingerprintSet } from './fingerprint-set.js';
 import {
   addToDigest,
   foldDigest,
@@ -24,13 +25,10 @@ export interface MemberTableChange {
 
 const UNCHANGED: MemberTableChange = Object.freeze({ changed: false, events: [] });
 
-const NO_FINGERPRINTS: ReadonlySet<number> = new Set();
+const NO_FINGERPRINTS: FingerprintLookup = new FingerprintSet();
 
 /** Slots a member table's typed arrays have room for at first; they grow by half. */
 const INITIAL_CAPACITY = 16;
-
-/** Cells of the bitmap that {@link MemberTable.withFingerprints} filters records with. */
-const FINGERPRINT_FILTER_SIZE = 4096;
 
 /** 1 at each of `buckets` among `bucketCount`. */
 function bucketMask(buckets: readonly number[], bucketCount: number): Uint8Array {
@@ -159,10 +157,10 @@ export class MemberTable {
   compareBuckets(
     buckets: readonly number[],
     bucketCount: number,
-    theirs: ReadonlySet<number>,
-  ): { readonly onlyOurs: ClusterNode[]; readonly ours: Set<number> } {
+    theirs: FingerprintLookup,
+  ): { readonly onlyOurs: ClusterNode[]; readonly ours: FingerprintSet } {
     const onlyOurs: ClusterNode[] = [];
-    const ours = new Set<number>();
+    const ours = new FingerprintSet();
     const selected = bucketMask(buckets, bucketCount);
     const { hashes, fingerprints, nodes } = this;
     for (let slot = 0; slot < nodes.length; slot++) {
@@ -175,16 +173,11 @@ export class MemberTable {
   }
 
   /** Records whose fingerprints are in `wanted`. */
-  withFingerprints(wanted: ReadonlySet<number>): ClusterNode[] {
-    // A bitmap of the fingerprints' low bits skips most records without a set lookup.
-    const maybe = new Uint8Array(FINGERPRINT_FILTER_SIZE);
-    for (const fingerprint of wanted) maybe[fingerprint & (FINGERPRINT_FILTER_SIZE - 1)] = 1;
+  withFingerprints(wanted: FingerprintLookup): ClusterNode[] {
     const out: ClusterNode[] = [];
     const { fingerprints, nodes } = this;
     for (let slot = 0; slot < nodes.length; slot++) {
-      const fingerprint = fingerprints[slot]!;
-      if (maybe[fingerprint & (FINGERPRINT_FILTER_SIZE - 1)] === 1 && wanted.has(fingerprint))
-        out.push(nodes[slot]!);
+      if (wanted.has(fingerprints[slot]!)) out.push(nodes[slot]!);
     }
     return out;
   }
