@@ -61,19 +61,19 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
     recordEvents: false,
     wireBytes: false,
   });
-  const joinedBy = new Map<string, number>();
-  const failedBy = new Map<string, number>();
-  let joins = 0;
-  const count = (counts: Map<string, number>, id: string): void => {
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  };
   const members = cluster.addNodes(nodes);
+  // Per member, how many members emitted NodeJoined / NodeFailed for it: n^2 events, so one
+  // lookup and a typed-array cell each.
+  const indexOf = new Map(members.map((member, index) => [member.id, index]));
+  const joinedBy = new Int32Array(nodes);
+  const failedBy = new Int32Array(nodes);
+  let joins = 0;
   for (const member of members) {
     member.protocol.onEvent((event) => {
       if (event.type === 'NodeJoined') {
-        count(joinedBy, event.node.id);
+        joinedBy[indexOf.get(event.node.id)!]!++;
         joins++;
-      } else if (event.type === 'NodeFailed') count(failedBy, event.node.id);
+      } else if (event.type === 'NodeFailed') failedBy[indexOf.get(event.node.id)!]!++;
     });
   }
   const run = (condition: () => boolean, what: string, limitMs: number, stepMs: number): number => {
@@ -99,7 +99,7 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
           `t=${now} ms: ${known}% of members known, heap ${heap} GB`,
         );
       }
-      return members.every((member) => (joinedBy.get(member.id) ?? 0) >= nodes - 1);
+      return joinedBy.every((count) => count >= nodes - 1);
     },
     'formation',
     600_000,
@@ -124,17 +124,13 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
     (cluster.network.stats().bytesSent - before) / nodes / (bandwidthWindowMs / 1000);
   progress(nodes, wallStart, cpuStart, `${Math.round(bytesPerNodePerSecond)} B/node/s`);
 
-  const victim = members[1 + Math.floor(cluster.random() * (nodes - 1))]!;
+  const victimIndex = 1 + Math.floor(cluster.random() * (nodes - 1));
+  const victim = members[victimIndex]!;
   cluster.crash(victim.id);
-  const failureFirstMs = run(
-    () => (failedBy.get(victim.id) ?? 0) >= 1,
-    'first NodeFailed',
-    120_000,
-    10,
-  );
+  const failureFirstMs = run(() => failedBy[victimIndex]! >= 1, 'first NodeFailed', 120_000, 10);
   const failureAllMs =
     failureFirstMs +
-    run(() => (failedBy.get(victim.id) ?? 0) >= nodes - 1, 'NodeFailed everywhere', 120_000, 10);
+    run(() => failedBy[victimIndex]! >= nodes - 1, 'NodeFailed everywhere', 120_000, 10);
   progress(nodes, wallStart, cpuStart, `crash seen by all after ${failureAllMs} ms`);
   for (const node of cluster.running()) cluster.crash(node.id);
   return {
