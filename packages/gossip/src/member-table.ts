@@ -30,6 +30,14 @@ const NO_FINGERPRINTS: FingerprintLookup = new FingerprintSet();
 /** Slots a member table's typed arrays have room for at first; they grow by half. */
 const INITIAL_CAPACITY = 16;
 
+/**
+ * `bucketCount - 1` when it is a power of two (then `hash & mask` is `hash % bucketCount`, without
+ * a division: a fingerprint exchange scans the whole table per chunk), else -1.
+ */
+function powerOfTwoMask(bucketCount: number): number {
+  return (bucketCount & (bucketCount - 1)) === 0 ? bucketCount - 1 : -1;
+}
+
 /** 1 at each of `buckets` among `bucketCount`. */
 function bucketMask(buckets: readonly number[], bucketCount: number): Uint8Array {
   const mask = new Uint8Array(bucketCount);
@@ -143,8 +151,10 @@ export class MemberTable {
     for (const bucket of buckets) byBucket.set(bucket, []);
     const selected = bucketMask(buckets, bucketCount);
     const { hashes, fingerprints } = this;
+    const mask = powerOfTwoMask(bucketCount);
     for (let slot = 0; slot < this.nodes.length; slot++) {
-      const bucket = hashes[slot]! % bucketCount;
+      const hash = hashes[slot]!;
+      const bucket = mask >= 0 ? hash & mask : hash % bucketCount;
       if (selected[bucket] === 1) byBucket.get(bucket)!.push(fingerprints[slot]!);
     }
     return byBucket;
@@ -163,8 +173,10 @@ export class MemberTable {
     const ours = new FingerprintSet();
     const selected = bucketMask(buckets, bucketCount);
     const { hashes, fingerprints, nodes } = this;
+    const mask = powerOfTwoMask(bucketCount);
     for (let slot = 0; slot < nodes.length; slot++) {
-      if (selected[hashes[slot]! % bucketCount] !== 1) continue;
+      const hash = hashes[slot]!;
+      if (selected[mask >= 0 ? hash & mask : hash % bucketCount] !== 1) continue;
       const fingerprint = fingerprints[slot]!;
       ours.add(fingerprint);
       if (!theirs.has(fingerprint)) onlyOurs.push(nodes[slot]!);
