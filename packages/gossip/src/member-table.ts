@@ -38,11 +38,23 @@ function powerOfTwoMask(bucketCount: number): number {
   return (bucketCount & (bucketCount - 1)) === 0 ? bucketCount - 1 : -1;
 }
 
-/** 1 at each of `buckets` among `bucketCount`. */
-function bucketMask(buckets: readonly number[], bucketCount: number): Uint8Array {
-  const mask = new Uint8Array(bucketCount);
-  for (const bucket of buckets) mask[bucket] = 1;
-  return mask;
+/**
+ * The buckets a scan selects, 1 at each: one array for every scan, cleared after each, instead of
+ * one allocated per scan (a formation of thousands of simulated members runs millions of them).
+ */
+let selectedBuckets = new Uint8Array(256);
+
+/** Marks `buckets` in {@link selectedBuckets} (grown to hold `bucketCount`) and returns it. */
+function selectBuckets(buckets: readonly number[], bucketCount: number): Uint8Array {
+  if (selectedBuckets.length < bucketCount) selectedBuckets = new Uint8Array(bucketCount);
+  // Indexes past `bucketCount` (a peer's nonsense) match no record, as before.
+  for (const bucket of buckets) if (bucket < bucketCount) selectedBuckets[bucket] = 1;
+  return selectedBuckets;
+}
+
+/** Clears what {@link selectBuckets} marked. */
+function clearBuckets(buckets: readonly number[]): void {
+  for (const bucket of buckets) if (bucket < selectedBuckets.length) selectedBuckets[bucket] = 0;
 }
 
 /** States that count as "in the cluster" for queries and probing. */
@@ -148,14 +160,18 @@ export class MemberTable {
    */
   fingerprintsByBucket(buckets: readonly number[], bucketCount: number): Map<number, number[]> {
     const byBucket = new Map<number, number[]>();
-    for (const bucket of buckets) byBucket.set(bucket, []);
-    const selected = bucketMask(buckets, bucketCount);
+    // The list of each selected bucket, by bucket: no map lookup per record.
+    const lists: Array<number[] | undefined> = [];
+    for (const bucket of buckets) {
+      const list: number[] = [];
+      byBucket.set(bucket, list);
+      if (bucket < bucketCount) lists[bucket] = list;
+    }
     const { hashes, fingerprints } = this;
     const mask = powerOfTwoMask(bucketCount);
     for (let slot = 0; slot < this.nodes.length; slot++) {
       const hash = hashes[slot]!;
-      const bucket = mask >= 0 ? hash & mask : hash % bucketCount;
-      if (selected[bucket] === 1) byBucket.get(bucket)!.push(fingerprints[slot]!);
+      lists[mask >= 0 ? hash & mask : hash % bucketCount]?.push(fingerprints[slot]!);
     }
     return byBucket;
   }
@@ -171,7 +187,7 @@ export class MemberTable {
   ): { readonly onlyOurs: ClusterNode[]; readonly ours: FingerprintSet } {
     const onlyOurs: ClusterNode[] = [];
     const ours = new FingerprintSet();
-    const selected = bucketMask(buckets, bucketCount);
+    const selected = selectBuckets(buckets, bucketCount);
     const { hashes, fingerprints, nodes } = this;
     const mask = powerOfTwoMask(bucketCount);
     for (let slot = 0; slot < nodes.length; slot++) {
@@ -181,6 +197,7 @@ export class MemberTable {
       ours.add(fingerprint);
       if (!theirs.has(fingerprint)) onlyOurs.push(nodes[slot]!);
     }
+    clearBuckets(buckets);
     return { onlyOurs, ours };
   }
 
