@@ -1,3 +1,4 @@
+import { BucketChains } from './bucket-chains.js';
 import type { KeyIndex } from './dense-key-index.js';
 import type { ClusterEvent } from './events.js';
 import { type FingerprintLookup, FingerprintSet } from './fingerprint-set.js';
@@ -82,6 +83,8 @@ export class MemberTable {
   private hashes = new Uint32Array(INITIAL_CAPACITY);
   /** Each slot's {@link recordFingerprint}, so fingerprint exchanges never visit the records. */
   private fingerprints = new Uint32Array(INITIAL_CAPACITY);
+  /** Each slot in the chain of its bucket among {@link KEPT_DIGEST_BUCKETS}. */
+  private readonly chains = new BucketChains(KEPT_DIGEST_BUCKETS, INITIAL_CAPACITY);
   /**
    * The digest in {@link KEPT_DIGEST_BUCKETS} buckets, kept up to date as records change: a
    * digest of any power-of-two bucket count up to it (what nodes send) is a fold of it, not a
@@ -187,15 +190,32 @@ export class MemberTable {
   ): { readonly onlyOurs: ClusterNode[]; readonly ours: FingerprintSet } {
     const onlyOurs: ClusterNode[] = [];
     const ours = new FingerprintSet();
-    const selected = selectBuckets(buckets, bucketCount);
-    const { hashes, fingerprints, nodes } = this;
-    const mask = powerOfTwoMask(bucketCount);
-    for (let slot = 0; slot < nodes.length; slot++) {
-      const hash = hashes[slot]!;
-      if (selected[mask >= 0 ? hash & mask : hash % bucketCount] !== 1) continue;
+    const { fingerprints, nodes } = this;
+    const compare = (slot: number): void => {
       const fingerprint = fingerprints[slot]!;
       ours.add(fingerprint);
       if (!theirs.has(fingerprint)) onlyOurs.push(nodes[slot]!);
+    };
+    if (KEPT_DIGEST_BUCKETS % bucketCount === 0) {
+      // The kept digest's buckets congruent to each named one, in slot order as a scan would go.
+      const slots: number[] = [];
+      const selected = selectBuckets(buckets, bucketCount);
+      for (let bucket = 0; bucket < bucketCount; bucket++) {
+        if (selected[bucket] !== 1) continue;
+        for (let fine = bucket; fine < KEPT_DIGEST_BUCKETS; fine += bucketCount)
+          this.chains.collect(fine, slots);
+      }
+      clearBuckets(buckets);
+      slots.sort((a, b) => a - b);
+      for (const slot of slots) compare(slot);
+      return { onlyOurs, ours };
+    }
+    const selected = selectBuckets(buckets, bucketCount);
+    const { hashes } = this;
+    const mask = powerOfTwoMask(bucketCount);
+    for (let slot = 0; slot < nodes.length; slot++) {
+      const hash = hashes[slot]!;
+      if (selected[mask >= 0 ? hash & mask : hash % bucketCount] === 1) compare(slot);
     }
     clearBuckets(buckets);
     return { onlyOurs, ours };
@@ -377,8 +397,10 @@ export class MemberTable {
     this.unindexAddress(previous);
     this.counts[previous.state]--;
     this.slots.delete(id);
+    this.chains.unlink(slot, this.hashes[slot]! % KEPT_DIGEST_BUCKETS);
     const last = this.nodes.length - 1;
     if (slot !== last) {
+      this.chains.move(last, slot, this.hashes[last]! % KEPT_DIGEST_BUCKETS);
       const moved = this.nodes[last]!;
       this.nodes[slot] = moved;
       this.changedAt[slot] = this.changedAt[last]!;
@@ -411,6 +433,7 @@ export class MemberTable {
       this.nodes.push(frozen);
       this.changedAt[slot] = now;
       this.hashes[slot] = idHash(frozen.id);
+      this.chains.link(slot, this.hashes[slot]! % KEPT_DIGEST_BUCKETS);
     } else {
       this.nodes[slot] = frozen;
       if (previous!.state !== frozen.state) this.changedAt[slot] = now;
@@ -455,6 +478,7 @@ export class MemberTable {
     const fingerprints = new Uint32Array(capacity);
     fingerprints.set(this.fingerprints);
     this.fingerprints = fingerprints;
+    this.chains.grow(capacity);
   }
 
   private indexAddress(node: ClusterNode): void {
