@@ -1,10 +1,12 @@
 // A large cluster on the gossip simulator, not part of `pnpm bench`: cold-start formation, one
-// crash until every member's NodeFailed, bandwidth over a window, with the wall time and heap.
+// crash until every member's NodeFailed, bandwidth over a 10 s window and over a whole push-pull
+// period (GOSSIP_LARGE_PERIOD=0 skips the latter), with the wall time, CPU and memory.
 // Run: GOSSIP_LARGE_NODES=10000 node --max-old-space-size=20000 --expose-gc --import tsx \
 //   src/gossip-large.ts (from bench/; default 2,000 nodes; GOSSIP_LARGE_SEED picks the seed,
 //   default 101). With --expose-gc the heap is read after a full collection (what stays held).
 import { pathToFileURL } from 'node:url';
 import { SimulatedCluster } from '@rpcnet/gossip/simulation';
+import { pushPullPeriodMs } from './gossip-rules.js';
 
 /** What one large run measured. */
 export interface LargeClusterResult {
@@ -14,6 +16,12 @@ export interface LargeClusterResult {
   /** Virtual ms from a crash to the first and to every running member's NodeFailed. */
   readonly failureFirstMs: number;
   readonly failureAllMs: number;
+  /**
+   * Gossip bytes per member per second over one whole push-pull period after the crash (each
+   * member's periodic digest exchange once), without loss; undefined when skipped.
+   */
+  readonly periodBytesPerNodePerSecond: number | undefined;
+  readonly pushPullPeriodMs: number;
   /** Gossip bytes per member per second over the bandwidth window, without loss. */
   readonly bytesPerNodePerSecond: number;
   readonly bandwidthWindowMs: number;
@@ -25,9 +33,13 @@ export interface LargeClusterResult {
   readonly heapBytesPerRecord: number;
   /** True when the heap was read after a full collection (`--expose-gc`). */
   readonly heapCollected: boolean;
+  /** Wall and CPU time until every NodeFailed (formation, window and crash). */
   readonly wallClockMs: number;
   /** CPU time of the process (user + system): the cost of the run on a shared machine. */
   readonly cpuMs: number;
+  /** Wall and CPU time of the whole run, the push-pull period included. */
+  readonly totalWallClockMs: number;
+  readonly totalCpuMs: number;
 }
 
 /** CPU ms (user + system) since `start`. */
@@ -49,7 +61,11 @@ function progress(nodes: number, wallStart: number, cpuStart: NodeJS.CpuUsage, m
 }
 
 /** Forms `nodes` members (all joining one seed at t=0), crashes one, and measures bandwidth. */
-export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult {
+export function benchLargeCluster(
+  nodes: number,
+  seed = 101,
+  measurePeriod = true,
+): LargeClusterResult {
   const wallStart = performance.now();
   const cpuStart = process.cpuUsage();
   // Per-node event logs would hold n^2 events: count what is needed instead. Datagrams carry
@@ -132,6 +148,31 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
     failureFirstMs +
     run(() => failedBy[victimIndex]! >= nodes - 1, 'NodeFailed everywhere', 120_000, 10);
   progress(nodes, wallStart, cpuStart, `crash seen by all after ${failureAllMs} ms`);
+  const wallClockMs = performance.now() - wallStart;
+  const cpuMs = cpuSince(cpuStart);
+
+  // A member's first periodic exchange comes at a random time within the unscaled interval, the
+  // next ones a whole (scaled) period apart: a window of one period that starts after the first
+  // round holds exactly one exchange per member, where the 10 s window above catches part of the
+  // first round. GOSSIP_LARGE_PERIOD=0 skips it.
+  const periodMs = pushPullPeriodMs(nodes);
+  let periodBytesPerNodePerSecond: number | undefined;
+  if (measurePeriod) {
+    const firstRoundEnds = cluster.config.pushPullIntervalMs;
+    if (cluster.clock.now() < firstRoundEnds)
+      cluster.clock.advance(firstRoundEnds - cluster.clock.now());
+    const start = cluster.network.stats().bytesSent;
+    cluster.clock.advance(periodMs);
+    const running = cluster.running().length;
+    periodBytesPerNodePerSecond =
+      (cluster.network.stats().bytesSent - start) / running / (periodMs / 1000);
+    progress(
+      nodes,
+      wallStart,
+      cpuStart,
+      `${Math.round(periodBytesPerNodePerSecond)} B/node/s over a push-pull period of ${periodMs} ms`,
+    );
+  }
   for (const node of cluster.running()) cluster.crash(node.id);
   return {
     nodes,
@@ -140,17 +181,25 @@ export function benchLargeCluster(nodes: number, seed = 101): LargeClusterResult
     failureAllMs,
     bytesPerNodePerSecond,
     bandwidthWindowMs,
+    periodBytesPerNodePerSecond,
+    pushPullPeriodMs: periodMs,
     heapBytes,
     heapBytesPerRecord: heapBytes / (nodes * nodes),
     heapCollected: collect !== undefined,
-    wallClockMs: performance.now() - wallStart,
-    cpuMs: cpuSince(cpuStart),
+    wallClockMs,
+    cpuMs,
+    totalWallClockMs: performance.now() - wallStart,
+    totalCpuMs: cpuSince(cpuStart),
   };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const nodes = Number(process.env.GOSSIP_LARGE_NODES ?? 2000);
-  const result = benchLargeCluster(nodes, Number(process.env.GOSSIP_LARGE_SEED ?? 101));
+  const result = benchLargeCluster(
+    nodes,
+    Number(process.env.GOSSIP_LARGE_SEED ?? 101),
+    process.env.GOSSIP_LARGE_PERIOD !== '0',
+  );
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   console.log('large cluster, simulated LAN (1-3 ms one-way), virtual time');
   console.table([
@@ -159,10 +208,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       formation: s(result.formationMs),
       'crash -> 1st NodeFailed': s(result.failureFirstMs),
       'crash -> all NodeFailed': s(result.failureAllMs),
-      'bytes/node/s': Math.round(result.bytesPerNodePerSecond),
+      'bytes/node/s (10 s window)': Math.round(result.bytesPerNodePerSecond),
+      'bytes/node/s (push-pull period)':
+        result.periodBytesPerNodePerSecond === undefined
+          ? 'skipped'
+          : `${Math.round(result.periodBytesPerNodePerSecond)} over ${s(result.pushPullPeriodMs)}`,
       'heap + array buffers after formation': `${(result.heapBytes / 1e9).toFixed(2)} GB (${Math.round(result.heapBytesPerRecord)} B/record${result.heapCollected ? ', after gc' : ''})`,
       'wall time': s(result.wallClockMs),
       'cpu time': s(result.cpuMs),
+      'total wall / cpu': `${s(result.totalWallClockMs)} / ${s(result.totalCpuMs)}`,
     },
   ]);
 }
