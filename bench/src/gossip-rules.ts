@@ -72,7 +72,7 @@ const SIMULATED_BYTES_PER_RECORD = 300;
 
 const HOUR_MS = 3_600_000;
 /** Push-pull period of the LAN preset, scaled as the protocol scales it above 32 members. */
-function pushPullPeriodMs(nodes: number): number {
+export function pushPullPeriodMs(nodes: number): number {
   const factor = nodes <= 32 ? 1 : Math.ceil(Math.log2(nodes) - Math.log2(32)) + 1;
   return 30_000 * factor;
 }

@@ -1,5 +1,6 @@
 import type { CancelTimer } from '@rpcnet/base';
 import { DATAGRAM_HEADER_BYTES, DECODE_LIMITS, encodedMessageSize } from './codec.js';
+import { FingerprintSet } from './fingerprint-set.js';
 import { differingBuckets, digestBucketCount } from './member-digest.js';
 import { isLive } from './member-table.js';
 import type {
@@ -12,6 +13,8 @@ import type {
 } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState } from './node.js';
 import type { SwimContext } from './swim-context.js';
+
+const EMPTY_FINGERPRINTS = new Uint32Array(0);
 
 /** Push-pull chunks above this many live nodes are sent less often (memberlist's scaling). */
 const PUSH_PULL_SCALE_THRESHOLD = 32;
@@ -332,16 +335,22 @@ export class AntiEntropy {
     const fields: PushPullFields = { join: false, reply: true, bucketCount };
     const wanted = message.wantBuckets ?? [];
     if (wanted.length > 0) {
-      const theirs = new Set(message.fingerprints ?? []);
+      const listed = message.fingerprints ?? EMPTY_FINGERPRINTS;
+      const theirs = FingerprintSet.of(listed);
       const { onlyOurs, ours } = memberTable.compareBuckets(wanted, bucketCount, theirs);
       if (onlyOurs.length > 0) this.sendRecords(from, onlyOurs, fields);
+      // Each fingerprint we lack once, in the order the answer listed them.
       const lacking: number[] = [];
-      for (const fingerprint of theirs) if (!ours.has(fingerprint)) lacking.push(fingerprint);
+      const seen = new FingerprintSet();
+      for (let i = 0; i < listed.length; i++) {
+        const fingerprint = listed[i]!;
+        if (!ours.has(fingerprint) && seen.add(fingerprint)) lacking.push(fingerprint);
+      }
       if (lacking.length > 0) this.askForRecords(from, lacking, bucketCount);
     }
     const asked = message.wantFingerprints;
     if (asked !== undefined && asked.length > 0) {
-      const records = memberTable.withFingerprints(new Set(asked));
+      const records = memberTable.withFingerprints(FingerprintSet.of(asked));
       if (records.length > 0) this.sendRecords(from, records, fields);
     }
   }
@@ -445,13 +454,13 @@ export class AntiEntropy {
         // No newer than the record we hold: applying it would change nothing. Most records of a
         // full-state exchange are such; skipping them early saves building an update for each.
         if (stored !== undefined && incarnation <= stored.incarnation) return;
-        this.handlers.alive({ kind: 'alive', ...member }, rebroadcast);
+        this.handlers.alive(aliveOf(member), rebroadcast);
         return;
       case NodeState.Suspect:
       case NodeState.Dead:
         if (!known) {
           if (member.state === NodeState.Suspect) {
-            this.handlers.alive({ kind: 'alive', ...member }, rebroadcast);
+            this.handlers.alive(aliveOf(member), rebroadcast);
           }
           return;
         }
@@ -462,4 +471,19 @@ export class AntiEntropy {
         return;
     }
   }
+}
+
+/**
+ * The `alive` update a record stands for. Fields named one by one, not spread: a merge builds one
+ * per record it learns, thousands per node while a large cluster forms.
+ */
+function aliveOf(member: MemberRecord): AliveMessage {
+  return {
+    kind: 'alive',
+    id: member.id,
+    incarnation: member.incarnation,
+    gossipAddress: member.gossipAddress,
+    rpcAddress: member.rpcAddress,
+    tags: member.tags,
+  };
 }

@@ -305,16 +305,11 @@ export function encodePushPull(
   const wanted = message.wantBuckets ?? [];
   let wantedBytes = 0;
   for (const bucket of wanted) wantedBytes += varintBytes(bucket);
-  let body = stringFieldBytes(message.from);
-  for (const flag of [message.join, message.reply, message.first, message.last])
-    if (flag) body += 2;
   const fingerprints = message.fingerprints ?? EMPTY_U32S;
   const wantFingerprints = message.wantFingerprints ?? EMPTY_U32S;
-  for (const member of members) body += delimitedBytes(member.length);
-  body += uintFieldBytes(bucketCount);
-  if (wanted.length > 0) body += delimitedBytes(wantedBytes);
-  if (fingerprints.length > 0) body += delimitedBytes(fingerprints.length * 4);
-  if (wantFingerprints.length > 0) body += delimitedBytes(wantFingerprints.length * 4);
+  let memberBytes = 0;
+  for (const member of members) memberBytes += delimitedBytes(member.length);
+  const body = pushPullBodyBytes(message, memberBytes);
   const out = new FieldWriter(delimitedBytes(body));
   out.varint(PUSH_PULL_TAG);
   out.varint(body);
@@ -354,6 +349,36 @@ export function encodePushPull(
     out.uint32s(wantFingerprints);
   }
   return out.bytes;
+}
+
+/**
+ * Bytes of a push-pull's body (its fields, without its own tag and length prefix), given the
+ * bytes its members add (the sum of their {@link encodedMemberSize}s).
+ */
+function pushPullBodyBytes(message: PushPullMessage, memberBytes: number): number {
+  let body = stringFieldBytes(message.from) + memberBytes;
+  for (const flag of [message.join, message.reply, message.first, message.last])
+    if (flag) body += 2;
+  body += uintFieldBytes(message.bucketCount ?? 0);
+  const wanted = message.wantBuckets ?? [];
+  if (wanted.length > 0) {
+    let wantedBytes = 0;
+    for (const bucket of wanted) wantedBytes += varintBytes(bucket);
+    body += delimitedBytes(wantedBytes);
+  }
+  const fingerprints = message.fingerprints?.length ?? 0;
+  const wantFingerprints = message.wantFingerprints?.length ?? 0;
+  if (fingerprints > 0) body += delimitedBytes(fingerprints * 4);
+  if (wantFingerprints > 0) body += delimitedBytes(wantFingerprints * 4);
+  return body;
+}
+
+/**
+ * The length of {@link encodePushPull}'s bytes for `message`, whose members add `memberBytes`
+ * (the sum of their {@link encodedMemberSize}s), computed without encoding anything.
+ */
+export function encodedPushPullLength(message: PushPullMessage, memberBytes: number): number {
+  return delimitedBytes(pushPullBodyBytes(message, memberBytes));
 }
 
 /** Encodes several messages into one datagram. The caller keeps it under its size limit. */

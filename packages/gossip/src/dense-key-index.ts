@@ -60,3 +60,42 @@ export class DenseKeyIndex<V> implements KeyIndex<V> {
     return true;
   }
 }
+
+/** Slots a {@link DenseSlotIndex} holds for numbers never set. */
+const NO_SLOT = -1;
+
+/**
+ * A {@link KeyIndex} of non-negative integers below 2^31 (a member table's slots) over a shared
+ * {@link KeyNumbering}, in an `Int32Array`: 4 bytes a key, outside the JS heap, so a garbage
+ * collection neither visits nor copies it as the index grows.
+ */
+export class DenseSlotIndex implements KeyIndex<number> {
+  private values = new Int32Array(16).fill(NO_SLOT);
+
+  constructor(private readonly numbering: KeyNumbering) {}
+
+  get(key: string): number | undefined {
+    const number = this.numbering.find(key);
+    if (number === undefined || number >= this.values.length) return undefined;
+    const value = this.values[number]!;
+    return value === NO_SLOT ? undefined : value;
+  }
+
+  set(key: string, value: number): void {
+    const number = this.numbering.assign(key);
+    if (number >= this.values.length) {
+      const grown = new Int32Array(Math.max(number + 1, this.values.length * 2)).fill(NO_SLOT);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[number] = value;
+  }
+
+  delete(key: string): boolean {
+    const number = this.numbering.find(key);
+    if (number === undefined || number >= this.values.length) return false;
+    if (this.values[number] === NO_SLOT) return false;
+    this.values[number] = NO_SLOT;
+    return true;
+  }
+}

@@ -1,10 +1,12 @@
-import { DenseKeyIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
+import { DenseKeyIndex, DenseSlotIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
 import type { ClusterNode, NodeId, NodeTags } from './node.js';
 
 /** Versions of one member a pool keeps; older ones stay valid where held, just not shared. */
 const VERSIONS_PER_MEMBER = 4;
 
 function sameTags(a: NodeTags, b: NodeTags): boolean {
+  // Records of one pool share their tags object: most comparisons end here.
+  if (a === b) return true;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
   return keys.every((key) => b[key] === a[key]);
@@ -36,9 +38,9 @@ export class MemberRecordPool {
   private readonly ids = new KeyNumbering();
   private readonly addresses = new KeyNumbering();
 
-  /** An index by member id for one table, numbered once for every table of the pool. */
-  idIndex<V>(): KeyIndex<V> {
-    return new DenseKeyIndex<V>(this.ids);
+  /** An index of slots by member id for one table, numbered once for every table of the pool. */
+  slotIndex(): KeyIndex<number> {
+    return new DenseSlotIndex(this.ids);
   }
 
   /** An index by gossip address for one table, numbered once for every table of the pool. */

@@ -2,6 +2,7 @@ import { PhiDetectorSet } from '@rpcnet/phi';
 import { isLive } from './member-table.js';
 import type { GossipMessage, IndirectPingMessage, SuspectMessage } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState } from './node.js';
+import { ProbeRound } from './probe-round.js';
 import { shuffleInPlace } from './random.js';
 import type { SwimContext } from './swim-context.js';
 
@@ -27,8 +28,7 @@ export class ProbeScheduler {
   private readonly lastRtt = new Map<NodeId, number>();
   /** Members whose last failed probe spanned our own stall and was given no verdict. */
   private readonly voided = new Set<NodeId>();
-  private probeOrder: NodeId[] = [];
-  private probeIndex = 0;
+  private readonly probeRound = new ProbeRound();
   private reprobe: NodeId | undefined;
   private seq = 0;
 
@@ -100,9 +100,8 @@ export class ProbeScheduler {
 
   /** A newcomer goes to a random not-yet-probed position so it is probed within one cycle. */
   addToProbeOrder(id: NodeId): void {
-    const remaining = this.probeOrder.length - this.probeIndex;
-    const position = this.probeIndex + Math.floor(this.ctx.random() * (remaining + 1));
-    this.probeOrder.splice(position, 0, id);
+    const { remaining } = this.probeRound;
+    this.probeRound.insert(Math.floor(this.ctx.random() * (remaining + 1)), id);
   }
 
   /**
@@ -127,19 +126,20 @@ export class ProbeScheduler {
       const node = memberTable.get(again);
       if (node !== undefined && isLive(node.state)) return node;
     }
-    for (let tries = 0; tries <= this.probeOrder.length; tries++) {
-      if (this.probeIndex >= this.probeOrder.length) {
-        this.probeOrder = shuffleInPlace(
-          memberTable
-            .members()
-            .filter((node) => node.id !== localId)
-            .map((node) => node.id),
-          this.ctx.random,
+    for (let tries = 0; tries <= this.probeRound.length; tries++) {
+      if (this.probeRound.remaining === 0) {
+        this.probeRound.start(
+          shuffleInPlace(
+            memberTable
+              .members()
+              .filter((node) => node.id !== localId)
+              .map((node) => node.id),
+            this.ctx.random,
+          ),
         );
-        this.probeIndex = 0;
-        if (this.probeOrder.length === 0) return undefined;
+        if (this.probeRound.length === 0) return undefined;
       }
-      const node = memberTable.get(this.probeOrder[this.probeIndex++]!);
+      const node = memberTable.get(this.probeRound.next()!);
       if (node !== undefined && node.id !== localId && isLive(node.state)) return node;
     }
     return undefined;

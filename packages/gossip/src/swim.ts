@@ -28,7 +28,7 @@ import type {
 } from './messages.js';
 import { GossipMetrics, type GossipMetricsSnapshot } from './metrics.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
-import { PartitionDetector } from './partition.js';
+import { PartitionDetector, type PartitionView } from './partition.js';
 import { PauseGuard } from './pause-guard.js';
 import { ProbeScheduler } from './probe-scheduler.js';
 import { shuffleInPlace } from './random.js';
@@ -94,6 +94,11 @@ export class SwimProtocol {
   private finishLeave: (() => void) | undefined;
   /** Members that became live in our table (joins and returns), for the catch-up pull. */
   private membersLearned = 0;
+  /**
+   * What the partition rule reads of our table, read when evaluated: one object for every
+   * evaluation (one per member joining, thousands per node as a large simulation forms).
+   */
+  private readonly partitionView: PartitionView;
 
   constructor(options: SwimProtocolOptions) {
     this.config = options.config;
@@ -123,6 +128,15 @@ export class SwimProtocol {
     });
     this.suspicionRule = new SuspicionRule(this.config);
     this.pauseGuard = new PauseGuard(this.config.pauseThresholdMs);
+    const otherLiveCount = (): number => this.otherLiveCount();
+    this.partitionView = {
+      localId: this.localId,
+      get liveRemoteCount() {
+        return otherLiveCount();
+      },
+      aliveRemotes: () => this.remoteIdsIn(NodeState.Alive),
+      suspectRemotes: () => this.remoteIdsIn(NodeState.Suspect),
+    };
     const transport = this.transport;
     const context: SwimContext = {
       config: this.config,
@@ -435,10 +449,13 @@ export class SwimProtocol {
     if (!change.changed) return;
     const previous = change.previous;
     const suspicion = this.suspicions.get(message.id);
-    if (suspicion !== undefined && !this.pauseGuard.stalledSince(suspicion.started)) {
-      this.suspicionRule.recordRefutation(this.clock.now() - suspicion.started);
+    if (suspicion !== undefined) {
+      if (!this.pauseGuard.stalledSince(suspicion.started)) {
+        this.suspicionRule.recordRefutation(this.clock.now() - suspicion.started);
+      }
+      suspicion.cancel();
+      this.suspicions.delete(message.id);
     }
-    this.cancelSuspicion(message.id);
     this.probes.resetForgiveness(message.id);
     if (previous?.state === NodeState.Suspect) this.counters.suspicionsRefuted++;
     if (previous === undefined || !isLive(previous.state)) {
@@ -790,12 +807,7 @@ export class SwimProtocol {
   }
 
   private evaluatePartition(): void {
-    const event = this.partition.evaluate(this.clock.now(), {
-      localId: this.localId,
-      liveRemoteCount: this.otherLiveCount(),
-      aliveRemotes: () => this.remoteIdsIn(NodeState.Alive),
-      suspectRemotes: () => this.remoteIdsIn(NodeState.Suspect),
-    });
+    const event = this.partition.evaluate(this.clock.now(), this.partitionView);
     if (event !== undefined) this.emit(event);
   }
 

@@ -38,6 +38,8 @@ export { GOSSIP_PROTO_SCHEMA, PROTOCOL_REVISION, PROTOCOL_VERSION } from '../mes
 // the state machine and its parts
 export { Awareness } from '../awareness.js';
 export { BroadcastQueue, retransmitLimit } from '../dissemination.js';
+export type { FingerprintLookup } from '../fingerprint-set.js';
+export { FingerprintSet } from '../fingerprint-set.js';
 export type { MemberTableChange } from '../member-table.js';
 export { isLive, MemberTable } from '../member-table.js';
 export { MemberRecordPool } from '../member-record-pool.js';

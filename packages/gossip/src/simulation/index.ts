@@ -2,6 +2,7 @@
 // time, for tests and benchmarks; applications use `Cluster` from the package root.
 export type { RunUntilOptions } from '@rpcnet/base';
 export { VirtualClock } from '@rpcnet/base';
+export type { SharedMessageCodecOptions } from './shared-message-codec.js';
 export { SharedMessageCodec } from './shared-message-codec.js';
 export type {
   SimulatedClusterOptions,

@@ -32,6 +32,12 @@ export interface SimulatedClusterOptions {
    * false decodes every datagram as a real node does.
    */
   readonly shareDecodedMessages?: boolean;
+  /**
+   * Default true. False (with shared messages) sends zeros of each datagram's wire length
+   * instead of its encoded bytes (see `SharedMessageCodecOptions.wireBytes`): sizes, limits and
+   * bandwidth stay the wire's; large simulations skip encoding and copying every record they send.
+   */
+  readonly wireBytes?: boolean;
 }
 
 /** Options of one node of a {@link SimulatedCluster}. */
@@ -77,7 +83,9 @@ export class SimulatedCluster {
     this.clock = new VirtualClock();
     this.random = createSeededRandom(options.seed ?? 1);
     const share = options.shareDecodedMessages ?? true;
-    this.codec = share ? new SharedMessageCodec() : undefined;
+    this.codec = share
+      ? new SharedMessageCodec({ wireBytes: options.wireBytes ?? true })
+      : undefined;
     this.network = new SimulatedNetwork({
       copyDatagrams: !share,
       clock: this.clock,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, KEPT_DIGEST_BUCKETS, memberDigest } from '../../src/member-digest.js';
+import {
+  bucketOf,
+  idHash,
+  KEPT_DIGEST_BUCKETS,
+  memberDigest,
+  recordFingerprint,
+} from '../../src/member-digest.js';
 import { MemberRecordPool } from '../../src/member-record-pool.js';
 import { MemberTable } from '../../src/member-table.js';
 import type { AliveMessage } from '../../src/messages.js';
@@ -12,6 +18,10 @@ const self: ClusterNode = {
   state: 'alive',
   incarnation: 0,
 };
+
+function fingerprintOf(node: ClusterNode): number {
+  return recordFingerprint(idHash(node.id), node.incarnation, node.state);
+}
 
 function alive(id: string, incarnation: number, tags: Record<string, string> = {}): AliveMessage {
   return { kind: 'alive', id, incarnation, gossipAddress: `${id}:7946`, tags };
@@ -67,6 +77,38 @@ describe('MemberTable', () => {
           .filter((node) => buckets.has(bucketOf(node.id, bucketCount)))
           .map((node) => node.id),
       );
+    }
+  });
+
+  it('compares buckets as a scan of every record would, in slot order, through adds and removals', () => {
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    for (const pool of [undefined, new MemberRecordPool()]) {
+      const table = new MemberTable(self, 0, pool);
+      for (let step = 0; step < 3000; step++) {
+        const id = `m${Math.floor(random() * 1500)}`;
+        if (random() < 0.3) table.remove(id);
+        else table.applyAlive(alive(id, Math.floor(random() * 4)), step);
+      }
+      expect(table.size).toBeGreaterThan(500);
+      const theirs = new Set([...table.all()].filter((_, i) => i % 3 === 0).map(fingerprintOf));
+      // Divisors of the kept digest's count use its chains; 200 and 2048 scan every record.
+      for (const bucketCount of [1, 4, 256, KEPT_DIGEST_BUCKETS, 200, 2 * KEPT_DIGEST_BUCKETS]) {
+        const buckets = [0, 3, bucketCount - 1, 3, 5000].filter((bucket) => bucket >= 0);
+        const named = new Set(buckets);
+        const inNamed = [...table.all()].filter((node) =>
+          named.has(bucketOf(node.id, bucketCount)),
+        );
+        const { onlyOurs, ours } = table.compareBuckets(buckets, bucketCount, theirs);
+        expect(onlyOurs.map((node) => node.id)).toEqual(
+          inNamed.filter((node) => !theirs.has(fingerprintOf(node))).map((node) => node.id),
+        );
+        expect(ours.size).toBe(new Set(inNamed.map(fingerprintOf)).size);
+        for (const node of inNamed) expect(ours.has(fingerprintOf(node))).toBe(true);
+      }
     }
   });
 

@@ -142,13 +142,14 @@ describe('SharedMessageCodec', () => {
     for (const node of live) node.stop();
   });
 
-  it('gives a seeded cluster the same events and bytes as decoding every datagram', () => {
-    const run = (share: boolean) => {
+  it('gives a seeded cluster the same events and bytes as decoding every datagram, sized-only too', () => {
+    const run = (share: boolean, wireBytes = true) => {
       const cluster = new SimulatedCluster({
         seed: 9,
         jitterMs: 3,
         lossRate: 0.05,
         shareDecodedMessages: share,
+        wireBytes,
       });
       const nodes = cluster.addNodes(30, { tags: { zone: 'a' } });
       cluster.clock.advance(10_000);
@@ -168,5 +169,52 @@ describe('SharedMessageCodec', () => {
     const shared = run(true);
     expect(shared.events.filter((event) => event.type === 'NodeFailed')).toHaveLength(29);
     expect(shared).toEqual(run(false));
+    expect(run(true, false)).toEqual(shared);
+  });
+
+  it('sized-only, gives messages and datagrams their wire lengths in zeros', () => {
+    const wire = new SharedMessageCodec();
+    const sized = new SharedMessageCodec({ wireBytes: false });
+    const member = (id: string, tags: Record<string, string>) =>
+      ({ id, incarnation: 300, state: 'alive', gossipAddress: '10.0.0.3:7946', tags }) as const;
+    const messages: GossipMessage[] = [
+      ack,
+      alive,
+      {
+        kind: 'push-pull',
+        from: 'node-a',
+        join: true,
+        reply: false,
+        first: true,
+        last: true,
+        members: [member('node-c', { zone: 'a' }), member('node-d', {})],
+      },
+      {
+        kind: 'push-pull',
+        from: 'node-a',
+        join: false,
+        reply: true,
+        first: false,
+        last: true,
+        members: Array.from({ length: 20 }, (_, i) => member(`node-${i}`, { role: 'w' })),
+        bucketCount: 256,
+        wantBuckets: [1, 200],
+        fingerprints: Uint32Array.of(1, 2, 3),
+        wantFingerprints: Uint32Array.of(9),
+      },
+    ];
+    for (const message of messages) {
+      const bytes = sized.encodeMessage(message);
+      expect(bytes.length).toBe(wire.encodeMessage(message).length);
+      if (message.kind === 'push-pull') expect(bytes.every((byte) => byte === 0)).toBe(true);
+    }
+    const parts = messages.map((message) => sized.encodeMessage(message));
+    const datagram = sized.assembleDatagram(parts);
+    expect(datagram.length).toBe(encodeDatagram(messages).length);
+    expect(datagram.every((byte) => byte === 0)).toBe(true);
+    expect(sized.decodeDatagram(datagram)).toEqual(messages);
+    expect(sized.encodedMemberSize(member('node-c', { zone: 'a' }))).toBe(
+      encodedMemberSize(member('node-c', { zone: 'a' })),
+    );
   });
 });

@@ -1,0 +1,124 @@
+import type { NodeId } from './node.js';
+
+/**
+ * Cells of one chunk. An insertion moves at most this many numbers plus a walk over the chunks'
+ * lengths, instead of every id after it: a newcomer costs O(sqrt n), not O(n), which matters
+ * when thousands of members join at once (O(n^3) over a simulated formation of n).
+ */
+const CHUNK_CELLS = 128;
+
+/**
+ * One round-robin cycle of probe targets: the ids not yet probed, in order. The same sequence
+ * as one array with the probed ids ahead of an index, and the same result for each insertion, at
+ * a fraction of the cost in a large cluster. The order holds numbers (an id's position in `ids`)
+ * in chunks of `Int32Array`s: moving them is a plain memory move, where moving ids in JS arrays
+ * also runs the garbage collector's write barrier for each id moved (inserting took 11% of the
+ * CPU of a 10,000-member simulation with chunks of 256 ids in JS arrays).
+ */
+export class ProbeRound {
+  /** Every id of the round, taken ones included; numbers index it. */
+  private ids: NodeId[] = [];
+  private chunks: Int32Array[] = [];
+  /** Cells used in each chunk, the first chunk's taken ones included. */
+  private lengths: number[] = [];
+  /** Position of the next number in the first chunk (numbers ahead of it were taken). */
+  private head = 0;
+  private unprobed = 0;
+  private taken = 0;
+
+  /** Ids in the round, taken ones included. */
+  get length(): number {
+    return this.taken + this.unprobed;
+  }
+
+  /** Ids not taken yet. */
+  get remaining(): number {
+    return this.unprobed;
+  }
+
+  /** Starts a new round over `ids`, in their order. */
+  start(ids: readonly NodeId[]): void {
+    this.ids = [...ids];
+    this.chunks = [];
+    this.lengths = [];
+    // Chunks start half full, so the first insertions into them move little.
+    const fill = CHUNK_CELLS >> 1;
+    for (let start = 0; start < ids.length; start += fill) {
+      const chunk = new Int32Array(CHUNK_CELLS);
+      const end = Math.min(ids.length, start + fill);
+      for (let number = start; number < end; number++) chunk[number - start] = number;
+      this.chunks.push(chunk);
+      this.lengths.push(end - start);
+    }
+    this.head = 0;
+    this.unprobed = ids.length;
+    this.taken = 0;
+  }
+
+  /** Takes the next id of the round, or undefined once every one was taken. */
+  next(): NodeId | undefined {
+    const first = this.chunks[0];
+    if (first === undefined || this.unprobed === 0) return undefined;
+    const id = this.ids[first[this.head++]!]!;
+    this.unprobed--;
+    this.taken++;
+    if (this.head === this.lengths[0]) {
+      this.chunks.shift();
+      this.lengths.shift();
+      this.head = 0;
+    }
+    return id;
+  }
+
+  /** Inserts `id` so that `offset` ids not yet taken (0..{@link remaining}) come before it. */
+  insert(offset: number, id: NodeId): void {
+    const { chunks, lengths } = this;
+    const number = this.ids.length;
+    this.ids.push(id);
+    this.unprobed++;
+    if (chunks.length === 0) {
+      const chunk = new Int32Array(CHUNK_CELLS);
+      chunk[0] = number;
+      chunks.push(chunk);
+      lengths.push(1);
+      this.head = 0;
+      return;
+    }
+    let position = this.head + offset;
+    let index = 0;
+    // Past a chunk's end only when a later chunk exists: the last one takes the rest.
+    while (position > lengths[index]! && index < lengths.length - 1) {
+      position -= lengths[index]!;
+      index++;
+    }
+    let chunk = chunks[index]!;
+    let used = lengths[index]!;
+    if (used === CHUNK_CELLS) {
+      if (index === 0 && this.head > 0) {
+        // The first chunk drops its taken numbers to make room.
+        chunk.copyWithin(0, this.head, used);
+        used -= this.head;
+        position -= this.head;
+        this.head = 0;
+      } else {
+        // Split in two halves; the insertion goes to the half that holds its position.
+        const half = used >> 1;
+        const tail = new Int32Array(CHUNK_CELLS);
+        tail.set(chunk.subarray(half, used));
+        chunks.splice(index + 1, 0, tail);
+        lengths.splice(index + 1, 0, used - half);
+        used = half;
+        lengths[index] = half;
+        if (position > half) {
+          position -= half;
+          index++;
+          chunk = tail;
+          used = lengths[index]!;
+        }
+      }
+    }
+    chunk.copyWithin(position + 1, position, used);
+    chunk[position] = number;
+    lengths[index] = used + 1;
+  }
+}
