@@ -20,7 +20,7 @@ const self: ClusterNode = {
 };
 
 function fingerprintOf(node: ClusterNode): number {
-  return recordFingerprint(idHash(node.id), node.incarnation, node.state);
+  return recordFingerprint(idHash(node.id), node);
 }
 
 function alive(id: string, incarnation: number, tags: Record<string, string> = {}): AliveMessage {
