@@ -1,3 +1,5 @@
+import { grownArray } from './grown-array.js';
+
 /**
  * Which slots of a member table fall in each bucket of its kept digest: one doubly linked chain per
  * bucket, threaded through typed arrays indexed by slot. A fingerprint exchange then visits the
@@ -19,12 +21,8 @@ export class BucketChains {
 
   /** Makes room for slots below `capacity`. */
   grow(capacity: number): void {
-    const next = new Int32Array(capacity);
-    next.set(this.next);
-    this.next = next;
-    const previous = new Int32Array(capacity);
-    previous.set(this.previous);
-    this.previous = previous;
+    this.next = grownArray(this.next, capacity);
+    this.previous = grownArray(this.previous, capacity);
   }
 
   /** Adds `slot` to `bucket`'s chain. */

@@ -2,6 +2,7 @@ import { BucketChains } from './bucket-chains.js';
 import type { KeyIndex } from './dense-key-index.js';
 import type { ClusterEvent } from './events.js';
 import { type FingerprintLookup, FingerprintSet } from './fingerprint-set.js';
+import { grownArray } from './grown-array.js';
 import {
   addToDigest,
   foldDigest,
@@ -465,15 +466,9 @@ export class MemberTable {
   /** Room for half as many slots again in the typed arrays. */
   private grow(): void {
     const capacity = this.hashes.length + (this.hashes.length >> 1);
-    const changedAt = new Float64Array(capacity);
-    changedAt.set(this.changedAt);
-    this.changedAt = changedAt;
-    const hashes = new Uint32Array(capacity);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
-    const fingerprints = new Uint32Array(capacity);
-    fingerprints.set(this.fingerprints);
-    this.fingerprints = fingerprints;
+    this.changedAt = grownArray(this.changedAt, capacity);
+    this.hashes = grownArray(this.hashes, capacity);
+    this.fingerprints = grownArray(this.fingerprints, capacity);
     this.chains.grow(capacity);
   }
 
