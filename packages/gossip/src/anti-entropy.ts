@@ -341,7 +341,7 @@ export class AntiEntropy {
       if (onlyOurs.length > 0) this.sendRecords(from, onlyOurs, fields);
       // Each fingerprint we lack once, in the order the answer listed them.
       const lacking: number[] = [];
-      const seen = new FingerprintSet();
+      const seen = new FingerprintSet(listed.length);
       for (let i = 0; i < listed.length; i++) {
         const fingerprint = listed[i]!;
         if (!ours.has(fingerprint) && seen.add(fingerprint)) lacking.push(fingerprint);

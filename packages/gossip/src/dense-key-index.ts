@@ -8,20 +8,37 @@ export interface KeyIndex<V> {
 /** Numbers strings densely (0, 1, 2, ...) in the order first seen: shared by many indexes. */
 export class KeyNumbering {
   private readonly numbers = new Map<string, number>();
+  /**
+   * The key numbered last looked up, and its number (numbers never change): a table looks up the
+   * same id several times in a row while it applies one update, and a hash lookup in a map of
+   * thousands of ids misses the cache where one comparison does not.
+   */
+  private lastKey: string | undefined;
+  private lastNumber = 0;
 
   /** The number of `key`, if it has one. */
   find(key: string): number | undefined {
-    return this.numbers.get(key);
+    if (key === this.lastKey) return this.lastNumber;
+    const number = this.numbers.get(key);
+    if (number !== undefined) this.remember(key, number);
+    return number;
   }
 
   /** The number of `key`, given the next one the first time. */
   assign(key: string): number {
+    if (key === this.lastKey) return this.lastNumber;
     let number = this.numbers.get(key);
     if (number === undefined) {
       number = this.numbers.size;
       this.numbers.set(key, number);
     }
+    this.remember(key, number);
     return number;
+  }
+
+  private remember(key: string, number: number): void {
+    this.lastKey = key;
+    this.lastNumber = number;
   }
 
   /** Keys numbered so far. */

@@ -63,7 +63,16 @@ export function metadataHash(
 
 /** The bucket of `id` among `bucketCount`. */
 export function bucketOf(id: NodeId, bucketCount: number): number {
-  return idHash(id) % bucketCount;
+  return bucketIndex(idHash(id), bucketCount);
+}
+
+/**
+ * `hash % bucketCount`, as a mask when `bucketCount` is a power of two (every count nodes use): a
+ * hash of 2^31 or more is a double to V8, and `%` on one calls out to a floating-point remainder
+ * (with the table lookup it indexed, half the cost of storing a record in a member table).
+ */
+export function bucketIndex(hash: number, bucketCount: number): number {
+  return (bucketCount & (bucketCount - 1)) === 0 ? hash & (bucketCount - 1) : hash % bucketCount;
 }
 
 /**
@@ -152,9 +161,23 @@ function adjustDigest(
   record: FingerprintedRecord,
   sign: 1 | -1,
 ): void {
-  const bucket = hash % checksums.length;
+  adjustChecksum(checksums, hash, recordFingerprint(hash, record), sign);
+}
+
+/**
+ * Adds (`sign` 1) or takes out (-1) a record's {@link recordFingerprint}, already computed, in its
+ * bucket's checksum: what {@link addToDigest} and {@link removeFromDigest} do for a table that
+ * keeps each record's fingerprint.
+ */
+export function adjustChecksum(
+  checksums: Uint32Array,
+  hash: number,
+  fingerprint: number,
+  sign: 1 | -1,
+): void {
+  const bucket = bucketIndex(hash, checksums.length);
   // Both terms are below 2^32, so the sum is exact before it is taken mod 2^32.
-  checksums[bucket] = (checksums[bucket]! + sign * recordFingerprint(hash, record)) >>> 0;
+  checksums[bucket] = (checksums[bucket]! + sign * fingerprint) >>> 0;
 }
 
 /** Indexes of the buckets where `ours` and `theirs` differ (same length). */
