@@ -60,7 +60,12 @@ function frozenRecord(node: ClusterNode, tags: NodeTags): ClusterNode {
  * node gains nothing from it and does without.
  */
 export class MemberRecordPool {
-  private readonly versions = new Map<NodeId, ClusterNode[]>();
+  /**
+   * The versions of each member, by its number in {@link ids}: a table has just looked that id
+   * up, so finding its number is a comparison, not a hash lookup that misses the cache.
+   */
+  private readonly versions: Array<ClusterNode[] | undefined> = [];
+  private members = 0;
   private readonly ids = new KeyNumbering();
   private readonly addresses = new KeyNumbering();
 
@@ -76,10 +81,14 @@ export class MemberRecordPool {
 
   /** The pooled frozen record equal to `node`, added (newest first) when there is none. */
   intern(node: ClusterNode): ClusterNode {
-    let list = this.versions.get(node.id);
+    const number = this.ids.assign(node.id);
+    // Filled up to the number (never a hole past the end), so the array keeps fast elements.
+    while (this.versions.length <= number) this.versions.push(undefined);
+    let list = this.versions[number];
     if (list === undefined) {
       list = [];
-      this.versions.set(node.id, list);
+      this.versions[number] = list;
+      this.members++;
     }
     for (const held of list) {
       if (
@@ -105,6 +114,6 @@ export class MemberRecordPool {
 
   /** Members with at least one pooled record. */
   get size(): number {
-    return this.versions.size;
+    return this.members;
   }
 }

@@ -11,14 +11,21 @@ const CHUNK_CELLS = 128;
  * One round-robin cycle of probe targets: the ids not yet probed, in order. The same sequence
  * as one array with the probed ids ahead of an index, and the same result for each insertion, at
  * a fraction of the cost in a large cluster. The order holds numbers (an id's position in `ids`)
- * in chunks of `Int32Array`s: moving them is a plain memory move, where moving ids in JS arrays
- * also runs the garbage collector's write barrier for each id moved (inserting took 11% of the
- * CPU of a 10,000-member simulation with chunks of 256 ids in JS arrays).
+ * in chunks, each a region of {@link CHUNK_CELLS} cells of one `Int32Array`: moving them is a
+ * plain memory move, where moving ids in JS arrays also runs the garbage collector's write barrier
+ * for each id moved (inserting took 11% of the CPU of a 10,000-member simulation with chunks of
+ * 256 ids in JS arrays), and a chunk split takes a free region instead of allocating a typed
+ * array (allocating one per split took a tenth of a 10,000-member formation's first milliseconds).
  */
 export class ProbeRound {
   /** Every id of the round, taken ones included; numbers index it. */
   private ids: NodeId[] = [];
-  private chunks: Int32Array[] = [];
+  /** The regions: region r is cells [r * CHUNK_CELLS, (r + 1) * CHUNK_CELLS). */
+  private cells = new Int32Array(0);
+  /** Regions not holding a chunk. */
+  private free: number[] = [];
+  /** The region of each chunk, in order. */
+  private chunks: number[] = [];
   /** Cells used in each chunk, the first chunk's taken ones included. */
   private lengths: number[] = [];
   /** Position of the next number in the first chunk (numbers ahead of it were taken). */
@@ -43,11 +50,16 @@ export class ProbeRound {
     this.lengths = [];
     // Chunks start half full, so the first insertions into them move little.
     const fill = CHUNK_CELLS >> 1;
-    for (let start = 0; start < ids.length; start += fill) {
-      const chunk = new Int32Array(CHUNK_CELLS);
+    const regions = Math.ceil(ids.length / fill);
+    this.cells = new Int32Array(Math.max(1, regions) * CHUNK_CELLS);
+    this.free = [];
+    for (let region = this.cells.length / CHUNK_CELLS - 1; region >= regions; region--)
+      this.free.push(region);
+    for (let start = 0, region = 0; start < ids.length; start += fill, region++) {
       const end = Math.min(ids.length, start + fill);
-      for (let number = start; number < end; number++) chunk[number - start] = number;
-      this.chunks.push(chunk);
+      const base = region * CHUNK_CELLS;
+      for (let number = start; number < end; number++) this.cells[base + number - start] = number;
+      this.chunks.push(region);
       this.lengths.push(end - start);
     }
     this.head = 0;
@@ -59,11 +71,11 @@ export class ProbeRound {
   next(): NodeId | undefined {
     const first = this.chunks[0];
     if (first === undefined || this.unprobed === 0) return undefined;
-    const id = this.ids[first[this.head++]!]!;
+    const id = this.ids[this.cells[first * CHUNK_CELLS + this.head++]!]!;
     this.unprobed--;
     this.taken++;
     if (this.head === this.lengths[0]) {
-      this.chunks.shift();
+      this.free.push(this.chunks.shift()!);
       this.lengths.shift();
       this.head = 0;
     }
@@ -77,9 +89,9 @@ export class ProbeRound {
     this.ids.push(id);
     this.unprobed++;
     if (chunks.length === 0) {
-      const chunk = new Int32Array(CHUNK_CELLS);
-      chunk[0] = number;
-      chunks.push(chunk);
+      const region = this.takeRegion();
+      this.cells[region * CHUNK_CELLS] = number;
+      chunks.push(region);
       lengths.push(1);
       this.head = 0;
       return;
@@ -91,20 +103,22 @@ export class ProbeRound {
       position -= lengths[index]!;
       index++;
     }
-    let chunk = chunks[index]!;
     let used = lengths[index]!;
     if (used === CHUNK_CELLS) {
+      const base = chunks[index]! * CHUNK_CELLS;
       if (index === 0 && this.head > 0) {
         // The first chunk drops its taken numbers to make room.
-        chunk.copyWithin(0, this.head, used);
+        this.cells.copyWithin(base, base + this.head, base + used);
         used -= this.head;
         position -= this.head;
         this.head = 0;
       } else {
         // Split in two halves; the insertion goes to the half that holds its position.
         const half = used >> 1;
-        const tail = new Int32Array(CHUNK_CELLS);
-        tail.set(chunk.subarray(half, used));
+        const tail = this.takeRegion();
+        // Taking a region may have grown the cells: read the chunk's base from them again.
+        const from = chunks[index]! * CHUNK_CELLS;
+        this.cells.copyWithin(tail * CHUNK_CELLS, from + half, from + used);
         chunks.splice(index + 1, 0, tail);
         lengths.splice(index + 1, 0, used - half);
         used = half;
@@ -112,13 +126,26 @@ export class ProbeRound {
         if (position > half) {
           position -= half;
           index++;
-          chunk = tail;
           used = lengths[index]!;
         }
       }
     }
-    chunk.copyWithin(position + 1, position, used);
-    chunk[position] = number;
+    const base = chunks[index]! * CHUNK_CELLS;
+    this.cells.copyWithin(base + position + 1, base + position, base + used);
+    this.cells[base + position] = number;
     lengths[index] = used + 1;
+  }
+
+  /** A free region, doubling the cells when none is left. */
+  private takeRegion(): number {
+    const free = this.free.pop();
+    if (free !== undefined) return free;
+    const regions = this.cells.length / CHUNK_CELLS;
+    const grown = new Int32Array(Math.max(2, 2 * regions) * CHUNK_CELLS);
+    grown.set(this.cells);
+    this.cells = grown;
+    for (let region = grown.length / CHUNK_CELLS - 1; region > regions; region--)
+      this.free.push(region);
+    return regions;
   }
 }
