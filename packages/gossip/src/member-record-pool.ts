@@ -1,5 +1,5 @@
 import { DenseKeyIndex, DenseSlotIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
-import type { ClusterNode, NodeId, NodeTags } from './node.js';
+import type { ClusterNode, NodeTags } from './node.js';
 
 /** Versions of one member a pool keeps; older ones stay valid where held, just not shared. */
 const VERSIONS_PER_MEMBER = 4;

@@ -453,8 +453,7 @@ export class MemberTable {
     }
     const hash = this.hashes[slot]!;
     // The previous record's fingerprint is the one kept for its slot: hashed once per record.
-    if (previous !== undefined)
-      adjustChecksum(this.keptDigest, hash, this.fingerprints[slot]!, -1);
+    if (previous !== undefined) adjustChecksum(this.keptDigest, hash, this.fingerprints[slot]!, -1);
     const fingerprint = recordFingerprint(hash, frozen);
     this.fingerprints[slot] = fingerprint;
     adjustChecksum(this.keptDigest, hash, fingerprint, 1);
