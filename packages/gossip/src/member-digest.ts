@@ -137,37 +137,18 @@ export function memberDigest(records: Iterable<ClusterNode>, bucketCount: number
   return checksums;
 }
 
-/** Takes out of its bucket's checksum a record that {@link addToDigest} added. */
-export function removeFromDigest(
-  checksums: Uint32Array,
-  hash: number,
-  record: FingerprintedRecord,
-): void {
-  adjustDigest(checksums, hash, record, -1);
-}
-
 /** Adds one record, whose id hashes to `hash` ({@link idHash}), to its bucket's checksum. */
 export function addToDigest(
   checksums: Uint32Array,
   hash: number,
   record: FingerprintedRecord,
 ): void {
-  adjustDigest(checksums, hash, record, 1);
-}
-
-function adjustDigest(
-  checksums: Uint32Array,
-  hash: number,
-  record: FingerprintedRecord,
-  sign: 1 | -1,
-): void {
-  adjustChecksum(checksums, hash, recordFingerprint(hash, record), sign);
+  adjustChecksum(checksums, hash, recordFingerprint(hash, record), 1);
 }
 
 /**
  * Adds (`sign` 1) or takes out (-1) a record's {@link recordFingerprint}, already computed, in its
- * bucket's checksum: what {@link addToDigest} and {@link removeFromDigest} do for a table that
- * keeps each record's fingerprint.
+ * bucket's checksum, for a table that keeps each record's fingerprint.
  */
 export function adjustChecksum(
   checksums: Uint32Array,

@@ -4,7 +4,6 @@ import type { ClusterEvent } from './events.js';
 import { type FingerprintLookup, FingerprintSet } from './fingerprint-set.js';
 import { grownArray } from './grown-array.js';
 import {
-  addToDigest,
   adjustChecksum,
   bucketIndex,
   foldDigest,
@@ -156,9 +155,9 @@ export class MemberTable {
     if (KEPT_DIGEST_BUCKETS % bucketCount === 0) return foldDigest(this.keptDigest, bucketCount);
     // Another bucket count (a revision-2 peer's, or a digest larger than the kept one): a pass.
     const checksums = new Uint32Array(bucketCount);
-    const { nodes, hashes } = this;
+    const { nodes, hashes, fingerprints } = this;
     for (let slot = 0; slot < nodes.length; slot++)
-      addToDigest(checksums, hashes[slot]!, nodes[slot]!);
+      adjustChecksum(checksums, hashes[slot]!, fingerprints[slot]!, 1);
     return checksums;
   }
 
