@@ -4,7 +4,6 @@ import { FingerprintSet } from './fingerprint-set.js';
 import { differingBuckets, digestBucketCount } from './member-digest.js';
 import { isLive } from './member-table.js';
 import type {
-  AliveMessage,
   DigestMessage,
   LeftMessage,
   MemberRecord,
@@ -36,10 +35,11 @@ type PushPullFields = Pick<PushPullMessage, 'join' | 'reply' | 'bucketCount' | '
 /** How a received member table is merged: as the updates its records stand for. */
 export interface AntiEntropyHandlers {
   /**
-   * `rebroadcast` false: the record is of a member we did not know and not of the sender itself;
-   * it is applied without being gossiped again (see {@link AntiEntropy.mergeRemote}).
+   * An `alive` record (its state is alive, or suspect for a member we did not know). `rebroadcast`
+   * false: the record is of a member we did not know and not of the sender itself; it is applied
+   * without being gossiped again (see {@link AntiEntropy.mergeRemote}).
    */
-  alive(message: AliveMessage, rebroadcast: boolean): void;
+  alive(record: MemberRecord, rebroadcast: boolean): void;
   suspect(message: SuspectMessage): void;
   left(message: LeftMessage): void;
   /** A reply to one of our join requests arrived; `last` marks its final datagram. */
@@ -454,13 +454,13 @@ export class AntiEntropy {
         // No newer than the record we hold: applying it would change nothing. Most records of a
         // full-state exchange are such; skipping them early saves building an update for each.
         if (stored !== undefined && incarnation <= stored.incarnation) return;
-        this.handlers.alive(aliveOf(member), rebroadcast);
+        this.handlers.alive(member, rebroadcast);
         return;
       case NodeState.Suspect:
       case NodeState.Dead:
         if (!known) {
           if (member.state === NodeState.Suspect) {
-            this.handlers.alive(aliveOf(member), rebroadcast);
+            this.handlers.alive(member, rebroadcast);
           }
           return;
         }
@@ -471,19 +471,4 @@ export class AntiEntropy {
         return;
     }
   }
-}
-
-/**
- * The `alive` update a record stands for. Fields named one by one, not spread: a merge builds one
- * per record it learns, thousands per node while a large cluster forms.
- */
-function aliveOf(member: MemberRecord): AliveMessage {
-  return {
-    kind: 'alive',
-    id: member.id,
-    incarnation: member.incarnation,
-    gossipAddress: member.gossipAddress,
-    rpcAddress: member.rpcAddress,
-    tags: member.tags,
-  };
 }

@@ -1,4 +1,6 @@
+import { encodedMemberSize } from './codec.js';
 import { DenseKeyIndex, DenseSlotIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
+import type { MemberRecord } from './messages.js';
 import type { ClusterNode, NodeTags } from './node.js';
 
 /** Versions of one member a pool keeps; older ones stay valid where held, just not shared. */
@@ -37,20 +39,43 @@ function frozenTags(tags: NodeTags): NodeTags {
 }
 
 /**
- * `node` frozen with `tags`, every field named in one literal: all records then share one hidden
- * class. `Object.freeze({ ...node, tags })` gave nearly every record a class of its own (V8 does
- * not share the class of a frozen copy of a spread), so every read of a record's field missed
- * the inline caches: sizing a record for a push-pull took 500-800 ns instead of 80.
+ * `node` with `tags`, every field named in one literal: all records then share one hidden class.
+ * `Object.freeze({ ...node, tags })` gave nearly every record a class of its own (V8 does not
+ * share the class of a frozen copy of a spread), so every read of a record's field missed the
+ * inline caches: sizing a record for a push-pull took 500-800 ns instead of 80.
  */
-function frozenRecord(node: ClusterNode, tags: NodeTags): ClusterNode {
-  return Object.freeze({
+function recordLiteral(node: ClusterNode, tags: NodeTags): ClusterNode {
+  return {
     id: node.id,
     gossipAddress: node.gossipAddress,
     rpcAddress: node.rpcAddress,
     tags,
     state: node.state,
     incarnation: node.incarnation,
-  });
+  };
+}
+
+function frozenRecord(node: ClusterNode, tags: NodeTags): ClusterNode {
+  return Object.freeze(recordLiteral(node, tags));
+}
+
+/** Where a pooled record keeps its encoded size: not enumerable, so no copy or comparison sees it. */
+const ENCODED_SIZE = Symbol('encodedSize');
+
+/**
+ * The encoded size of a pooled record (see `encodedMemberSize`), computed once when it was pooled;
+ * undefined for any other record. A simulation sizes every record of every push-pull it sends,
+ * n^2 / 2 of them for the join replies of n members: a field read instead of a lookup by record.
+ */
+export function pooledRecordSize(record: MemberRecord): number | undefined {
+  return (record as { readonly [ENCODED_SIZE]?: number })[ENCODED_SIZE];
+}
+
+/** A frozen record that knows its {@link pooledRecordSize}. */
+function pooledRecord(node: ClusterNode, tags: NodeTags): ClusterNode {
+  const record = recordLiteral(node, tags);
+  Object.defineProperty(record, ENCODED_SIZE, { value: encodedMemberSize(record) });
+  return Object.freeze(record);
 }
 
 /**
@@ -101,7 +126,7 @@ export class MemberRecordPool {
     }
     // Tags rarely change between versions: share the frozen tags object too.
     const previous = list[0];
-    const record = frozenRecord(
+    const record = pooledRecord(
       node,
       previous !== undefined && sameTags(previous.tags, node.tags)
         ? previous.tags

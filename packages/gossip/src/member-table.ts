@@ -12,7 +12,7 @@ import {
   recordFingerprint,
 } from './member-digest.js';
 import { freezeRecord, type MemberRecordPool, sameMetadata } from './member-record-pool.js';
-import type { AliveMessage } from './messages.js';
+import type { AliveUpdate, MemberRecord } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
 
 /** Result of applying one update to the {@link MemberTable}. */
@@ -28,6 +28,8 @@ export interface MemberTableChange {
 const UNCHANGED: MemberTableChange = Object.freeze({ changed: false, events: [] });
 
 const NO_FINGERPRINTS: FingerprintLookup = new FingerprintSet();
+
+const NO_RECORDS: readonly ClusterNode[] = Object.freeze([]);
 
 /** Slots a member table's typed arrays have room for at first; they grow by half. */
 const INITIAL_CAPACITY = 16;
@@ -271,9 +273,10 @@ export class MemberTable {
    * Other records (any state) at `gossipAddress` than `id`: where a new member took over the
    * address of one that is gone (a pod's IP reused), the old records.
    */
-  othersAt(gossipAddress: string, id: NodeId): ClusterNode[] {
+  othersAt(gossipAddress: string, id: NodeId): readonly ClusterNode[] {
     const ids = this.idsByAddress.get(gossipAddress);
-    if (ids === undefined || typeof ids === 'string') return [];
+    // Asked on every alive record stored: the usual answer allocates nothing.
+    if (ids === undefined || typeof ids === 'string') return NO_RECORDS;
     const out: ClusterNode[] = [];
     for (const other of ids) if (other !== id) out.push(this.get(other)!);
     return out;
@@ -332,18 +335,22 @@ export class MemberTable {
    * Unknown/dead/left -> alive is NodeJoined; suspect -> alive is NodeRecovered; changed
    * addresses or tags add NodeUpdated.
    */
-  applyAlive(message: AliveMessage, now: number): MemberTableChange {
-    const previous = this.get(message.id);
-    if (previous !== undefined && message.incarnation <= previous.incarnation) return UNCHANGED;
+  applyAlive(update: AliveUpdate | MemberRecord, now: number): MemberTableChange {
+    const previous = this.get(update.id);
+    if (previous !== undefined && update.incarnation <= previous.incarnation) return UNCHANGED;
+    // A merged record in the alive state is the record to store (a pool's own, in a simulation):
+    // no copy of it is built first.
     const current = this.store(
-      {
-        id: message.id,
-        gossipAddress: message.gossipAddress,
-        rpcAddress: message.rpcAddress,
-        tags: message.tags,
-        state: NodeState.Alive,
-        incarnation: message.incarnation,
-      },
+      'state' in update && update.state === NodeState.Alive
+        ? update
+        : {
+            id: update.id,
+            gossipAddress: update.gossipAddress,
+            rpcAddress: update.rpcAddress,
+            tags: update.tags,
+            state: NodeState.Alive,
+            incarnation: update.incarnation,
+          },
       now,
     );
     const events: ClusterEvent[] = [];

@@ -54,6 +54,24 @@ export interface AliveMessage {
   readonly tags: NodeTags;
 }
 
+/** What an `alive` update says of a member: an {@link AliveMessage}, or a record's alive state. */
+export type AliveUpdate = Omit<AliveMessage, 'kind'>;
+
+/**
+ * The `alive` message `update` stands for. Fields named one by one, not spread: a message is built
+ * only where an update is gossiped on.
+ */
+export function aliveMessageOf(update: AliveUpdate): AliveMessage {
+  return {
+    kind: 'alive',
+    id: update.id,
+    incarnation: update.incarnation,
+    gossipAddress: update.gossipAddress,
+    rpcAddress: update.rpcAddress,
+    tags: update.tags,
+  };
+}
+
 /** `from` suspects node `id` at `incarnation`. */
 export interface SuspectMessage {
   readonly kind: 'suspect';

@@ -17,14 +17,16 @@ import type { ClusterEvent } from './events.js';
 import { type MemberRecordPool, sameMetadata } from './member-record-pool.js';
 import { isLive, MemberTable, type MemberTableChange } from './member-table.js';
 import { type MessageCodec, wireCodec } from './message-codec.js';
-import type {
-  AliveMessage,
-  DeadMessage,
-  GossipMessage,
-  LeftMessage,
-  PushPullMessage,
-  StateUpdateMessage,
-  SuspectMessage,
+import {
+  type AliveMessage,
+  type AliveUpdate,
+  aliveMessageOf,
+  type DeadMessage,
+  type GossipMessage,
+  type LeftMessage,
+  type PushPullMessage,
+  type StateUpdateMessage,
+  type SuspectMessage,
 } from './messages.js';
 import { GossipMetrics, type GossipMetricsSnapshot } from './metrics.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
@@ -161,7 +163,7 @@ export class SwimProtocol {
     };
     this.probes = new ProbeScheduler(context, (message) => this.handleSuspect(message));
     this.antiEntropy = new AntiEntropy(context, {
-      alive: (message, rebroadcast) => this.handleAlive(message, rebroadcast),
+      alive: (record, rebroadcast) => this.handleAlive(record, rebroadcast),
       suspect: (message) => this.handleSuspect(message),
       left: (message) => this.handleLeft(message),
       joinReply: (last) => this.seedJoin.onReply(last),
@@ -409,7 +411,7 @@ export class SwimProtocol {
         this.antiEntropy.introduceIfUnknown(message.from, from);
         return;
       case 'alive':
-        this.handleAlive(message);
+        this.handleAlive(message, true, message);
         return;
       case 'suspect':
         this.handleSuspect(message);
@@ -431,39 +433,42 @@ export class SwimProtocol {
 
   // ---- state updates ---------------------------------------------------------------------------
 
-  /** `rebroadcast` false applies the update without gossiping it on (see `AntiEntropy`). */
-  private handleAlive(message: AliveMessage, rebroadcast = true): void {
-    if (message.id === this.localId) {
+  /**
+   * `rebroadcast` false applies the update without gossiping it on (see `AntiEntropy`); `message`,
+   * the one to gossip on when it came as one (a merged record's is built only if gossiped).
+   */
+  private handleAlive(update: AliveUpdate, rebroadcast: boolean, message?: AliveMessage): void {
+    if (update.id === this.localId) {
       const self = this.memberTable.local();
       // A record of us we did not send: newer (we restarted and forgot it), or at our incarnation
       // with other addresses or tags (we restarted before anyone noticed the old process go).
       const foreign =
-        message.incarnation > self.incarnation ||
-        (message.incarnation === self.incarnation && !sameMetadata(message, self));
-      if (this.lifecycle === 'running' && foreign) this.refute(message.incarnation);
+        update.incarnation > self.incarnation ||
+        (update.incarnation === self.incarnation && !sameMetadata(update, self));
+      if (this.lifecycle === 'running' && foreign) this.refute(update.incarnation);
       return;
     }
     // Another node's record at our own address is a process that is gone: we hold that socket.
-    if (message.gossipAddress === this.memberTable.local().gossipAddress) return;
-    const change = this.memberTable.applyAlive(message, this.clock.now());
+    if (update.gossipAddress === this.memberTable.local().gossipAddress) return;
+    const change = this.memberTable.applyAlive(update, this.clock.now());
     if (!change.changed) return;
     const previous = change.previous;
-    const suspicion = this.suspicions.get(message.id);
+    const suspicion = this.suspicions.get(update.id);
     if (suspicion !== undefined) {
       if (!this.pauseGuard.stalledSince(suspicion.started)) {
         this.suspicionRule.recordRefutation(this.clock.now() - suspicion.started);
       }
       suspicion.cancel();
-      this.suspicions.delete(message.id);
+      this.suspicions.delete(update.id);
     }
-    this.probes.resetForgiveness(message.id);
+    this.probes.resetForgiveness(update.id);
     if (previous?.state === NodeState.Suspect) this.counters.suspicionsRefuted++;
     if (previous === undefined || !isLive(previous.state)) {
       this.membersLearned++;
       this.probes.addToProbeOrder(change.current!.id);
     }
-    this.partition.recordRecovery(message.id);
-    if (rebroadcast) this.broadcast(message.id, message);
+    this.partition.recordRecovery(update.id);
+    if (rebroadcast) this.broadcast(update.id, message ?? aliveMessageOf(update));
     this.emitChange(change);
     this.retireReplaced(change.current!);
   }
@@ -475,7 +480,10 @@ export class SwimProtocol {
    * failure by the partition rule: a rolling restart is not a partition.
    */
   private retireReplaced(owner: ClusterNode): void {
-    for (const old of this.memberTable.othersAt(owner.gossipAddress, owner.id)) {
+    const others = this.memberTable.othersAt(owner.gossipAddress, owner.id);
+    // Indexed, not for-of: asked for every alive record stored, and nearly always empty.
+    for (let i = 0; i < others.length; i++) {
+      const old = others[i]!;
       if (!isLive(old.state)) continue;
       this.counters.addressTakeovers++;
       this.logger.info('gossip address taken over by a new member; retiring the old one', {
@@ -704,14 +712,7 @@ export class SwimProtocol {
 
   private broadcastLocalAlive(): void {
     const self = this.memberTable.local();
-    this.broadcast(self.id, {
-      kind: 'alive',
-      id: self.id,
-      incarnation: self.incarnation,
-      gossipAddress: self.gossipAddress,
-      rpcAddress: self.rpcAddress,
-      tags: self.tags,
-    });
+    this.broadcast(self.id, aliveMessageOf(self));
   }
 
   private broadcast(

@@ -9,6 +9,7 @@ import {
   encodePushPull,
   framedSize,
 } from '../codec.js';
+import { pooledRecordSize } from '../member-record-pool.js';
 import type { MessageCodec } from '../message-codec.js';
 import type { GossipMessage, MemberRecord, PushPullMessage } from '../messages.js';
 
@@ -110,7 +111,9 @@ export class SharedMessageCodec implements MessageCodec {
 
   encodedMemberSize(member: MemberRecord): number {
     if (this.wireBytes) return framedSize(this.encodeMember(member));
-    let size = this.memberSizes.get(member);
+    let size = pooledRecordSize(member);
+    if (size !== undefined) return size;
+    size = this.memberSizes.get(member);
     if (size === undefined) {
       size = encodedMemberSize(member);
       this.memberSizes.set(member, size);

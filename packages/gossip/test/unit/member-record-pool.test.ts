@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemberRecordPool } from '../../src/member-record-pool.js';
+import { encodedMemberSize } from '../../src/codec.js';
+import { MemberRecordPool, pooledRecordSize } from '../../src/member-record-pool.js';
 import { MemberTable } from '../../src/member-table.js';
 import type { AliveMessage } from '../../src/messages.js';
 import { type ClusterNode, NodeState } from '../../src/node.js';
@@ -22,6 +23,23 @@ const aliveAt = (id: string, gossipAddress: string, incarnation: number): AliveM
 });
 
 describe('MemberRecordPool', () => {
+  it('gives each pooled record its encoded size, unseen by copies, comparisons and JSON', () => {
+    const pool = new MemberRecordPool();
+    const pooled = pool.intern(record({ rpcAddress: '10.0.0.1:9000', incarnation: 300 }));
+    expect(pooledRecordSize(pooled)).toBe(encodedMemberSize(pooled));
+    expect(pooledRecordSize(pool.intern(record({ tags: {} })))).toBe(
+      encodedMemberSize(record({ tags: {} })),
+    );
+    // Any other record has none: the shared codec sizes it itself.
+    expect(pooledRecordSize(record())).toBeUndefined();
+    expect(pooled).toEqual(record({ rpcAddress: '10.0.0.1:9000', incarnation: 300 }));
+    expect(Object.keys({ ...pooled })).toEqual(Object.keys(pooled));
+    expect(pooledRecordSize({ ...pooled })).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(pooled))).toEqual(
+      record({ rpcAddress: '10.0.0.1:9000', incarnation: 300 }),
+    );
+  });
+
   it('returns one frozen object for equal records and a new one for each new version', () => {
     const pool = new MemberRecordPool();
     const first = pool.intern(record());
