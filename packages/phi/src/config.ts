@@ -60,11 +60,21 @@ const optionsSchema = z
   })
   .strict();
 
-/** Validates `options` and fills in defaults; throws {@link PhiConfigError} naming the bad field. */
+/** Options this module resolved: resolving them again returns them as they are. */
+const resolvedOptions = new WeakSet<object>();
+
+/**
+ * Validates `options` and fills in defaults; throws {@link PhiConfigError} naming the bad field.
+ * Options it returned are returned as they are: a detector set validates once, not once for each
+ * peer's detector (a gossip member makes one per member it probes).
+ */
 export function resolvePhiOptions(options: PhiAccrualOptions = {}): ResolvedPhiOptions {
+  if (resolvedOptions.has(options)) return options as ResolvedPhiOptions;
   const parsed = optionsSchema.safeParse(options);
   if (parsed.success) {
-    return Object.freeze(parsed.data);
+    const resolved = Object.freeze(parsed.data);
+    resolvedOptions.add(resolved);
+    return resolved;
   }
   const issue = parsed.error.issues[0];
   if (issue === undefined) {

@@ -1,6 +1,6 @@
-import type { PhiClock } from './clock.js';
-import type { PhiAccrualOptions, PhiModel } from './config.js';
+import type { PhiAccrualOptions, PhiModel, ResolvedPhiOptions } from './config.js';
 import { resolvePhiOptions } from './config.js';
+import { doubleArray } from './double-array.js';
 import { IntervalWindow } from './interval-window.js';
 import { exponentialPhi, normalPhi } from './models.js';
 import { checkTimestamp } from './time.js';
@@ -22,27 +22,22 @@ export class PhiAccrualDetector {
   readonly threshold: number;
   /** The distribution used to compute phi. */
   readonly model: PhiModel;
-  private readonly minStdDeviationMs: number;
-  private readonly acceptableHeartbeatPauseMs: number;
-  private readonly firstHeartbeatEstimateMs: number;
-  private readonly clock: PhiClock;
+  private readonly options: ResolvedPhiOptions;
   private readonly window: IntervalWindow;
   private hasHeartbeat = false;
   // The last heartbeat time and the statistics derived from the window on every recorded interval
-  // (so phi() needs no sqrt) live in a typed array: its slots are always raw doubles, whereas a
-  // `number` field that first holds an integer (or undefined) changes representation or is boxed,
-  // deoptimising callers and allocating heap numbers.
-  private readonly state = new Float64Array(STATE_SLOTS);
+  // (so phi() needs no sqrt), in an array of raw doubles: a `number` field that holds an integer
+  // first changes representation or is boxed, deoptimising callers and allocating heap numbers,
+  // and a typed array costs about 300 bytes of objects (a gossip member keeps a detector for every
+  // member it has probed).
+  private readonly state = doubleArray(STATE_SLOTS);
 
   /** Validates `options` (throws PhiConfigError naming the field) and creates an empty detector. */
   constructor(options?: PhiAccrualOptions) {
     const resolved = resolvePhiOptions(options);
+    this.options = resolved;
     this.threshold = resolved.threshold;
     this.model = resolved.model;
-    this.minStdDeviationMs = resolved.minStdDeviationMs;
-    this.acceptableHeartbeatPauseMs = resolved.acceptableHeartbeatPauseMs;
-    this.firstHeartbeatEstimateMs = resolved.firstHeartbeatEstimateMs;
-    this.clock = resolved.clock;
     this.window = new IntervalWindow(resolved.maxSampleSize);
   }
 
@@ -99,7 +94,7 @@ export class PhiAccrualDetector {
     if (this.model === 'normal') {
       return normalPhi(elapsed, this.state[NORMAL_MEAN]!, this.state[NORMAL_STD_DEVIATION]!);
     }
-    const pastPause = elapsed - this.acceptableHeartbeatPauseMs;
+    const pastPause = elapsed - this.options.acceptableHeartbeatPauseMs;
     return exponentialPhi(Math.max(0, pastPause), this.state[MEAN]!);
   }
 
@@ -117,14 +112,14 @@ export class PhiAccrualDetector {
 
   private readTime(now: number | undefined): number {
     return now === undefined
-      ? checkTimestamp(this.clock.now(), 'clock.now()')
+      ? checkTimestamp(this.options.clock.now(), 'clock.now()')
       : checkTimestamp(now, 'now');
   }
 
   // Two samples at estimate -/+ estimate/4 give mean = estimate and stdDev = estimate/4 (as Akka does),
   // so phi is meaningful from the second heartbeat; real intervals evict them as they arrive.
   private seed(): void {
-    const estimate = this.firstHeartbeatEstimateMs;
+    const estimate = this.options.firstHeartbeatEstimateMs;
     const spread = estimate / 4;
     this.window.add(estimate - spread);
     this.window.add(estimate + spread);
@@ -136,7 +131,7 @@ export class PhiAccrualDetector {
     const stdDeviation = Math.sqrt(this.window.variance);
     this.state[MEAN] = mean;
     this.state[STD_DEVIATION] = stdDeviation;
-    this.state[NORMAL_MEAN] = mean + this.acceptableHeartbeatPauseMs;
-    this.state[NORMAL_STD_DEVIATION] = Math.max(stdDeviation, this.minStdDeviationMs);
+    this.state[NORMAL_MEAN] = mean + this.options.acceptableHeartbeatPauseMs;
+    this.state[NORMAL_STD_DEVIATION] = Math.max(stdDeviation, this.options.minStdDeviationMs);
   }
 }

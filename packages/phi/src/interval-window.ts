@@ -1,27 +1,26 @@
+import { doubleArray } from './double-array.js';
+
 const SUM = 0;
 const SUM_OF_SQUARES = 1;
-/** Slots allocated at first; a window of 200 starts at 128 bytes instead of 1.6 KB. */
-const INITIAL_SAMPLES = 16;
 
 /**
- * Sliding window of the most recent inter-arrival intervals (ms) in a fixed Float64Array ring,
+ * Sliding window of the most recent inter-arrival intervals (ms) in a ring of up to `capacity`,
  * with running sum and sum of squares so that adding a sample and reading mean/variance are O(1).
  */
 export class IntervalWindow {
   readonly capacity: number;
-  /** Grows by doubling up to `capacity`: most windows never fill (a member probed a few times). */
-  private samples: Float64Array;
+  /**
+   * Grown as samples come, up to `capacity`: most windows never fill (a member probed a few times).
+   * Raw doubles (see {@link doubleArray}), as are the running sums.
+   */
+  private readonly samples = doubleArray(0);
   private start = 0;
   private count = 0;
   private evictionsSinceResync = 0;
-  // Running sum and sum of squares live in a typed array rather than in fields: a field that starts
-  // as a small integer changes representation when it first holds a fraction, which deoptimises
-  // callers and can make V8 box values; typed array slots are always raw doubles.
-  private readonly sums = new Float64Array(2);
+  private readonly sums = doubleArray(2);
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.samples = new Float64Array(Math.min(capacity, INITIAL_SAMPLES));
   }
 
   /** Number of samples currently in the window. */
@@ -46,7 +45,7 @@ export class IntervalWindow {
   add(interval: number): void {
     if (this.count < this.capacity) {
       // Until the window is full, `start` is 0 and samples sit at 0..count-1.
-      if (this.count === this.samples.length) this.grow();
+      // At the end of the array this appends (it stays packed: no hole is ever left).
       this.samples[this.count] = interval;
       this.count++;
       this.sums[SUM]! += interval;
@@ -71,12 +70,6 @@ export class IntervalWindow {
     this.count = 0;
     this.sums.fill(0);
     this.evictionsSinceResync = 0;
-  }
-
-  private grow(): void {
-    const grown = new Float64Array(Math.min(this.capacity, this.samples.length * 2));
-    grown.set(this.samples);
-    this.samples = grown;
   }
 
   private resync(): void {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolvePhiOptions } from '../src/config.js';
 import {
   PHI_DEFAULTS,
   PhiAccrualDetector,
@@ -21,6 +22,21 @@ describe('phi options', () => {
     const detector = new PhiAccrualDetector();
     expect(detector.threshold).toBe(8);
     expect(detector.model).toBe('normal');
+  });
+
+  it('returns options it resolved as they are, and validates any other object', () => {
+    const resolved = resolvePhiOptions({ threshold: 5 });
+    expect(Object.isFrozen(resolved)).toBe(true);
+    expect(resolvePhiOptions(resolved)).toBe(resolved);
+    // An equal copy is not trusted: it is validated (and resolved) again.
+    const copy = { ...resolved };
+    expect(resolvePhiOptions(copy)).not.toBe(copy);
+    expect(resolvePhiOptions(copy)).toEqual(resolved);
+    expect(() => resolvePhiOptions({ ...resolved, threshold: -1 })).toThrow(PhiConfigError);
+    // A detector set validates once; its detectors use the same options.
+    const set = new PhiDetectorSet({ threshold: 5, clock: { now: () => 0 } });
+    set.heartbeat('a', 0);
+    expect(set.get('a')?.threshold).toBe(5);
   });
 
   const invalid: Array<[field: string, options: Record<string, unknown>]> = [
