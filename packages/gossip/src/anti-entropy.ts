@@ -233,7 +233,7 @@ export class AntiEntropy {
 
   /** Sends every record we hold to `address`, in as many datagrams as the size limit needs. */
   sendFullState(address: string, join: boolean, reply: boolean): void {
-    this.sendRecords(address, this.ctx.memberTable.all(), { join, reply });
+    this.sendRecords(address, this.ctx.memberTable.records(), { join, reply });
   }
 
   /**
@@ -391,10 +391,14 @@ export class AntiEntropy {
   }
 
   /** Sends `nodes` as push-pull chunks that each fit a datagram; `wantBuckets` rides on the first. */
-  private sendRecords(address: string, nodes: Iterable<ClusterNode>, fields: PushPullFields): void {
+  private sendRecords(
+    address: string,
+    records: readonly MemberRecord[],
+    fields: PushPullFields,
+  ): void {
     const { ctx } = this;
-    // A stored record is immutable and has a member record's fields: it is sent as it is.
-    const records: readonly MemberRecord[] = [...nodes];
+    // A stored record is immutable and has a member record's fields: it is sent as it is. Every
+    // chunk is cut before the first is sent, so `records` may be a member table's own array.
     const { wantBuckets, ...rest } = fields;
     const empty: PushPullMessage = {
       kind: 'push-pull',

@@ -152,6 +152,15 @@ export class MemberTable {
     return this.nodes.values();
   }
 
+  /**
+   * Every record, as {@link all}, in the table's own array: read it before the table next changes.
+   * A full-state push-pull reads the whole table at once; a copy of it for each join a seed
+   * answers was n^2 / 2 pointers copied while n members joined.
+   */
+  records(): readonly ClusterNode[] {
+    return this.nodes;
+  }
+
   /** Checksums of every record in `bucketCount` buckets: `memberDigest` of {@link all}. */
   digest(bucketCount: number): Uint32Array {
     if (KEPT_DIGEST_BUCKETS % bucketCount === 0) return foldDigest(this.keptDigest, bucketCount);

@@ -69,6 +69,10 @@ describe('MemberTable', () => {
     // Removing swaps the last record into the freed slot: its hash must move with it.
     for (const id of ['m0', 'm13', 'm39', 'm20']) table.remove(id);
     table.applySuspect('m21', 5, 2);
+    // records() is the same records in the same order, every one a stored (current) record.
+    expect(table.records()).toEqual([...table.all()]);
+    expect(table.records().map((node) => table.get(node.id))).toEqual(table.records());
+    expect(table.records()).toHaveLength(1 + 40 - 4);
     for (const bucketCount of [1, 7, 64]) {
       expect(table.digest(bucketCount)).toEqual(memberDigest(table.all(), bucketCount));
       const buckets = new Set([0, bucketCount - 1]);
