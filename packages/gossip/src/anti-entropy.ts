@@ -450,7 +450,7 @@ export class AntiEntropy {
    */
   private mergeRemote(member: MemberRecord, from: NodeId): void {
     const { id, incarnation } = member;
-    const stored = id === this.ctx.localId ? undefined : this.ctx.memberTable.get(id);
+    const stored = id === this.ctx.localId ? undefined : this.ctx.memberTable.storedFor(member);
     const known = id === this.ctx.localId || stored !== undefined;
     const rebroadcast = known || id === from;
     switch (member.state) {

@@ -36,6 +36,14 @@ export class KeyNumbering {
     return number;
   }
 
+  /**
+   * Tells the numbering that `key` has `number` (which it gave it), so the next lookups of `key`
+   * need no hash lookup: a caller that keeps numbers beside its keys (a pooled member record).
+   */
+  prime(key: string, number: number): void {
+    this.remember(key, number);
+  }
+
   private remember(key: string, number: number): void {
     this.lastKey = key;
     this.lastNumber = number;

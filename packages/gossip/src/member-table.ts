@@ -110,6 +110,8 @@ export class MemberTable {
    * memory that made the garbage collector run more often).
    */
   private readonly pooledMembers: () => number;
+  /** See {@link storedFor}; nothing without a pool. */
+  private readonly primeLookups: (record: MemberRecord) => void;
   /** The local node's id. */
   readonly localId: NodeId;
   /** The local node's record, read on every update received: kept, not looked up. */
@@ -120,9 +122,19 @@ export class MemberTable {
     this.localId = local.id;
     this.freeze = pool === undefined ? freezeRecord : (node) => pool.intern(node);
     this.pooledMembers = pool === undefined ? () => 0 : () => pool.size;
+    this.primeLookups = pool === undefined ? () => {} : (record) => pool.prime(record);
     this.slots = pool === undefined ? new Map() : pool.slotIndex();
     this.idsByAddress = pool === undefined ? new Map() : pool.addressIndex();
     this.store(local, now);
+  }
+
+  /**
+   * The record we hold of `record`'s member, as {@link get}: a record of our pool tells the pool's
+   * numberings its numbers first, so neither this lookup nor storing it hashes its id or address.
+   */
+  storedFor(record: MemberRecord): ClusterNode | undefined {
+    this.primeLookups(record);
+    return this.get(record.id);
   }
 
   /** The record of `id`, if known. */

@@ -109,4 +109,30 @@ describe('MemberRecordPool', () => {
     }
     expect(pooled.digest(7)).toEqual(plain.digest(7));
   });
+
+  it("finds and stores merged records by the numbers they carry, and only its own pool's", () => {
+    const pool = new MemberRecordPool();
+    const elsewhere = new MemberRecordPool();
+    // The other pool numbers the same ids in another order: its numbers are wrong here.
+    for (const id of ['z', 'y', 'x']) elsewhere.intern(record({ id, gossipAddress: `${id}:1` }));
+    const table = new MemberTable(record({ id: 'self', gossipAddress: 'self:1' }), 0, pool);
+    const sender = new MemberTable(record({ id: 'sender', gossipAddress: 's:1' }), 0, pool);
+    for (const id of ['x', 'y', 'z']) sender.applyAlive(aliveAt(id, `${id}:1`, 1), 0);
+    for (const merged of sender.records()) {
+      expect(table.storedFor(merged)).toBe(table.get(merged.id));
+      table.applyAlive(merged, 1);
+      expect(table.storedFor(merged)).toBe(merged);
+    }
+    // A record of the other pool: looked up by its id, never by the numbers it carries.
+    for (const id of ['z', 'y', 'x']) {
+      const foreign = elsewhere.intern(record({ id, gossipAddress: `${id}:1`, incarnation: 2 }));
+      expect(table.storedFor(foreign)).toBe(table.get(id));
+      expect(table.storedFor(foreign)?.incarnation).toBe(1);
+      expect(table.applyAlive(foreign, 2).changed).toBe(true);
+      expect(table.get(id)?.incarnation).toBe(2);
+      expect(table.othersAt(`${id}:1`, id)).toEqual([]);
+      expect(table.hasLiveAddress(`${id}:1`)).toBe(true);
+    }
+    expect(table.records().map((node) => node.id)).toEqual(['self', 'sender', 'x', 'y', 'z']);
+  });
 });
