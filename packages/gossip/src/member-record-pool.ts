@@ -131,6 +131,8 @@ export class MemberRecordPool {
 
   /** The pooled frozen record equal to `node`, added (newest first) when there is none. */
   intern(node: ClusterNode): ClusterNode {
+    // One of ours already (a merged record, most of what tables store in a simulation).
+    if ((node as PooledFields)[POOL] === this) return node;
     const number = this.ids.assign(node.id);
     // Filled up to the number (never a hole past the end), so the array keeps fast elements.
     while (this.versions.length <= number) this.versions.push(undefined);

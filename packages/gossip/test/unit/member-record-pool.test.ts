@@ -46,6 +46,10 @@ describe('MemberRecordPool', () => {
     expect(Object.isFrozen(first)).toBe(true);
     expect(Object.isFrozen(first.tags)).toBe(true);
     expect(pool.intern(record({ tags: { role: 'worker' } }))).toBe(first);
+    // A record of this pool is its own pooled record; another pool's is interned as any record.
+    expect(pool.intern(first)).toBe(first);
+    const elsewhere = new MemberRecordPool().intern(record());
+    expect(pool.intern(elsewhere)).toBe(first);
     const suspect = pool.intern(record({ state: NodeState.Suspect }));
     expect(suspect).not.toBe(first);
     expect(suspect.state).toBe(NodeState.Suspect);
