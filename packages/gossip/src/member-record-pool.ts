@@ -1,5 +1,6 @@
 import { encodedMemberSize } from './codec.js';
 import { DenseKeyIndex, DenseSlotIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
+import { idHash, recordFingerprint } from './member-digest.js';
 import type { MemberRecord } from './messages.js';
 import type { ClusterNode, NodeTags } from './node.js';
 
@@ -59,34 +60,50 @@ function frozenRecord(node: ClusterNode, tags: NodeTags): ClusterNode {
   return Object.freeze(recordLiteral(node, tags));
 }
 
-/** Where a pooled record keeps its encoded size: not enumerable, so no copy or comparison sees it. */
+/**
+ * What a pooled record keeps besides its fields, computed once when it was pooled, in properties
+ * that are not enumerable: no copy, comparison or JSON sees them. Its pool, its numbers in the
+ * pool's id and address numberings, its encoded size, its id's hash and its fingerprint.
+ */
+const POOL = Symbol('pool');
+const MEMBER_NUMBER = Symbol('memberNumber');
+const ADDRESS_NUMBER = Symbol('addressNumber');
 const ENCODED_SIZE = Symbol('encodedSize');
+const ID_HASH = Symbol('idHash');
+const FINGERPRINT = Symbol('fingerprint');
+
+/** A pooled record's hidden fields (see {@link pooledRecord}). */
+interface PooledFields {
+  readonly [POOL]?: MemberRecordPool;
+  readonly [MEMBER_NUMBER]?: number;
+  readonly [ADDRESS_NUMBER]?: number;
+  readonly [ENCODED_SIZE]?: number;
+  readonly [ID_HASH]?: number;
+  readonly [FINGERPRINT]?: number;
+}
 
 /**
- * The encoded size of a pooled record (see `encodedMemberSize`), computed once when it was pooled;
- * undefined for any other record. A simulation sizes every record of every push-pull it sends,
- * n^2 / 2 of them for the join replies of n members: a field read instead of a lookup by record.
+ * The encoded size of a pooled record (see `encodedMemberSize`); undefined for any other record.
+ * A simulation sizes every record of every push-pull it sends, n^2 / 2 of them for the join
+ * replies of n members: a field read instead of a lookup by record.
  */
 export function pooledRecordSize(record: MemberRecord): number | undefined {
   return (record as PooledFields)[ENCODED_SIZE];
 }
 
-/** Where a pooled record keeps its pool and the numbers of its id and gossip address there. */
-const POOL = Symbol('pool');
-const MEMBER_NUMBER = Symbol('memberNumber');
-const ADDRESS_NUMBER = Symbol('addressNumber');
+/** A pooled record's `idHash` of its id; undefined for any other record. */
+export function pooledIdHash(record: MemberRecord): number | undefined {
+  return (record as PooledFields)[ID_HASH];
+}
 
-/** A pooled record's hidden fields (see {@link pooledRecord}). */
-interface PooledFields {
-  readonly [ENCODED_SIZE]?: number;
-  readonly [POOL]?: MemberRecordPool;
-  readonly [MEMBER_NUMBER]?: number;
-  readonly [ADDRESS_NUMBER]?: number;
+/** A pooled record's `recordFingerprint`; undefined for any other record. */
+export function pooledFingerprint(record: MemberRecord): number | undefined {
+  return (record as PooledFields)[FINGERPRINT];
 }
 
 /**
- * A frozen record that knows its {@link pooledRecordSize} and its numbers in the pool's id and
- * address numberings, in properties no copy, comparison or JSON sees.
+ * A frozen record with its hidden fields (see {@link PooledFields}): n tables store each record,
+ * and each hashed its strings and each codec sized it.
  */
 function pooledRecord(
   node: ClusterNode,
@@ -96,10 +113,13 @@ function pooledRecord(
   addressNumber: number,
 ): ClusterNode {
   const record = recordLiteral(node, tags);
-  Object.defineProperty(record, ENCODED_SIZE, { value: encodedMemberSize(record) });
   Object.defineProperty(record, POOL, { value: pool });
   Object.defineProperty(record, MEMBER_NUMBER, { value: memberNumber });
   Object.defineProperty(record, ADDRESS_NUMBER, { value: addressNumber });
+  Object.defineProperty(record, ENCODED_SIZE, { value: encodedMemberSize(record) });
+  const hash = idHash(record.id);
+  Object.defineProperty(record, ID_HASH, { value: hash });
+  Object.defineProperty(record, FINGERPRINT, { value: recordFingerprint(hash, record) });
   return Object.freeze(record);
 }
 

@@ -11,7 +11,13 @@ import {
   KEPT_DIGEST_BUCKETS,
   recordFingerprint,
 } from './member-digest.js';
-import { freezeRecord, type MemberRecordPool, sameMetadata } from './member-record-pool.js';
+import {
+  freezeRecord,
+  type MemberRecordPool,
+  pooledFingerprint,
+  pooledIdHash,
+  sameMetadata,
+} from './member-record-pool.js';
 import type { AliveUpdate, MemberRecord } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
 
@@ -472,7 +478,7 @@ export class MemberTable {
       this.slots.set(frozen.id, slot);
       this.nodes.push(frozen);
       this.changedAt[slot] = now;
-      this.hashes[slot] = idHash(frozen.id);
+      this.hashes[slot] = pooledIdHash(frozen) ?? idHash(frozen.id);
       this.chains.link(slot, bucketIndex(this.hashes[slot]!, KEPT_DIGEST_BUCKETS));
     } else {
       this.nodes[slot] = frozen;
@@ -481,7 +487,7 @@ export class MemberTable {
     const hash = this.hashes[slot]!;
     // The previous record's fingerprint is the one kept for its slot: hashed once per record.
     if (previous !== undefined) adjustChecksum(this.keptDigest, hash, this.fingerprints[slot]!, -1);
-    const fingerprint = recordFingerprint(hash, frozen);
+    const fingerprint = pooledFingerprint(frozen) ?? recordFingerprint(hash, frozen);
     this.fingerprints[slot] = fingerprint;
     adjustChecksum(this.keptDigest, hash, fingerprint, 1);
     this.counts[frozen.state]++;

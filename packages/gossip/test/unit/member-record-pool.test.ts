@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { encodedMemberSize } from '../../src/codec.js';
-import { MemberRecordPool, pooledRecordSize } from '../../src/member-record-pool.js';
+import { idHash, recordFingerprint } from '../../src/member-digest.js';
+import {
+  MemberRecordPool,
+  pooledFingerprint,
+  pooledIdHash,
+  pooledRecordSize,
+} from '../../src/member-record-pool.js';
 import { MemberTable } from '../../src/member-table.js';
 import type { AliveMessage } from '../../src/messages.js';
 import { type ClusterNode, NodeState } from '../../src/node.js';
@@ -23,10 +29,17 @@ const aliveAt = (id: string, gossipAddress: string, incarnation: number): AliveM
 });
 
 describe('MemberRecordPool', () => {
-  it('gives each pooled record its encoded size, unseen by copies, comparisons and JSON', () => {
+  it('gives each pooled record its size, hash and fingerprint, unseen by copies and JSON', () => {
     const pool = new MemberRecordPool();
     const pooled = pool.intern(record({ rpcAddress: '10.0.0.1:9000', incarnation: 300 }));
     expect(pooledRecordSize(pooled)).toBe(encodedMemberSize(pooled));
+    expect(pooledIdHash(pooled)).toBe(idHash('n1'));
+    expect(pooledFingerprint(pooled)).toBe(recordFingerprint(idHash('n1'), pooled));
+    const suspect = pool.intern(record({ state: NodeState.Suspect, incarnation: 300 }));
+    expect(pooledFingerprint(suspect)).toBe(recordFingerprint(idHash('n1'), suspect));
+    expect(pooledFingerprint(suspect)).not.toBe(pooledFingerprint(pooled));
+    expect(pooledIdHash({ ...pooled })).toBeUndefined();
+    expect(pooledFingerprint({ ...pooled })).toBeUndefined();
     expect(pooledRecordSize(pool.intern(record({ tags: {} })))).toBe(
       encodedMemberSize(record({ tags: {} })),
     );
