@@ -1,8 +1,9 @@
 import { encodedMemberSize } from './codec.js';
-import { DenseKeyIndex, DenseSlotIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
+import { DenseIdIndex } from './dense-id-index.js';
+import { DenseSlotIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
 import { idHash, recordFingerprint } from './member-digest.js';
 import type { MemberRecord } from './messages.js';
-import type { ClusterNode, NodeTags } from './node.js';
+import type { ClusterNode, NodeId, NodeTags } from './node.js';
 
 /** Versions of one member a pool keeps; older ones stay valid where held, just not shared. */
 const VERSIONS_PER_MEMBER = 4;
@@ -144,9 +145,9 @@ export class MemberRecordPool {
     return new DenseSlotIndex(this.ids);
   }
 
-  /** An index by gossip address for one table, numbered once for every table of the pool. */
-  addressIndex<V>(): KeyIndex<V> {
-    return new DenseKeyIndex<V>(this.addresses);
+  /** The ids by gossip address of one table, numbered once for every table of the pool. */
+  addressIndex(): KeyIndex<NodeId | Set<NodeId>> {
+    return new DenseIdIndex(this.addresses, this.ids);
   }
 
   /** The pooled frozen record equal to `node`, added (newest first) when there is none. */

@@ -1,35 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DenseKeyIndex, DenseSlotIndex, KeyNumbering } from '../../src/dense-key-index.js';
-
-describe('DenseKeyIndex', () => {
-  it('maps keys like a Map, each index holding its own values over one numbering', () => {
-    const numbering = new KeyNumbering();
-    const a = new DenseKeyIndex<number>(numbering);
-    const b = new DenseKeyIndex<string>(numbering);
-    expect(a.get('x')).toBeUndefined();
-    expect(a.delete('x')).toBe(false);
-    a.set('x', 0);
-    a.set('y', 1);
-    b.set('y', 'why');
-    expect([a.get('x'), a.get('y'), b.get('x'), b.get('y')]).toEqual([0, 1, undefined, 'why']);
-    // Numbered once, whichever index saw a key first.
-    expect([numbering.find('x'), numbering.find('y'), numbering.size]).toEqual([0, 1, 2]);
-    expect(a.delete('x')).toBe(true);
-    expect(a.delete('x')).toBe(false);
-    expect(a.get('x')).toBeUndefined();
-    a.set('x', 5);
-    expect(a.get('x')).toBe(5);
-  });
-
-  it('takes a key numbered long after the index was last written', () => {
-    const numbering = new KeyNumbering();
-    for (let i = 0; i < 1000; i++) numbering.assign(`k${i}`);
-    const index = new DenseKeyIndex<number>(numbering);
-    index.set('k999', 9);
-    index.set('k3', 3);
-    expect([index.get('k999'), index.get('k3'), index.get('k500')]).toEqual([9, 3, undefined]);
-  });
-});
+import { DenseSlotIndex, KeyNumbering } from '../../src/dense-key-index.js';
 
 describe('DenseSlotIndex', () => {
   it('maps keys to slots like a Map, 0 included, across growth past its first capacity', () => {
@@ -54,5 +24,18 @@ describe('DenseSlotIndex', () => {
     expect(index.get('other999')).toBeUndefined();
     index.set('other999', 7);
     expect(index.get('other999')).toBe(7);
+  });
+});
+
+describe('KeyNumbering', () => {
+  it('numbers keys densely in the order first seen and gives each number its key back', () => {
+    const numbering = new KeyNumbering();
+    expect(['a', 'b', 'a', 'c'].map((key) => numbering.assign(key))).toEqual([0, 1, 0, 2]);
+    expect([numbering.keyOf(0), numbering.keyOf(1), numbering.keyOf(2)]).toEqual(['a', 'b', 'c']);
+    expect([numbering.find('b'), numbering.find('d'), numbering.size]).toEqual([1, undefined, 3]);
+    // A primed key is found by comparison; its number is the one it was given.
+    numbering.prime('c', 2);
+    expect(numbering.find('c')).toBe(2);
+    expect(numbering.find('a')).toBe(0);
   });
 });
