@@ -11,6 +11,7 @@ import type {
   SuspectMessage,
 } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState } from './node.js';
+import type { RecordList } from './record-column.js';
 import type { SwimContext } from './swim-context.js';
 
 const EMPTY_FINGERPRINTS = new Uint32Array(0);
@@ -391,11 +392,7 @@ export class AntiEntropy {
   }
 
   /** Sends `nodes` as push-pull chunks that each fit a datagram; `wantBuckets` rides on the first. */
-  private sendRecords(
-    address: string,
-    records: readonly MemberRecord[],
-    fields: PushPullFields,
-  ): void {
+  private sendRecords(address: string, records: RecordList, fields: PushPullFields): void {
     const { ctx } = this;
     // A stored record is immutable and has a member record's fields: it is sent as it is. Every
     // chunk is cut before the first is sent, so `records` may be a member table's own array.
@@ -418,7 +415,7 @@ export class AntiEntropy {
     const starts: number[] = [0];
     let used = 0;
     for (let i = 0; i < records.length; i++) {
-      const size = ctx.codec.encodedMemberSize(records[i]!);
+      const size = ctx.codec.encodedMemberSize(records.at(i)!);
       const limit = starts.length === 1 ? firstBudget : budget;
       if (i > starts[starts.length - 1]! && used + size > limit) {
         starts.push(i);

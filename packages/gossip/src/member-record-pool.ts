@@ -4,6 +4,7 @@ import { DenseSlotIndex, type KeyIndex, KeyNumbering } from './dense-key-index.j
 import { idHash, recordFingerprint } from './member-digest.js';
 import type { MemberRecord } from './messages.js';
 import type { ClusterNode, NodeId, NodeTags } from './node.js';
+import type { RecordColumn } from './record-column.js';
 
 /** Versions of one member a pool keeps; older ones stay valid where held, just not shared. */
 const VERSIONS_PER_MEMBER = 4;
@@ -67,6 +68,7 @@ function frozenRecord(node: ClusterNode, tags: NodeTags): ClusterNode {
  * pool's id and address numberings, its encoded size, its id's hash and its fingerprint.
  */
 const POOL = Symbol('pool');
+const RECORD_NUMBER = Symbol('recordNumber');
 const MEMBER_NUMBER = Symbol('memberNumber');
 const ADDRESS_NUMBER = Symbol('addressNumber');
 const ENCODED_SIZE = Symbol('encodedSize');
@@ -76,6 +78,7 @@ const FINGERPRINT = Symbol('fingerprint');
 /** A pooled record's hidden fields (see {@link pooledRecord}). */
 interface PooledFields {
   readonly [POOL]?: MemberRecordPool;
+  readonly [RECORD_NUMBER]?: number;
   readonly [MEMBER_NUMBER]?: number;
   readonly [ADDRESS_NUMBER]?: number;
   readonly [ENCODED_SIZE]?: number;
@@ -110,11 +113,13 @@ function pooledRecord(
   node: ClusterNode,
   tags: NodeTags,
   pool: MemberRecordPool,
+  recordNumber: number,
   memberNumber: number,
   addressNumber: number,
 ): ClusterNode {
   const record = recordLiteral(node, tags);
   Object.defineProperty(record, POOL, { value: pool });
+  Object.defineProperty(record, RECORD_NUMBER, { value: recordNumber });
   Object.defineProperty(record, MEMBER_NUMBER, { value: memberNumber });
   Object.defineProperty(record, ADDRESS_NUMBER, { value: addressNumber });
   Object.defineProperty(record, ENCODED_SIZE, { value: encodedMemberSize(record) });
@@ -139,10 +144,21 @@ export class MemberRecordPool {
   private members = 0;
   private readonly ids = new KeyNumbering();
   private readonly addresses = new KeyNumbering();
+  /**
+   * Every record this pool made, by its number: a table's slots hold numbers, not pointers (n^2
+   * pointers in a simulation of n members for every full garbage collection to visit). Kept for
+   * the pool's life: a member's versions, a few per change of its state.
+   */
+  private readonly records: ClusterNode[] = [];
 
   /** An index of slots by member id for one table, numbered once for every table of the pool. */
   slotIndex(): KeyIndex<number> {
     return new DenseSlotIndex(this.ids);
+  }
+
+  /** The records of one table's slots, as numbers of this pool's records. */
+  recordColumn(): RecordColumn {
+    return new PooledRecordColumn(this, this.records);
   }
 
   /** The ids by gossip address of one table, numbered once for every table of the pool. */
@@ -180,9 +196,11 @@ export class MemberRecordPool {
         ? previous.tags
         : frozenTags(node.tags),
       this,
+      this.records.length,
       number,
       this.addresses.assign(node.gossipAddress),
     );
+    this.records.push(record);
     list.unshift(record);
     if (list.length > VERSIONS_PER_MEMBER) list.length = VERSIONS_PER_MEMBER;
     return record;
@@ -204,5 +222,69 @@ export class MemberRecordPool {
   /** Members with at least one pooled record. */
   get size(): number {
     return this.members;
+  }
+}
+
+/** Slots a {@link PooledRecordColumn} has room for at first; it grows by doubling. */
+const INITIAL_SLOTS = 16;
+
+/**
+ * A {@link RecordColumn} of a pool's records, as their numbers in an `Int32Array`: outside the JS
+ * heap, so a garbage collection neither visits nor copies it. Takes this pool's records only
+ * (what a pooled table stores: `intern` returns them).
+ */
+class PooledRecordColumn implements RecordColumn {
+  private numbers = new Int32Array(INITIAL_SLOTS);
+  private count = 0;
+
+  constructor(
+    private readonly pool: MemberRecordPool,
+    private readonly records: readonly ClusterNode[],
+  ) {}
+
+  get length(): number {
+    return this.count;
+  }
+
+  at(slot: number): ClusterNode {
+    return this.records[this.numbers[slot]!]!;
+  }
+
+  push(record: ClusterNode): void {
+    if (this.count === this.numbers.length) {
+      // As large as the pool's records at once: a table of a simulation ends up holding a record
+      // of nearly every member.
+      const grown = new Int32Array(Math.max(2 * this.count, this.records.length));
+      grown.set(this.numbers);
+      this.numbers = grown;
+    }
+    this.numbers[this.count++] = this.numberOf(record);
+  }
+
+  set(slot: number, record: ClusterNode): void {
+    this.numbers[slot] = this.numberOf(record);
+  }
+
+  pop(): void {
+    this.count--;
+  }
+
+  slice(start: number, end = this.count): ClusterNode[] {
+    const out: ClusterNode[] = [];
+    for (let slot = start; slot < end; slot++) out.push(this.at(slot));
+    return out;
+  }
+
+  *values(): IterableIterator<ClusterNode> {
+    for (let slot = 0; slot < this.count; slot++) yield this.at(slot);
+  }
+
+  /** `record`'s number in the pool; only the pool's own records have one here. */
+  private numberOf(record: ClusterNode): number {
+    const fields = record as PooledFields;
+    if (fields[POOL] !== this.pool) {
+      throw new Error("a pooled member table stores its pool's records only");
+    }
+    return fields[RECORD_NUMBER]!;
   }
 }

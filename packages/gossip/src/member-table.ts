@@ -20,6 +20,7 @@ import {
 } from './member-record-pool.js';
 import type { AliveUpdate, MemberRecord } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState, type NodeTags } from './node.js';
+import { ArrayRecordColumn, type RecordColumn, type RecordList } from './record-column.js';
 
 /** Result of applying one update to the {@link MemberTable}. */
 export interface MemberTableChange {
@@ -85,7 +86,7 @@ export class MemberTable {
   // generation (scavenges took a fifth of the CPU of a 3,000-member simulation, most of it
   // copying what survived).
   private readonly slots: KeyIndex<number>;
-  private readonly nodes: ClusterNode[] = [];
+  private readonly nodes: RecordColumn;
   /** When each slot's record last changed state (clock ms); cells past `nodes.length` unused. */
   private changedAt = new Float64Array(INITIAL_CAPACITY);
   /** Each slot's {@link idHash}, so digests never hash an id twice. */
@@ -130,6 +131,7 @@ export class MemberTable {
     this.pooledMembers = pool === undefined ? () => 0 : () => pool.size;
     this.primeLookups = pool === undefined ? () => {} : (record) => pool.prime(record);
     this.slots = pool === undefined ? new Map() : pool.slotIndex();
+    this.nodes = pool === undefined ? new ArrayRecordColumn() : pool.recordColumn();
     this.idsByAddress = pool === undefined ? new Map() : pool.addressIndex();
     this.store(local, now);
   }
@@ -146,7 +148,7 @@ export class MemberTable {
   /** The record of `id`, if known. */
   get(id: NodeId): ClusterNode | undefined {
     const slot = this.slots.get(id);
-    return slot === undefined ? undefined : this.nodes[slot];
+    return slot === undefined ? undefined : this.nodes.at(slot);
   }
 
   /** The local node's record. */
@@ -175,7 +177,7 @@ export class MemberTable {
    * A full-state push-pull reads the whole table at once; a copy of it for each join a seed
    * answers was n^2 / 2 pointers copied while n members joined.
    */
-  records(): readonly ClusterNode[] {
+  records(): RecordList {
     return this.nodes;
   }
 
@@ -232,7 +234,7 @@ export class MemberTable {
     const compare = (slot: number): void => {
       const fingerprint = fingerprints[slot]!;
       ours.add(fingerprint);
-      if (!theirs.has(fingerprint)) onlyOurs.push(nodes[slot]!);
+      if (!theirs.has(fingerprint)) onlyOurs.push(nodes.at(slot));
     };
     if (KEPT_DIGEST_BUCKETS % bucketCount === 0) {
       // The kept digest's buckets congruent to each named one, in slot order as a scan would go.
@@ -267,7 +269,7 @@ export class MemberTable {
     const out: ClusterNode[] = [];
     const { fingerprints, nodes } = this;
     for (let slot = 0; slot < nodes.length; slot++) {
-      if (wanted.has(fingerprints[slot]!)) out.push(nodes[slot]!);
+      if (wanted.has(fingerprints[slot]!)) out.push(nodes.at(slot));
     }
     return out;
   }
@@ -279,7 +281,9 @@ export class MemberTable {
 
   /** A uniformly random record, for sampling; `random` returns [0, 1). */
   randomNode(random: () => number): ClusterNode | undefined {
-    return this.nodes[Math.floor(random() * this.nodes.length)];
+    const { nodes } = this;
+    const slot = Math.floor(random() * nodes.length);
+    return slot < nodes.length ? nodes.at(slot) : undefined;
   }
 
   /** Ids of the dead and left records, in the order they stopped being live. */
@@ -312,7 +316,9 @@ export class MemberTable {
   /** Members: live ones by default, every record with `includeDead`. */
   members(includeDead = false): ClusterNode[] {
     const out: ClusterNode[] = [];
-    for (const node of this.nodes) {
+    const { nodes } = this;
+    for (let slot = 0; slot < nodes.length; slot++) {
+      const node = nodes.at(slot);
       if (includeDead || isLive(node.state)) out.push(node);
     }
     return out;
@@ -436,7 +442,7 @@ export class MemberTable {
     if (id === this.localId) return false;
     const slot = this.slots.get(id);
     if (slot === undefined) return false;
-    const previous = this.nodes[slot]!;
+    const previous = this.nodes.at(slot);
     adjustChecksum(this.keptDigest, this.hashes[slot]!, this.fingerprints[slot]!, -1);
     this.unindex(previous);
     this.nonLive.delete(id);
@@ -447,8 +453,8 @@ export class MemberTable {
     const last = this.nodes.length - 1;
     if (slot !== last) {
       this.chains.move(last, slot, bucketIndex(this.hashes[last]!, KEPT_DIGEST_BUCKETS));
-      const moved = this.nodes[last]!;
-      this.nodes[slot] = moved;
+      const moved = this.nodes.at(last);
+      this.nodes.set(slot, moved);
       this.changedAt[slot] = this.changedAt[last]!;
       this.hashes[slot] = this.hashes[last]!;
       this.fingerprints[slot] = this.fingerprints[last]!;
@@ -463,7 +469,7 @@ export class MemberTable {
     const frozen = this.freeze(node);
     if (frozen.id === this.localId) this.localRecord = frozen;
     let slot = this.slots.get(frozen.id);
-    const previous = slot === undefined ? undefined : this.nodes[slot];
+    const previous = slot === undefined ? undefined : this.nodes.at(slot);
     if (previous?.gossipAddress !== frozen.gossipAddress) {
       if (previous !== undefined) this.unindexAddress(previous);
       this.indexAddress(frozen);
@@ -481,7 +487,7 @@ export class MemberTable {
       this.hashes[slot] = pooledIdHash(frozen) ?? idHash(frozen.id);
       this.chains.link(slot, bucketIndex(this.hashes[slot]!, KEPT_DIGEST_BUCKETS));
     } else {
-      this.nodes[slot] = frozen;
+      this.nodes.set(slot, frozen);
       if (previous!.state !== frozen.state) this.changedAt[slot] = now;
     }
     const hash = this.hashes[slot]!;

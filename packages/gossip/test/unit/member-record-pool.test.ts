@@ -135,7 +135,7 @@ describe('MemberRecordPool', () => {
     const table = new MemberTable(record({ id: 'self', gossipAddress: 'self:1' }), 0, pool);
     const sender = new MemberTable(record({ id: 'sender', gossipAddress: 's:1' }), 0, pool);
     for (const id of ['x', 'y', 'z']) sender.applyAlive(aliveAt(id, `${id}:1`, 1), 0);
-    for (const merged of sender.records()) {
+    for (const merged of sender.records().slice(0)) {
       expect(table.storedFor(merged)).toBe(table.get(merged.id));
       table.applyAlive(merged, 1);
       expect(table.storedFor(merged)).toBe(merged);
@@ -150,6 +150,15 @@ describe('MemberRecordPool', () => {
       expect(table.othersAt(`${id}:1`, id)).toEqual([]);
       expect(table.hasLiveAddress(`${id}:1`)).toBe(true);
     }
-    expect(table.records().map((node) => node.id)).toEqual(['self', 'sender', 'x', 'y', 'z']);
+    const ids = (t: MemberTable): string[] => [...t.all()].map((node) => node.id);
+    expect(ids(table)).toEqual(['self', 'sender', 'x', 'y', 'z']);
+    // The slots hold this pool's records, read back through the record column as stored.
+    const records = table.records();
+    expect(records.slice(0)).toEqual([...table.all()]);
+    expect(records.slice(1, 3).map((node) => node.id)).toEqual(['sender', 'x']);
+    expect(records.at(4)).toBe(table.get('z'));
+    table.remove('x');
+    expect(ids(table)).toEqual(['self', 'sender', 'z', 'y']);
+    expect(table.records().at(2)).toBe(table.get('z'));
   });
 });

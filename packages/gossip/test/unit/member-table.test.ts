@@ -70,9 +70,11 @@ describe('MemberTable', () => {
     for (const id of ['m0', 'm13', 'm39', 'm20']) table.remove(id);
     table.applySuspect('m21', 5, 2);
     // records() is the same records in the same order, every one a stored (current) record.
-    expect(table.records()).toEqual([...table.all()]);
-    expect(table.records().map((node) => table.get(node.id))).toEqual(table.records());
+    const records = table.records().slice(0);
+    expect(records).toEqual([...table.all()]);
+    expect(records.map((node) => table.get(node.id))).toEqual(records);
     expect(table.records()).toHaveLength(1 + 40 - 4);
+    expect(table.records().at(3)).toBe(records[3]);
     for (const bucketCount of [1, 7, 64]) {
       expect(table.digest(bucketCount)).toEqual(memberDigest(table.all(), bucketCount));
       const buckets = new Set([0, bucketCount - 1]);
