@@ -4,6 +4,7 @@ import { DenseSlotIndex, type KeyIndex, KeyNumbering } from './dense-key-index.j
 import { idHash, recordFingerprint } from './member-digest.js';
 import type { MemberRecord } from './messages.js';
 import type { ClusterNode, NodeId, NodeTags } from './node.js';
+import type { IdNumbering } from './probe-round.js';
 import type { RecordColumn } from './record-column.js';
 
 /** Versions of one member a pool keeps; older ones stay valid where held, just not shared. */
@@ -154,6 +155,11 @@ export class MemberRecordPool {
   /** An index of slots by member id for one table, numbered once for every table of the pool. */
   slotIndex(): KeyIndex<number> {
     return new DenseSlotIndex(this.ids);
+  }
+
+  /** The pool's numbering of member ids, for numbers that stand for ids (a probe round's). */
+  idNumbering(): IdNumbering {
+    return this.ids;
   }
 
   /** The records of one table's slots, as numbers of this pool's records. */

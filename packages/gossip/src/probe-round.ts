@@ -7,10 +7,35 @@ import type { NodeId } from './node.js';
  */
 const CHUNK_CELLS = 128;
 
+/** Numbers for ids: a numbering shared by many rounds (a simulation's), or a round's own list. */
+export interface IdNumbering {
+  /** The number of `id` (a new one for an id not numbered yet). */
+  assign(id: NodeId): number;
+  /** The id numbered `number`. */
+  keyOf(number: number): NodeId;
+}
+
+/** A round's own numbering: the ids of the round in a list, each new one appended. */
+class RoundIds implements IdNumbering {
+  private ids: NodeId[] = [];
+
+  clear(): void {
+    this.ids = [];
+  }
+
+  assign(id: NodeId): number {
+    return this.ids.push(id) - 1;
+  }
+
+  keyOf(number: number): NodeId {
+    return this.ids[number]!;
+  }
+}
+
 /**
  * One round-robin cycle of probe targets: the ids not yet probed, in order. The same sequence
  * as one array with the probed ids ahead of an index, and the same result for each insertion, at
- * a fraction of the cost in a large cluster. The order holds numbers (an id's position in `ids`)
+ * a fraction of the cost in a large cluster. The order holds numbers (an id's in the numbering)
  * in chunks, each a region of {@link CHUNK_CELLS} cells of one `Int32Array`: moving them is a
  * plain memory move, where moving ids in JS arrays also runs the garbage collector's write barrier
  * for each id moved (inserting took 11% of the CPU of a 10,000-member simulation with chunks of
@@ -18,8 +43,10 @@ const CHUNK_CELLS = 128;
  * array (allocating one per split took a tenth of a 10,000-member formation's first milliseconds).
  */
 export class ProbeRound {
-  /** Every id of the round, taken ones included; numbers index it. */
-  private ids: NodeId[] = [];
+  /** The numbers the order holds: the shared numbering, or {@link own}. */
+  private readonly numbering: IdNumbering;
+  /** The round's own list of ids, emptied at each start (none with a shared numbering). */
+  private readonly own: RoundIds | undefined;
   /** The regions: region r is cells [r * CHUNK_CELLS, (r + 1) * CHUNK_CELLS). */
   private cells = new Int32Array(0);
   /** Regions not holding a chunk. */
@@ -33,6 +60,15 @@ export class ProbeRound {
   private unprobed = 0;
   private taken = 0;
 
+  /**
+   * `shared`: number ids by it (a simulation's pool numbering, where every member's round holds
+   * nearly every member: a list of ids per round was n^2 pointers); default: the round's own list.
+   */
+  constructor(shared?: IdNumbering) {
+    this.own = shared === undefined ? new RoundIds() : undefined;
+    this.numbering = shared ?? this.own!;
+  }
+
   /** Ids in the round, taken ones included. */
   get length(): number {
     return this.taken + this.unprobed;
@@ -45,7 +81,7 @@ export class ProbeRound {
 
   /** Starts a new round over `ids`, in their order. */
   start(ids: readonly NodeId[]): void {
-    this.ids = [...ids];
+    this.own?.clear();
     this.chunks = [];
     this.lengths = [];
     // Chunks start half full, so the first insertions into them move little.
@@ -58,7 +94,8 @@ export class ProbeRound {
     for (let start = 0, region = 0; start < ids.length; start += fill, region++) {
       const end = Math.min(ids.length, start + fill);
       const base = region * CHUNK_CELLS;
-      for (let number = start; number < end; number++) this.cells[base + number - start] = number;
+      for (let index = start; index < end; index++)
+        this.cells[base + index - start] = this.numbering.assign(ids[index]!);
       this.chunks.push(region);
       this.lengths.push(end - start);
     }
@@ -71,7 +108,7 @@ export class ProbeRound {
   next(): NodeId | undefined {
     const first = this.chunks[0];
     if (first === undefined || this.unprobed === 0) return undefined;
-    const id = this.ids[this.cells[first * CHUNK_CELLS + this.head++]!]!;
+    const id = this.numbering.keyOf(this.cells[first * CHUNK_CELLS + this.head++]!);
     this.unprobed--;
     this.taken++;
     if (this.head === this.lengths[0]) {
@@ -85,8 +122,7 @@ export class ProbeRound {
   /** Inserts `id` so that `offset` ids not yet taken (0..{@link remaining}) come before it. */
   insert(offset: number, id: NodeId): void {
     const { chunks, lengths } = this;
-    const number = this.ids.length;
-    this.ids.push(id);
+    const number = this.numbering.assign(id);
     this.unprobed++;
     if (chunks.length === 0) {
       const region = this.takeRegion();

@@ -2,7 +2,7 @@ import { PhiDetectorSet } from '@rpcnet/phi';
 import { isLive } from './member-table.js';
 import type { GossipMessage, IndirectPingMessage, SuspectMessage } from './messages.js';
 import { type ClusterNode, type NodeId, NodeState } from './node.js';
-import { ProbeRound } from './probe-round.js';
+import { type IdNumbering, ProbeRound } from './probe-round.js';
 import { shuffleInPlace } from './random.js';
 import type { SwimContext } from './swim-context.js';
 
@@ -28,14 +28,16 @@ export class ProbeScheduler {
   private readonly lastRtt = new Map<NodeId, number>();
   /** Members whose last failed probe spanned our own stall and was given no verdict. */
   private readonly voided = new Set<NodeId>();
-  private readonly probeRound = new ProbeRound();
+  private readonly probeRound: ProbeRound;
   private reprobe: NodeId | undefined;
   private seq = 0;
 
   constructor(
     private readonly ctx: SwimContext,
     private readonly suspect: (message: SuspectMessage) => void,
+    probeIds?: IdNumbering,
   ) {
+    this.probeRound = new ProbeRound(probeIds);
     const { config } = ctx;
     // Acks from one member arrive about once per round-robin cycle; the window learns that rhythm.
     this.detectors = new PhiDetectorSet<NodeId>({

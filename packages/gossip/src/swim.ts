@@ -161,7 +161,11 @@ export class SwimProtocol {
       sample: (count, accept) => this.sample(count, accept),
       otherLiveCount: () => this.otherLiveCount(),
     };
-    this.probes = new ProbeScheduler(context, (message) => this.handleSuspect(message));
+    this.probes = new ProbeScheduler(
+      context,
+      (message) => this.handleSuspect(message),
+      options.recordPool?.idNumbering(),
+    );
     this.antiEntropy = new AntiEntropy(context, {
       alive: (record, rebroadcast) => this.handleAlive(record, rebroadcast),
       suspect: (message) => this.handleSuspect(message),
