@@ -1,4 +1,5 @@
 import type { KeyIndex, KeyNumbering } from './dense-key-index.js';
+import { grownArray } from './grown-array.js';
 import type { NodeId } from './node.js';
 
 /** Cells of a {@link DenseIdIndex}: an id's number plus one, or one of these. */
@@ -33,9 +34,7 @@ export class DenseIdIndex implements KeyIndex<NodeId | Set<NodeId>> {
   set(key: string, value: NodeId | Set<NodeId>): void {
     const number = this.keys.assign(key);
     if (number >= this.cells.length) {
-      const grown = new Int32Array(Math.max(number + 1, this.cells.length * 2));
-      grown.set(this.cells);
-      this.cells = grown;
+      this.cells = grownArray(this.cells, Math.max(number + 1, this.cells.length * 2));
     }
     if (typeof value === 'string') {
       this.cells[number] = this.ids.assign(value) + 1;

@@ -1,6 +1,7 @@
 import { encodedMemberSize } from './codec.js';
 import { DenseIdIndex } from './dense-id-index.js';
 import { DenseSlotIndex, type KeyIndex, KeyNumbering } from './dense-key-index.js';
+import { grownArray } from './grown-array.js';
 import { idHash, recordFingerprint } from './member-digest.js';
 import type { MemberRecord } from './messages.js';
 import type { ClusterNode, NodeId, NodeTags } from './node.js';
@@ -260,9 +261,7 @@ class PooledRecordColumn implements RecordColumn {
     if (this.count === this.numbers.length) {
       // As large as the pool's records at once: a table of a simulation ends up holding a record
       // of nearly every member.
-      const grown = new Int32Array(Math.max(2 * this.count, this.records.length));
-      grown.set(this.numbers);
-      this.numbers = grown;
+      this.numbers = grownArray(this.numbers, Math.max(2 * this.count, this.records.length));
     }
     this.numbers[this.count++] = this.numberOf(record);
   }
